@@ -1,0 +1,90 @@
+// Installs what `npm start` and `npm test` need and skips what is present:
+// the wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, the npm
+// packages and, for tests, Debian's Chromium and ChromeDriver.
+//
+//   node scripts/bootstrap.mjs           # what `npm start` needs
+//   node scripts/bootstrap.mjs --browser # plus the browser for tests
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fail, isPresent, log, probe, root, run, toolEnv } from './lib.mjs';
+
+const WASM_TARGET = 'wasm32-unknown-unknown';
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMEDRIVER = '/usr/bin/chromedriver';
+
+/** The version of `crate` recorded in a Cargo.lock text, or null. */
+export function lockedVersion(lockText, crate) {
+  for (const block of lockText.split(/\n\[\[package\]\]\n/)) {
+    const name = /^name = "([^"]+)"$/m.exec(block)?.[1];
+    if (name === crate) return /^version = "([^"]+)"$/m.exec(block)?.[1] ?? null;
+  }
+  return null;
+}
+
+/** The version printed by `wasm-bindgen --version` ("wasm-bindgen 0.2.130 (…)"), or null. */
+export function reportedVersion(output) {
+  return /^\S+ (\d+\.\d+\.\d+)/.exec(output ?? '')?.[1] ?? null;
+}
+
+async function ensureRust() {
+  if (!probe('cargo', ['--version'])) {
+    fail('cargo is not installed. Install Rust with rustup (https://rustup.rs), then run this again.');
+  }
+  const targets = probe('rustup', ['target', 'list', '--installed']);
+  if (targets === null) {
+    fail(`rustup is not installed, so the ${WASM_TARGET} target cannot be added.\n` +
+      `Install Rust with rustup (https://rustup.rs), then run: rustup target add ${WASM_TARGET}`);
+  }
+  if (targets.split('\n').includes(WASM_TARGET)) return;
+  log(`installing the Rust target ${WASM_TARGET}`);
+  if (await run('rustup', ['target', 'add', WASM_TARGET]) !== 0) {
+    fail(`could not add the target. Run: rustup target add ${WASM_TARGET}`);
+  }
+}
+
+async function ensureWasmBindgen() {
+  const version = lockedVersion(readFileSync(join(root, 'Cargo.lock'), 'utf8'), 'wasm-bindgen');
+  if (!version) fail('Cargo.lock names no wasm-bindgen version.');
+  const cli = reportedVersion(probe('wasm-bindgen', ['--version']));
+  const runner = reportedVersion(probe('wasm-bindgen-test-runner', ['--version']));
+  if (cli === version && runner === version) return;
+  log(`installing wasm-bindgen-cli ${version} (found ${cli ?? 'none'}); this compiles for a few minutes, once`);
+  const args = ['install', 'wasm-bindgen-cli', '--version', version, '--force'];
+  if (await run('cargo', args) !== 0) fail(`could not install wasm-bindgen-cli. Run: cargo ${args.join(' ')}`);
+}
+
+async function ensureNpmPackages() {
+  const lock = readFileSync(join(root, 'package-lock.json'));
+  const digest = createHash('sha256').update(lock).digest('hex');
+  const stamp = join(root, 'node_modules', '.wsnotify-lock-sha256');
+  if (isPresent(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+  log('installing npm packages (npm ci)');
+  if (await run('npm', ['ci', '--no-audit', '--no-fund']) !== 0) fail('npm ci failed. Run: npm ci');
+  writeFileSync(stamp, digest);
+}
+
+async function ensureBrowser() {
+  if (isPresent(CHROMIUM) && isPresent(CHROMEDRIVER)) return;
+  const command = 'apt-get install -y chromium chromium-driver';
+  if (process.getuid?.() !== 0) fail(`Chromium is needed for the browser tests. Run: sudo apt-get update && sudo ${command}`);
+  log('installing Debian\'s chromium and chromium-driver');
+  const env = { ...toolEnv, DEBIAN_FRONTEND: 'noninteractive' };
+  if (await run('apt-get', ['update'], { env }) !== 0 ||
+      await run('apt-get', command.split(' ').slice(1), { env }) !== 0) {
+    fail(`could not install Chromium. Run: apt-get update && ${command}`);
+  }
+}
+
+export async function bootstrap({ browser = false } = {}) {
+  await ensureRust();
+  await ensureWasmBindgen();
+  await ensureNpmPackages();
+  if (browser) await ensureBrowser();
+  log('toolchain ready');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await bootstrap({ browser: process.argv.includes('--browser') });
+}

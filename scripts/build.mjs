@@ -1,0 +1,79 @@
+// Builds the npm package into pkg/:
+//   cargo build (wasm32, release) → wasm-bindgen --target web → wasm-opt -Oz
+//   → merge pkg-template/ (version taken from Cargo.toml).
+// Cargo is incremental by itself; the bindgen and wasm-opt steps are skipped
+// when neither the compiled .wasm nor the template changed since the last build.
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fail, isPresent, log, root, run } from './lib.mjs';
+
+const TARGET = 'wasm32-unknown-unknown';
+const compiledWasm = join(root, 'target', TARGET, 'release', 'wsnotify.wasm');
+const bindgenDir = join(root, 'target', 'wsnotify-bindgen');
+const templateDir = join(root, 'pkg-template');
+export const pkgDir = join(root, 'pkg');
+const stampFile = join(root, 'target', 'wsnotify-pkg.sha256');
+
+/** The `version` of the [package] table of a Cargo.toml text. */
+export function crateVersion(cargoToml) {
+  const pkg = /^\[package\]$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(cargoToml)?.[1] ?? '';
+  const version = /^version\s*=\s*"([^"]+)"/m.exec(pkg)?.[1];
+  if (!version) throw new Error('Cargo.toml has no [package] version');
+  return version;
+}
+
+function inputsDigest(version) {
+  const hash = createHash('sha256').update(version).update(readFileSync(compiledWasm));
+  for (const name of readdirSync(templateDir).sort()) {
+    hash.update(name).update(readFileSync(join(templateDir, name)));
+  }
+  return hash.digest('hex');
+}
+
+export async function build() {
+  log('compiling the crate for wasm32 (release)');
+  if (await run('cargo', ['build', '--lib', '--release', '--target', TARGET]) !== 0) fail('cargo build failed');
+
+  const version = crateVersion(readFileSync(join(root, 'Cargo.toml'), 'utf8'));
+  const digest = inputsDigest(version);
+  if (isPresent(join(pkgDir, 'package.json')) && isPresent(stampFile) &&
+      readFileSync(stampFile, 'utf8') === digest) {
+    log('pkg/ is up to date');
+    return;
+  }
+
+  rmSync(bindgenDir, { recursive: true, force: true });
+  if (await run('wasm-bindgen', ['--target', 'web', '--out-dir', bindgenDir, '--out-name', 'wsnotify', compiledWasm]) !== 0) {
+    fail('wasm-bindgen failed');
+  }
+
+  rmSync(pkgDir, { recursive: true, force: true });
+  mkdirSync(pkgDir);
+  log('optimising with wasm-opt -Oz');
+  const optimised = join(pkgDir, 'wsnotify_bg.wasm');
+  // rustc's wasm32 target emits these post-MVP features by default; wasm-opt
+  // has to be allowed to keep them.
+  const features = ['--enable-bulk-memory', '--enable-mutable-globals', '--enable-nontrapping-float-to-int',
+    '--enable-sign-ext', '--enable-reference-types', '--enable-multivalue'];
+  if (await run('wasm-opt', ['-Oz', ...features, join(bindgenDir, 'wsnotify_bg.wasm'), '-o', optimised]) !== 0) {
+    fail('wasm-opt failed');
+  }
+  for (const name of ['wsnotify.js', 'wsnotify.d.ts', 'wsnotify_bg.wasm.d.ts']) {
+    cpSync(join(bindgenDir, name), join(pkgDir, name));
+  }
+  cpSync(templateDir, pkgDir, { recursive: true });
+  const manifest = join(pkgDir, 'package.json');
+  const pkgJson = JSON.parse(readFileSync(manifest, 'utf8'));
+  pkgJson.version = version;
+  writeFileSync(manifest, `${JSON.stringify(pkgJson, null, 2)}\n`);
+  cpSync(join(root, 'LICENSE'), join(pkgDir, 'LICENSE'));
+
+  writeFileSync(stampFile, digest);
+  log(`built pkg/ (wsnotify ${version})`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await build();
+}

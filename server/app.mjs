@@ -1,0 +1,175 @@
+// The reference server: one HTTP server for www/ and pkg/, and the chat
+// WebSocket at /ws on the same port.
+import { createServer as createHttpServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { parseClientFrame } from './frames.mjs';
+import { createStaticHandler } from './static.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  maxPayload: 64 * 1024,
+  initTimeoutMs: 10_000,
+  allowedOrigins: [],
+  log: (line) => console.log(line),
+};
+
+/** Whether a handshake's Origin may connect: absent (not a browser), same host, or allowed. */
+export function originAllowed(origin, host, allowedOrigins) {
+  if (origin === undefined) return true;
+  if (allowedOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the server; resolves to { url, wsUrl, port, connections(), close() }.
+ * `port: 0` picks a free port.
+ */
+export async function createServer(options = {}) {
+  const config = { ...DEFAULTS, ...options };
+  const { log } = config;
+  const serveStatic = createStaticHandler([
+    { prefix: '/pkg/', dir: join(root, 'pkg') },
+    { prefix: '/', dir: join(root, 'www') },
+  ]);
+  const http = createHttpServer((request, response) => {
+    serveStatic(request, response).catch((error) => {
+      log(`http error: ${error.message}`);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/ws',
+    maxPayload: config.maxPayload,
+    perMessageDeflate: false,
+    verifyClient: ({ origin, req }, done) => {
+      if (originAllowed(origin, req.headers.host, config.allowedOrigins)) return done(true);
+      log(`rejected handshake from origin ${origin}`);
+      return done(false, 403, 'Origin not allowed');
+    },
+  });
+
+  /** userId → Set of sockets that sent `init` with it. */
+  const users = new Map();
+  const send = (socket, frame) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+  };
+  const notifyAll = (message) => {
+    const frame = { type: 'notification', message, online: users.size };
+    for (const sockets of users.values()) for (const socket of sockets) send(socket, frame);
+  };
+
+  function register(socket, userId) {
+    let sockets = users.get(userId);
+    const joined = !sockets;
+    if (joined) users.set(userId, (sockets = new Set()));
+    sockets.add(socket);
+    socket.userId = userId;
+    log(`init user=${userId} tabs=${sockets.size}`);
+    if (joined) notifyAll(`${userId} joined`);
+  }
+
+  function unregister(socket) {
+    const sockets = users.get(socket.userId);
+    if (!sockets?.delete(socket)) return;
+    if (sockets.size === 0) {
+      users.delete(socket.userId);
+      notifyAll(`${socket.userId} left`);
+    }
+  }
+
+  function chat(socket, frame) {
+    if (frame.fromUserId !== socket.userId) {
+      send(socket, { type: 'error', code: 'unauthorized', message: 'fromUserId must be the user of this connection', id: frame.id });
+      return;
+    }
+    const out = { type: 'chat', fromUserId: frame.fromUserId, message: frame.message, timestamp: new Date().toISOString() };
+    if (frame.toUserId !== undefined) out.toUserId = frame.toUserId;
+    if (frame.id !== undefined) out.id = frame.id;
+    let recipients;
+    if (frame.toUserId === undefined) {
+      recipients = [...users.values()].flatMap((sockets) => [...sockets]);
+    } else {
+      const target = users.get(frame.toUserId);
+      if (!target) {
+        send(socket, { type: 'error', code: 'recipient_offline', message: `${frame.toUserId} is not online`, id: frame.id });
+        return;
+      }
+      // The sender's own tabs see what it sent, too.
+      recipients = new Set([...target, ...(users.get(socket.userId) ?? [])]);
+    }
+    for (const recipient of recipients) send(recipient, out);
+    if (frame.id !== undefined) send(socket, { type: 'ack', id: frame.id });
+  }
+
+  wss.on('connection', (socket, request) => {
+    log(`connect from ${request.socket.remoteAddress}`);
+    const initTimer = setTimeout(() => {
+      if (!socket.userId) socket.close(4401, 'init required');
+    }, config.initTimeoutMs);
+
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        send(socket, { type: 'error', code: 'invalid_message', message: 'binary frames are not supported' });
+        return;
+      }
+      const { frame, error } = parseClientFrame(data.toString('utf8'));
+      if (error) {
+        send(socket, { type: 'error', code: 'invalid_message', message: error });
+        return;
+      }
+      if (frame.type === 'ping') {
+        send(socket, { type: 'pong' });
+      } else if (frame.type === 'init') {
+        if (socket.userId && socket.userId !== frame.userId) unregister(socket);
+        if (socket.userId !== frame.userId) register(socket, frame.userId);
+      } else if (!socket.userId) {
+        send(socket, { type: 'error', code: 'unauthorized', message: 'send init first', id: frame.id });
+      } else {
+        chat(socket, frame);
+      }
+    });
+    socket.on('error', (error) => log(`socket error user=${socket.userId ?? '-'}: ${error.message}`));
+    socket.on('close', (code) => {
+      clearTimeout(initTimer);
+      log(`close user=${socket.userId ?? '-'} code=${code}`);
+      unregister(socket);
+    });
+  });
+
+  await new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, resolve);
+  });
+  const { port } = http.address();
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    port,
+    url: `http://${hostForUrl}:${port}/`,
+    wsUrl: `ws://${hostForUrl}:${port}/ws`,
+    /** How many WebSocket connections are open. */
+    connections: () => wss.clients.size,
+    /** Closes every client with 1001 and stops listening. */
+    close() {
+      for (const socket of wss.clients) socket.close(1001, 'server shutting down');
+      return new Promise((resolve) => {
+        wss.close(() => http.close(() => resolve()));
+        // Clients that do not finish the closing handshake are cut after a second.
+        setTimeout(() => {
+          for (const socket of wss.clients) socket.terminate();
+          http.closeAllConnections();
+        }, 1000).unref();
+      });
+    },
+  };
+}

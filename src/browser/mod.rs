@@ -1,0 +1,9 @@
+//! The browser side: web-sys handles owned as RAII values.
+//!
+//! Every listener registered here is a [`gloo_events::EventListener`] kept
+//! inside the value that needs it, so dropping that value detaches it: no
+//! closure outlives its owner, and none is leaked with `forget`.
+
+mod socket;
+
+pub use socket::{ReadyState, Socket, SocketEvent};

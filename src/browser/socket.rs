@@ -1,0 +1,145 @@
+//! One WebSocket and the listeners attached to it.
+
+use gloo_events::EventListener;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+/// What a [`Socket`] reports to its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocketEvent {
+    /// The handshake completed.
+    Opened,
+    /// A text frame arrived.
+    Text(String),
+    /// A binary frame arrived; the SDK speaks text only, so the owner reports it.
+    Binary {
+        /// Size of the frame in bytes.
+        len: u32,
+    },
+    /// The socket closed (or failed to open).
+    Closed {
+        /// The close code (1006 when the connection dropped without a close frame).
+        code: u16,
+        /// The close reason sent by the peer, possibly empty.
+        reason: String,
+        /// Whether the closing handshake completed.
+        clean: bool,
+    },
+}
+
+/// The four states of `WebSocket.readyState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadyState {
+    /// `0`: the handshake is in progress.
+    Connecting = 0,
+    /// `1`: frames can be sent.
+    Open = 1,
+    /// `2`: a close was started.
+    Closing = 2,
+    /// `3`: closed, or never opened.
+    Closed = 3,
+}
+
+impl ReadyState {
+    fn from_raw(raw: u16) -> Self {
+        match raw {
+            WebSocket::CONNECTING => Self::Connecting,
+            WebSocket::OPEN => Self::Open,
+            WebSocket::CLOSING => Self::Closing,
+            _ => Self::Closed,
+        }
+    }
+}
+
+/// A WebSocket together with its four listeners.
+///
+/// Dropping a `Socket` detaches the listeners first (so a replaced socket can
+/// never call back into its former owner) and then closes the connection if
+/// it is still connecting or open.
+pub struct Socket {
+    ws: WebSocket,
+    _listeners: [EventListener; 4],
+}
+
+impl Socket {
+    /// Opens a WebSocket to `url` and routes its events to `on_event`.
+    ///
+    /// Fails with the browser's exception (a `SyntaxError` for a malformed
+    /// URL, a `SecurityError` for e.g. `ws://` from an `https:` page).
+    pub fn open(url: &str, on_event: impl Fn(SocketEvent) + 'static) -> Result<Self, JsValue> {
+        let ws = WebSocket::new(url)?;
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let on_event = std::rc::Rc::new(on_event);
+
+        let handler = on_event.clone();
+        let open = EventListener::new(&ws, "open", move |_| handler(SocketEvent::Opened));
+
+        let handler = on_event.clone();
+        let message = EventListener::new(&ws, "message", move |event| {
+            let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                return;
+            };
+            let data = event.data();
+            let reported = match data.as_string() {
+                Some(text) => SocketEvent::Text(text),
+                None => SocketEvent::Binary {
+                    len: data
+                        .dyn_ref::<js_sys::ArrayBuffer>()
+                        .map_or(0, |buffer| buffer.byte_length()),
+                },
+            };
+            handler(reported);
+        });
+
+        let handler = on_event.clone();
+        let close = EventListener::new(&ws, "close", move |event| {
+            let (code, reason, clean) = match event.dyn_ref::<CloseEvent>() {
+                Some(close) => (close.code(), close.reason(), close.was_clean()),
+                None => (1006, String::new(), false),
+            };
+            handler(SocketEvent::Closed {
+                code,
+                reason,
+                clean,
+            });
+        });
+
+        // A failed connection fires `error` and then `close`; the close carries
+        // the information, so `error` is only observed to keep the browser from
+        // logging it as unhandled.
+        let error = EventListener::new(&ws, "error", |_| {});
+
+        Ok(Self {
+            ws,
+            _listeners: [open, message, close, error],
+        })
+    }
+
+    /// The socket's current `readyState`.
+    pub fn ready_state(&self) -> ReadyState {
+        ReadyState::from_raw(self.ws.ready_state())
+    }
+
+    /// Sends a text frame. Fails if the socket is not open.
+    pub fn send_text(&self, text: &str) -> Result<(), JsValue> {
+        self.ws.send_with_str(text)
+    }
+
+    /// Starts the closing handshake with `code` and `reason`.
+    pub fn close(&self, code: u16, reason: &str) -> Result<(), JsValue> {
+        self.ws.close_with_code_and_reason(code, reason)
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // The listeners are dropped after this body runs, but the close event
+        // is dispatched asynchronously, so by then they are already detached.
+        if matches!(
+            self.ready_state(),
+            ReadyState::Connecting | ReadyState::Open
+        ) {
+            let _ = self.ws.close_with_code_and_reason(1000, "client dropped");
+        }
+    }
+}

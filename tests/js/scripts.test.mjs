@@ -1,0 +1,65 @@
+// The pure helpers of the bootstrap, build, test and server scripts.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { lockedVersion, reportedVersion } from '../../scripts/bootstrap.mjs';
+import { crateVersion } from '../../scripts/build.mjs';
+import { root } from '../../scripts/lib.mjs';
+import { parseClientFrame } from '../../server/frames.mjs';
+import { originAllowed } from '../../server/app.mjs';
+import { resolvePath } from '../../server/static.mjs';
+
+test('lockedVersion reads a crate version from Cargo.lock text', () => {
+  const lock = '# generated\nversion = 4\n\n[[package]]\nname = "wasm-bindgen-macro"\nversion = "9.9.9"\n\n' +
+    '[[package]]\nname = "wasm-bindgen"\nversion = "0.2.130"\nsource = "registry"\n';
+  assert.equal(lockedVersion(lock, 'wasm-bindgen'), '0.2.130');
+  assert.equal(lockedVersion(lock, 'serde'), null);
+});
+
+test('the repository Cargo.lock pins the wasm-bindgen that Cargo.toml requires exactly', () => {
+  const required = /wasm-bindgen = "=([^"]+)"/.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))?.[1];
+  assert.ok(required, 'Cargo.toml pins wasm-bindgen with =');
+  assert.equal(lockedVersion(readFileSync(join(root, 'Cargo.lock'), 'utf8'), 'wasm-bindgen'), required);
+});
+
+test('reportedVersion reads `wasm-bindgen --version` output', () => {
+  assert.equal(reportedVersion('wasm-bindgen 0.2.130'), '0.2.130');
+  assert.equal(reportedVersion('wasm-bindgen-test-runner 0.2.130 (abc 2026-01-01)'), '0.2.130');
+  assert.equal(reportedVersion(null), null);
+});
+
+test('crateVersion reads [package] version, not a dependency version', () => {
+  const toml = '[package]\nname = "x"\nversion = "1.2.3"\n\n[dependencies]\nfoo = { version = "9" }\n';
+  assert.equal(crateVersion(toml), '1.2.3');
+  assert.throws(() => crateVersion('[dependencies]\nversion = "1"\n'));
+});
+
+test('static files cannot escape their directory', () => {
+  const mounts = [{ prefix: '/pkg/', dir: '/srv/pkg' }, { prefix: '/', dir: '/srv/www' }];
+  assert.equal(resolvePath(mounts, '/'), '/srv/www/index.html');
+  assert.equal(resolvePath(mounts, '/pkg/wsnotify.js'), '/srv/pkg/wsnotify.js');
+  assert.equal(resolvePath(mounts, '/../etc/passwd'), null);
+  assert.equal(resolvePath(mounts, '/%2e%2e/%2e%2e/etc/passwd'), null);
+  assert.equal(resolvePath(mounts, '/pkg/..%2f..%2fsecret'), null);
+  assert.equal(resolvePath(mounts, '/%E0%A4%A'), null);
+});
+
+test('the server validates client frames', () => {
+  assert.deepEqual(parseClientFrame('{"type":"init","userId":"ada"}'), { frame: { type: 'init', userId: 'ada' } });
+  assert.match(parseClientFrame('{').error, /JSON/);
+  assert.match(parseClientFrame('[1]').error, /object/);
+  assert.match(parseClientFrame('{"type":"init","userId":""}').error, /userId/);
+  assert.match(parseClientFrame(JSON.stringify({ type: 'init', userId: 'x'.repeat(65) })).error, /userId/);
+  assert.match(parseClientFrame('{"type":"chat","fromUserId":"a","message":5}').error, /message/);
+  assert.match(parseClientFrame('{"type":"nope"}').error, /unknown type/);
+  assert.ok(parseClientFrame('{"type":"chat","fromUserId":"a","toUserId":"b","message":"hi","id":"m1"}').frame);
+});
+
+test('only same-host or allowed origins may open a WebSocket', () => {
+  assert.equal(originAllowed('http://127.0.0.1:8080', '127.0.0.1:8080', []), true);
+  assert.equal(originAllowed('http://evil.example', '127.0.0.1:8080', []), false);
+  assert.equal(originAllowed('http://app.example', '127.0.0.1:8080', ['http://app.example']), true);
+  assert.equal(originAllowed(undefined, '127.0.0.1:8080', []), true);
+  assert.equal(originAllowed('null', '127.0.0.1:8080', []), false);
+});
