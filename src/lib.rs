@@ -22,6 +22,8 @@
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
+pub mod engine;
+pub mod protocol;
 
 /// The crate version, as the npm package reports it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,191 @@
+//! Engine options, each with a documented default.
+
+use std::fmt;
+use std::rc::Rc;
+
+use super::io::CloseInfo;
+use crate::protocol::{UserId, DEFAULT_MAX_FRAME_BYTES};
+
+/// Reconnection with exponential backoff and jitter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconnectPolicy {
+    /// Whether to reconnect at all after an unexpected close. Default `true`.
+    pub enabled: bool,
+    /// The delay before the first retry, in ms. Default 500.
+    pub base_delay_ms: u32,
+    /// The factor applied to the delay per further retry. Default 2.0.
+    pub factor: f64,
+    /// The longest delay, jitter included, in ms. Default 10 000.
+    pub max_delay_ms: u32,
+    /// Random spread of each delay, as a fraction: 0.5 means ±50 %. Default 0.5.
+    pub jitter: f64,
+    /// Uptime after which a connection counts as stable and the backoff
+    /// starts over, in ms. Default 5 000.
+    pub stable_after_ms: u32,
+    /// Retries after which the client gives up (`None`: never). Default `None`.
+    pub max_retries: Option<u32>,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            base_delay_ms: 500,
+            factor: 2.0,
+            max_delay_ms: 10_000,
+            jitter: 0.5,
+            stable_after_ms: 5_000,
+            max_retries: None,
+        }
+    }
+}
+
+/// Heartbeat: probe an open connection and close it when it falls silent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatConfig {
+    /// How often to send `ping` while open, in ms. Default 25 000.
+    pub interval_ms: u32,
+    /// How long to wait for any frame after a `ping` before the connection
+    /// counts as dead, in ms. Default 10 000.
+    pub timeout_ms: u32,
+}
+
+impl Default for HeartbeatConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: 25_000,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Bounds of the queue of frames waiting for an open connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxLimits {
+    /// At most this many frames. Default 1 000.
+    pub max_frames: usize,
+    /// At most this many bytes of frame text in all. Default 1 MiB.
+    pub max_bytes: usize,
+}
+
+impl Default for OutboxLimits {
+    fn default() -> Self {
+        Self {
+            max_frames: 1_000,
+            max_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Decides whether a close should be followed by a reconnect.
+pub type ReconnectPredicate = Rc<dyn Fn(&CloseInfo) -> bool>;
+
+/// Which closes end the connection for good.
+#[derive(Clone, Default)]
+pub enum ClosePolicy {
+    /// `1000`, `1008` and `4400`–`4499` are terminal; every other code,
+    /// `1006` included, reconnects.
+    #[default]
+    Standard,
+    /// The predicate returns `true` when the client should reconnect.
+    Custom(ReconnectPredicate),
+}
+
+impl ClosePolicy {
+    /// Whether a close with `info` should be followed by a reconnect.
+    pub fn should_reconnect(&self, info: &CloseInfo) -> bool {
+        match self {
+            Self::Standard => !is_terminal_code(info.code),
+            Self::Custom(predicate) => predicate(info),
+        }
+    }
+}
+
+impl fmt::Debug for ClosePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Standard => f.write_str("Standard"),
+            Self::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
+}
+
+/// The standard terminal close codes: `1000`, `1008`, `4400`–`4499`.
+pub fn is_terminal_code(code: u16) -> bool {
+    code == 1000 || code == 1008 || (4400..=4499).contains(&code)
+}
+
+/// Everything the engine needs to know up front.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The WebSocket URL. Ignored when `resolve_endpoint` is set.
+    pub url: String,
+    /// Ask the driver for a fresh URL and token before each attempt
+    /// ([`super::Command::ResolveEndpoint`]). Default `false`.
+    pub resolve_endpoint: bool,
+    /// The user sent in `init`.
+    pub user_id: UserId,
+    /// The token sent in `init`. Default `None`.
+    pub token: Option<String>,
+    /// Reconnection policy.
+    pub reconnect: ReconnectPolicy,
+    /// Which closes are terminal.
+    pub close_policy: ClosePolicy,
+    /// Heartbeat; `None` (the default) turns it off.
+    pub heartbeat: Option<HeartbeatConfig>,
+    /// Bounds of the outbox.
+    pub outbox: OutboxLimits,
+    /// How long an attempt may take to open, in ms. Default 5 000.
+    pub connect_timeout_ms: u32,
+    /// Largest frame accepted or sent, in bytes. Default 64 KiB.
+    pub max_frame_bytes: usize,
+}
+
+impl Config {
+    /// A configuration with every default, for `url` and `user_id`.
+    pub fn new(url: impl Into<String>, user_id: UserId) -> Self {
+        Self {
+            url: url.into(),
+            resolve_endpoint: false,
+            user_id,
+            token: None,
+            reconnect: ReconnectPolicy::default(),
+            close_policy: ClosePolicy::default(),
+            heartbeat: None,
+            outbox: OutboxLimits::default(),
+            connect_timeout_ms: 5_000,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(code: u16) -> CloseInfo {
+        CloseInfo {
+            code,
+            reason: String::new(),
+            clean: true,
+        }
+    }
+
+    #[test]
+    fn standard_policy_matches_the_protocol() {
+        let policy = ClosePolicy::Standard;
+        for terminal in [1000, 1008, 4400, 4401, 4499] {
+            assert!(!policy.should_reconnect(&close(terminal)), "{terminal}");
+        }
+        for retried in [1001, 1006, 1011, 1012, 4000, 4399, 4500] {
+            assert!(policy.should_reconnect(&close(retried)), "{retried}");
+        }
+    }
+
+    #[test]
+    fn a_custom_predicate_overrides_the_codes() {
+        let policy = ClosePolicy::Custom(Rc::new(|info: &CloseInfo| info.code == 1000));
+        assert!(policy.should_reconnect(&close(1000)));
+        assert!(!policy.should_reconnect(&close(1006)));
+    }
+}

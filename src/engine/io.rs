@@ -1,0 +1,292 @@
+//! What goes into the engine and what comes out of it.
+
+use crate::protocol::{DecodeError, ServerFrame, UserIdError};
+
+/// The engine's timers; the driver keeps at most one of each kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimerKind {
+    /// The backoff delay before the next attempt.
+    Reconnect,
+    /// The limit on how long an attempt may take to open.
+    ConnectTimeout,
+    /// The interval between heartbeat pings.
+    HeartbeatPing,
+    /// The limit on the silence after a ping.
+    HeartbeatTimeout,
+}
+
+impl TimerKind {
+    pub(crate) const ALL: [TimerKind; 4] = [
+        Self::Reconnect,
+        Self::ConnectTimeout,
+        Self::HeartbeatPing,
+        Self::HeartbeatTimeout,
+    ];
+
+    pub(crate) fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// How a socket closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseInfo {
+    /// The close code; 1006 when the connection dropped without one.
+    pub code: u16,
+    /// The close reason, possibly empty.
+    pub reason: String,
+    /// Whether the closing handshake completed.
+    pub clean: bool,
+}
+
+/// Something that happened, reported to the engine by the driver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The socket opened by the last [`Command::OpenSocket`] completed its handshake.
+    Opened,
+    /// The socket closed (or failed to connect).
+    Closed(CloseInfo),
+    /// A text frame arrived.
+    Frame(String),
+    /// A binary frame of `len` bytes arrived.
+    BinaryFrame {
+        /// Its size in bytes.
+        len: usize,
+    },
+    /// The WebSocket constructor threw (malformed URL, security policy).
+    OpenFailed {
+        /// The browser's message.
+        reason: String,
+    },
+    /// The answer to [`Command::ResolveEndpoint`].
+    EndpointResolved {
+        /// Where to connect.
+        url: String,
+        /// The token for `init`, replacing the configured one when `Some`.
+        token: Option<String>,
+    },
+    /// The URL or token provider failed; the attempt counts as failed.
+    EndpointFailed {
+        /// Why.
+        reason: String,
+    },
+    /// A timer set by [`Command::SetTimer`] fired.
+    TimerFired(TimerKind),
+    /// The browser went online.
+    Online,
+    /// The browser went offline.
+    Offline,
+    /// The page became visible again.
+    Visible,
+}
+
+/// Something the driver must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Open a WebSocket to `url`. There is never a second one at the same time.
+    OpenSocket {
+        /// Where to connect.
+        url: String,
+    },
+    /// Send a text frame on the open socket.
+    SendFrame(String),
+    /// Start the closing handshake; the socket's close is still reported.
+    CloseSocket {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+    },
+    /// Detach the socket's listeners and close it; nothing more is reported about it.
+    AbandonSocket {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+    },
+    /// (Re)start the timer `kind` to fire in `ms` milliseconds.
+    SetTimer {
+        /// Which timer.
+        kind: TimerKind,
+        /// Its delay.
+        ms: u32,
+    },
+    /// Stop the timer `kind`.
+    CancelTimer(TimerKind),
+    /// Fetch a fresh URL and token, then report [`Input::EndpointResolved`]
+    /// or [`Input::EndpointFailed`].
+    ResolveEndpoint {
+        /// The retry number of the attempt (0 for a first connect).
+        attempt: u32,
+    },
+    /// Tell the application.
+    Emit(Event),
+}
+
+/// The connection state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Created, never connected.
+    Idle,
+    /// An attempt is under way.
+    Connecting,
+    /// Connected; frames flow.
+    Open,
+    /// Waiting for the next attempt (or for the browser to come online).
+    Reconnecting,
+    /// The user closed; the closing handshake is under way.
+    Closing,
+    /// Terminal until `connect()` or `reconnect()`.
+    Closed,
+}
+
+impl State {
+    /// The matching `WebSocket.readyState`: 0 while connecting or waiting to
+    /// reconnect (sends are queued), 1 open, 2 closing, 3 idle or closed.
+    pub fn ready_state(self) -> u16 {
+        match self {
+            Self::Connecting | Self::Reconnecting => 0,
+            Self::Open => 1,
+            Self::Closing => 2,
+            Self::Idle | Self::Closed => 3,
+        }
+    }
+
+    /// The lower-case name used in events: `"idle"`, `"connecting"`, ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Connecting => "connecting",
+            Self::Open => "open",
+            Self::Reconnecting => "reconnecting",
+            Self::Closing => "closing",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// One transition, as reported to the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    /// The new state.
+    pub state: State,
+    /// The retry number: 0 on a first connect, n for the n-th retry since the
+    /// last stable connection.
+    pub attempt: u32,
+    /// When `Reconnecting`: the delay before the next attempt (`None`: paused offline).
+    pub next_delay_ms: Option<u32>,
+    /// How the last socket closed.
+    pub last_close: Option<CloseInfo>,
+}
+
+/// Why a send was refused or a queued frame was dropped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The outbox holds its maximum of frames or bytes already.
+    #[error("the outbox is full ({frames} frames, {bytes} bytes queued)")]
+    OutboxFull {
+        /// Frames queued.
+        frames: usize,
+        /// Bytes queued.
+        bytes: usize,
+    },
+    /// The frame is larger than the frame limit.
+    #[error("a frame of {len} bytes exceeds the limit of {max} bytes")]
+    FrameTooLarge {
+        /// Its size.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The client is closed (by the user, a terminal close or giving up).
+    #[error("the client is closed")]
+    Closed,
+    /// The recipient is not a valid user id.
+    #[error("invalid recipient: {0}")]
+    InvalidRecipient(#[from] UserIdError),
+}
+
+impl SendError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::OutboxFull { .. } => "outbox_full",
+            Self::FrameTooLarge { .. } => "frame_too_large",
+            Self::Closed => "closed",
+            Self::InvalidRecipient(_) => "invalid_recipient",
+        }
+    }
+}
+
+/// Something that went wrong without ending the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ErrorEvent {
+    /// A text frame could not be decoded; it was skipped.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A binary frame arrived; the protocol is text only. It was skipped.
+    #[error("binary frame of {len} bytes ignored: the protocol is text only")]
+    BinaryFrame {
+        /// Its size.
+        len: usize,
+    },
+    /// An attempt did not open within the connect timeout.
+    #[error("the connection did not open within {ms} ms")]
+    ConnectTimeout {
+        /// The timeout.
+        ms: u32,
+    },
+    /// No frame arrived within the heartbeat timeout after a ping.
+    #[error("no frame within {ms} ms after a ping: the connection is dead")]
+    HeartbeatTimeout {
+        /// The timeout.
+        ms: u32,
+    },
+    /// The browser refused to open the socket.
+    #[error("the socket could not be opened: {0}")]
+    OpenFailed(String),
+    /// The URL or token provider failed.
+    #[error("the endpoint provider failed: {0}")]
+    EndpointFailed(String),
+}
+
+impl ErrorEvent {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Decode(error) => error.code(),
+            Self::BinaryFrame { .. } => "binary_frame",
+            Self::ConnectTimeout { .. } => "connect_timeout",
+            Self::HeartbeatTimeout { .. } => "heartbeat_timeout",
+            Self::OpenFailed(_) => "open_failed",
+            Self::EndpointFailed(_) => "endpoint_failed",
+        }
+    }
+}
+
+/// What the application is told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The state changed.
+    StateChange(StateChange),
+    /// A connection opened and `init` was sent.
+    Open,
+    /// A socket closed; every opened socket ends with exactly one of these.
+    Close(CloseInfo),
+    /// A frame arrived.
+    Frame(ServerFrame),
+    /// Something went wrong; the client goes on.
+    Error(ErrorEvent),
+    /// A queued frame will never be sent.
+    SendFailed {
+        /// The id `send` returned.
+        id: String,
+        /// Why.
+        error: SendError,
+    },
+    /// Retries are exhausted; the client is closed.
+    GiveUp {
+        /// How many retries were made.
+        retries: u32,
+    },
+}

@@ -1,0 +1,608 @@
+//! The connection state machine.
+
+use std::collections::VecDeque;
+
+use super::backoff::{delay_ms, Rng};
+use super::config::Config;
+use super::io::{
+    CloseInfo, Command, ErrorEvent, Event, Input, SendError, State, StateChange, TimerKind,
+};
+use super::outbox::{Outbox, QueuedFrame};
+use crate::protocol::{decode_with_limit, encode, ClientFrame, UserId};
+
+/// The close code the client uses when it drops a socket it judged dead.
+pub const CLOSE_DEAD: u16 = 4000;
+/// The close code the client uses when `reconnect()` replaces a socket.
+pub const CLOSE_RECONNECT: u16 = 4001;
+/// How late a heartbeat timer may fire before the engine suspects the page was
+/// suspended (sleep, frozen tab) rather than the connection being dead.
+const SUSPEND_SLACK_MS: u64 = 1_000;
+/// The longest close reason a browser accepts, in bytes.
+const MAX_CLOSE_REASON_BYTES: usize = 123;
+
+/// The socket, as far as the engine knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Socket {
+    /// No socket.
+    None,
+    /// Waiting for the endpoint provider; no socket yet.
+    Resolving,
+    /// `OpenSocket` was issued; the handshake is under way.
+    Opening,
+    /// Open since `since` (ms).
+    Open { since: u64 },
+    /// `CloseSocket` was issued; waiting for its close.
+    Closing,
+}
+
+/// Why `close()` refused its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CloseError {
+    /// Browsers accept only 1000 and 3000–4999 from a client.
+    #[error("close code {0} is not allowed: use 1000 or 3000-4999")]
+    InvalidCode(u16),
+    /// The reason is longer than 123 bytes of UTF-8.
+    #[error("a close reason has at most 123 bytes, this one has {0}")]
+    ReasonTooLong(usize),
+}
+
+impl CloseError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidCode(_) => "invalid_close_code",
+            Self::ReasonTooLong(_) => "close_reason_too_long",
+        }
+    }
+}
+
+/// The sans-IO connection engine.
+///
+/// Feed it user calls and [`Input`]s, each with the current time in
+/// milliseconds; then take the [`Command`]s it produced with
+/// [`Engine::poll_command`] and carry them out.
+#[derive(Debug)]
+pub struct Engine {
+    config: Config,
+    state: State,
+    retry: u32,
+    next_delay_ms: Option<u32>,
+    last_close: Option<CloseInfo>,
+    socket: Socket,
+    offline: bool,
+    url: String,
+    token: Option<String>,
+    outbox: Outbox,
+    /// When the oldest unanswered ping was sent.
+    ping_sent_at: Option<u64>,
+    /// Whether the outstanding ping re-probes after a suspected suspension.
+    reprobing: bool,
+    armed_timers: u8,
+    rng: Rng,
+    id_prefix: String,
+    next_id: u64,
+    commands: VecDeque<Command>,
+}
+
+impl Engine {
+    /// An idle engine. `seed` feeds the jitter and the message ids.
+    pub fn new(config: Config, seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let id_prefix = format!("{:08x}", rng.next_u64() as u32);
+        Self {
+            url: config.url.clone(),
+            token: config.token.clone(),
+            outbox: Outbox::new(config.outbox),
+            config,
+            state: State::Idle,
+            retry: 0,
+            next_delay_ms: None,
+            last_close: None,
+            socket: Socket::None,
+            offline: false,
+            ping_sent_at: None,
+            reprobing: false,
+            armed_timers: 0,
+            rng,
+            id_prefix,
+            next_id: 0,
+            commands: VecDeque::new(),
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The retry number (see [`StateChange::attempt`]).
+    pub fn attempt(&self) -> u32 {
+        self.retry
+    }
+
+    /// Frames waiting in the outbox.
+    pub fn queued(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// Bytes waiting in the outbox.
+    pub fn queued_bytes(&self) -> usize {
+        self.outbox.bytes()
+    }
+
+    /// How the last socket closed.
+    pub fn last_close(&self) -> Option<&CloseInfo> {
+        self.last_close.as_ref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The next command to carry out, oldest first.
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.commands.pop_front()
+    }
+
+    /// Every pending command, oldest first.
+    pub fn drain_commands(&mut self) -> std::collections::vec_deque::Drain<'_, Command> {
+        self.commands.drain(..)
+    }
+
+    /// Starts connecting from `Idle` or `Closed`; otherwise does nothing.
+    pub fn connect(&mut self) {
+        if matches!(self.state, State::Idle | State::Closed) {
+            self.retry = 0;
+            if self.offline {
+                self.transition(State::Reconnecting, None);
+            } else {
+                self.begin_attempt();
+            }
+        }
+    }
+
+    /// Closes for good: the socket with `code` and `reason`, every timer, and
+    /// every queued frame (one [`Event::SendFailed`] each).
+    pub fn close(&mut self, code: u16, reason: &str) -> Result<(), CloseError> {
+        if code != 1000 && !(3000..=4999).contains(&code) {
+            return Err(CloseError::InvalidCode(code));
+        }
+        if reason.len() > MAX_CLOSE_REASON_BYTES {
+            return Err(CloseError::ReasonTooLong(reason.len()));
+        }
+        if matches!(self.state, State::Closing | State::Closed) {
+            return Ok(());
+        }
+        self.cancel_all_timers();
+        self.reject_outbox();
+        match self.socket {
+            Socket::Opening | Socket::Open { .. } => {
+                self.socket = Socket::Closing;
+                self.commands.push_back(Command::CloseSocket {
+                    code,
+                    reason: reason.to_owned(),
+                });
+                self.transition(State::Closing, None);
+            }
+            Socket::None | Socket::Resolving | Socket::Closing => {
+                self.socket = Socket::None;
+                self.transition(State::Closed, None);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the current socket, if any, and starts a fresh attempt at once,
+    /// whatever the state: after a terminal close and after giving up too.
+    pub fn reconnect(&mut self) {
+        self.cancel_all_timers();
+        self.abandon_socket(CLOSE_RECONNECT, "reconnect");
+        self.retry = 0;
+        self.begin_attempt();
+    }
+
+    /// Sends a chat from this client's user to `to` (everyone when `None`).
+    /// Returns the message id, which the frame carries as `id`.
+    pub fn send_chat(&mut self, to: Option<&str>, message: &str) -> Result<String, SendError> {
+        let to_user_id = to.map(UserId::new).transpose()?;
+        let id = self.next_message_id();
+        let text = encode(&ClientFrame::Chat {
+            from_user_id: self.config.user_id.clone(),
+            to_user_id,
+            message: message.to_owned(),
+            id: Some(id.clone()),
+        });
+        self.enqueue(id, text)
+    }
+
+    /// Sends `text` as one frame, as it is. Returns a local id for
+    /// [`Event::SendFailed`].
+    pub fn send_text(&mut self, text: String) -> Result<String, SendError> {
+        let id = self.next_message_id();
+        self.enqueue(id, text)
+    }
+
+    /// Processes one input at time `now` (ms).
+    pub fn handle(&mut self, now: u64, input: Input) {
+        match input {
+            Input::Opened => self.on_opened(now),
+            Input::Closed(info) => self.on_closed(now, info),
+            Input::Frame(text) => self.on_frame(&text),
+            Input::BinaryFrame { len } => {
+                if matches!(self.socket, Socket::Open { .. }) {
+                    self.saw_traffic();
+                    self.emit(Event::Error(ErrorEvent::BinaryFrame { len }));
+                }
+            }
+            Input::OpenFailed { reason } => self.on_open_failed(now, reason),
+            Input::EndpointResolved { url, token } => {
+                if self.socket == Socket::Resolving {
+                    self.url = url;
+                    if token.is_some() {
+                        self.token = token;
+                    }
+                    self.open_socket();
+                }
+            }
+            Input::EndpointFailed { reason } => {
+                if self.socket == Socket::Resolving {
+                    self.socket = Socket::None;
+                    self.cancel_timer(TimerKind::ConnectTimeout);
+                    self.emit(Event::Error(ErrorEvent::EndpointFailed(reason)));
+                    self.retry_later(now, None);
+                }
+            }
+            Input::TimerFired(kind) => {
+                if self.armed_timers & kind.bit() != 0 {
+                    self.armed_timers &= !kind.bit();
+                    self.on_timer(now, kind);
+                }
+            }
+            Input::Online => {
+                self.offline = false;
+                if self.state == State::Reconnecting {
+                    self.begin_attempt();
+                }
+            }
+            Input::Offline => {
+                self.offline = true;
+                if self.state == State::Reconnecting {
+                    self.cancel_timer(TimerKind::Reconnect);
+                    self.transition(State::Reconnecting, None);
+                }
+            }
+            Input::Visible => match self.state {
+                State::Reconnecting if !self.offline => self.begin_attempt(),
+                // A page back from the background may hold a connection that
+                // died meanwhile: probe it now rather than at the next interval.
+                State::Open if self.ping_sent_at.is_none() => self.send_ping(now),
+                _ => {}
+            },
+        }
+    }
+
+    fn on_opened(&mut self, now: u64) {
+        if self.socket != Socket::Opening {
+            return;
+        }
+        self.socket = Socket::Open { since: now };
+        self.cancel_timer(TimerKind::ConnectTimeout);
+        let init = ClientFrame::Init {
+            user_id: self.config.user_id.clone(),
+            token: self.token.clone(),
+            last_seq: None,
+        };
+        self.commands.push_back(Command::SendFrame(encode(&init)));
+        for frame in self.outbox.take_all() {
+            self.commands.push_back(Command::SendFrame(frame.text));
+        }
+        if let Some(heartbeat) = &self.config.heartbeat {
+            let interval = heartbeat.interval_ms;
+            self.set_timer(TimerKind::HeartbeatPing, interval);
+        }
+        self.transition(State::Open, None);
+        self.emit(Event::Open);
+    }
+
+    fn on_closed(&mut self, now: u64, info: CloseInfo) {
+        let opened_at = match self.socket {
+            Socket::None | Socket::Resolving => return,
+            Socket::Open { since } => Some(since),
+            Socket::Opening | Socket::Closing => None,
+        };
+        let user_closed = self.socket == Socket::Closing;
+        self.socket = Socket::None;
+        self.stop_connection_timers();
+        self.last_close = Some(info.clone());
+        self.emit(Event::Close(info.clone()));
+        if user_closed {
+            self.transition(State::Closed, None);
+        } else if self.config.reconnect.enabled && self.config.close_policy.should_reconnect(&info)
+        {
+            self.retry_later(now, opened_at);
+        } else {
+            self.end(None);
+        }
+    }
+
+    fn on_frame(&mut self, text: &str) {
+        if !matches!(self.socket, Socket::Open { .. } | Socket::Closing) {
+            return;
+        }
+        self.saw_traffic();
+        let event = match decode_with_limit(text, self.config.max_frame_bytes) {
+            Ok(frame) => Event::Frame(frame),
+            Err(error) => Event::Error(ErrorEvent::Decode(error)),
+        };
+        self.emit(event);
+    }
+
+    fn on_open_failed(&mut self, now: u64, reason: String) {
+        if self.socket != Socket::Opening {
+            return;
+        }
+        self.socket = Socket::None;
+        self.cancel_timer(TimerKind::ConnectTimeout);
+        self.emit(Event::Error(ErrorEvent::OpenFailed(reason)));
+        // A fixed URL the browser refused is refused again; a provider may
+        // produce a better one next time.
+        if self.config.resolve_endpoint {
+            self.retry_later(now, None);
+        } else {
+            self.end(None);
+        }
+    }
+
+    fn on_timer(&mut self, now: u64, kind: TimerKind) {
+        match kind {
+            TimerKind::Reconnect => {
+                if self.state == State::Reconnecting {
+                    self.begin_attempt();
+                }
+            }
+            TimerKind::ConnectTimeout => {
+                if matches!(self.socket, Socket::Opening | Socket::Resolving) {
+                    let ms = self.config.connect_timeout_ms;
+                    self.emit(Event::Error(ErrorEvent::ConnectTimeout { ms }));
+                    self.drop_dead_socket(now, "connect timeout");
+                }
+            }
+            TimerKind::HeartbeatPing => {
+                if let (Socket::Open { .. }, Some(heartbeat)) =
+                    (self.socket, &self.config.heartbeat)
+                {
+                    let interval = heartbeat.interval_ms;
+                    self.set_timer(TimerKind::HeartbeatPing, interval);
+                    if self.ping_sent_at.is_none() {
+                        self.send_ping(now);
+                    }
+                }
+            }
+            TimerKind::HeartbeatTimeout => self.on_heartbeat_timeout(now),
+        }
+    }
+
+    fn on_heartbeat_timeout(&mut self, now: u64) {
+        let (Some(sent_at), Some(heartbeat)) = (self.ping_sent_at, &self.config.heartbeat) else {
+            return;
+        };
+        let timeout = heartbeat.timeout_ms;
+        let late_by = now
+            .saturating_sub(sent_at)
+            .saturating_sub(u64::from(timeout));
+        // A timer that fires far later than it was set for means the page or
+        // the machine was suspended: the silence says nothing about the
+        // connection yet, so probe once more before judging it dead.
+        if late_by > u64::from(timeout).max(SUSPEND_SLACK_MS) && !self.reprobing {
+            self.ping_sent_at = None;
+            self.send_ping(now);
+            self.reprobing = true;
+            return;
+        }
+        self.emit(Event::Error(ErrorEvent::HeartbeatTimeout { ms: timeout }));
+        self.drop_dead_socket(now, "heartbeat timeout");
+    }
+
+    /// Gives up on a socket that did not open in time or fell silent, and
+    /// retries (unless reconnecting is off).
+    fn drop_dead_socket(&mut self, now: u64, reason: &str) {
+        let opened_at = match self.socket {
+            Socket::Open { since } => Some(since),
+            _ => None,
+        };
+        self.stop_connection_timers();
+        self.abandon_socket(CLOSE_DEAD, reason);
+        if self.config.reconnect.enabled {
+            self.retry_later(now, opened_at);
+        } else {
+            self.end(None);
+        }
+    }
+
+    /// Detaches the current socket; a socket that existed gets a synthetic
+    /// close event, since its real one will never be reported.
+    fn abandon_socket(&mut self, code: u16, reason: &str) {
+        match std::mem::replace(&mut self.socket, Socket::None) {
+            Socket::None | Socket::Resolving => {}
+            Socket::Opening | Socket::Open { .. } | Socket::Closing => {
+                self.commands.push_back(Command::AbandonSocket {
+                    code,
+                    reason: reason.to_owned(),
+                });
+                let info = CloseInfo {
+                    code: 1006,
+                    reason: reason.to_owned(),
+                    clean: false,
+                };
+                self.last_close = Some(info.clone());
+                self.emit(Event::Close(info));
+            }
+        }
+    }
+
+    fn begin_attempt(&mut self) {
+        self.cancel_timer(TimerKind::Reconnect);
+        self.transition(State::Connecting, None);
+        let timeout = self.config.connect_timeout_ms;
+        self.set_timer(TimerKind::ConnectTimeout, timeout);
+        if self.config.resolve_endpoint {
+            self.socket = Socket::Resolving;
+            self.commands.push_back(Command::ResolveEndpoint {
+                attempt: self.retry,
+            });
+        } else {
+            self.open_socket();
+        }
+    }
+
+    fn open_socket(&mut self) {
+        self.socket = Socket::Opening;
+        self.ping_sent_at = None;
+        self.reprobing = false;
+        self.commands.push_back(Command::OpenSocket {
+            url: self.url.clone(),
+        });
+    }
+
+    /// Schedules the next attempt after a lost or failed connection.
+    fn retry_later(&mut self, now: u64, opened_at: Option<u64>) {
+        let policy = &self.config.reconnect;
+        let stable = opened_at
+            .is_some_and(|since| now.saturating_sub(since) >= u64::from(policy.stable_after_ms));
+        if stable {
+            self.retry = 0;
+        }
+        if policy.max_retries.is_some_and(|max| self.retry >= max) {
+            let retries = self.retry;
+            self.end(Some(retries));
+            return;
+        }
+        self.retry += 1;
+        if self.offline {
+            self.transition(State::Reconnecting, None);
+            return;
+        }
+        let unit = self.rng.next_unit();
+        let delay = delay_ms(&self.config.reconnect, self.retry, unit);
+        self.set_timer(TimerKind::Reconnect, delay);
+        self.transition(State::Reconnecting, Some(delay));
+    }
+
+    /// Ends in `Closed` without the user asking: terminal close, refused
+    /// URL, or (`gave_up_after`) exhausted retries.
+    fn end(&mut self, gave_up_after: Option<u32>) {
+        self.cancel_all_timers();
+        self.reject_outbox();
+        self.transition(State::Closed, None);
+        if let Some(retries) = gave_up_after {
+            self.emit(Event::GiveUp { retries });
+        }
+    }
+
+    fn enqueue(&mut self, id: String, text: String) -> Result<String, SendError> {
+        let max = self.config.max_frame_bytes;
+        if text.len() > max {
+            return Err(SendError::FrameTooLarge {
+                len: text.len(),
+                max,
+            });
+        }
+        match self.state {
+            State::Closing | State::Closed => Err(SendError::Closed),
+            State::Open => {
+                self.commands.push_back(Command::SendFrame(text));
+                Ok(id)
+            }
+            State::Idle | State::Connecting | State::Reconnecting => {
+                self.outbox.push(QueuedFrame {
+                    id: id.clone(),
+                    text,
+                })?;
+                Ok(id)
+            }
+        }
+    }
+
+    fn reject_outbox(&mut self) {
+        for frame in self.outbox.take_all() {
+            self.emit(Event::SendFailed {
+                id: frame.id,
+                error: SendError::Closed,
+            });
+        }
+    }
+
+    fn send_ping(&mut self, now: u64) {
+        let Some(heartbeat) = &self.config.heartbeat else {
+            return;
+        };
+        let timeout = heartbeat.timeout_ms;
+        self.commands
+            .push_back(Command::SendFrame(encode(&ClientFrame::Ping)));
+        self.ping_sent_at = Some(now);
+        self.set_timer(TimerKind::HeartbeatTimeout, timeout);
+    }
+
+    /// Any inbound frame proves the connection alive.
+    fn saw_traffic(&mut self) {
+        if self.ping_sent_at.take().is_some() {
+            self.reprobing = false;
+            self.cancel_timer(TimerKind::HeartbeatTimeout);
+        }
+    }
+
+    fn next_message_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("{}-{}", self.id_prefix, self.next_id)
+    }
+
+    fn transition(&mut self, state: State, next_delay_ms: Option<u32>) {
+        if self.state == state && self.next_delay_ms == next_delay_ms {
+            return;
+        }
+        self.state = state;
+        self.next_delay_ms = next_delay_ms;
+        self.emit(Event::StateChange(StateChange {
+            state,
+            attempt: self.retry,
+            next_delay_ms,
+            last_close: self.last_close.clone(),
+        }));
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.commands.push_back(Command::Emit(event));
+    }
+
+    fn set_timer(&mut self, kind: TimerKind, ms: u32) {
+        self.armed_timers |= kind.bit();
+        self.commands.push_back(Command::SetTimer { kind, ms });
+    }
+
+    fn cancel_timer(&mut self, kind: TimerKind) {
+        if self.armed_timers & kind.bit() != 0 {
+            self.armed_timers &= !kind.bit();
+            self.commands.push_back(Command::CancelTimer(kind));
+        }
+    }
+
+    fn stop_connection_timers(&mut self) {
+        self.ping_sent_at = None;
+        self.reprobing = false;
+        for kind in [
+            TimerKind::ConnectTimeout,
+            TimerKind::HeartbeatPing,
+            TimerKind::HeartbeatTimeout,
+        ] {
+            self.cancel_timer(kind);
+        }
+    }
+
+    fn cancel_all_timers(&mut self) {
+        self.stop_connection_timers();
+        for kind in TimerKind::ALL {
+            self.cancel_timer(kind);
+        }
+    }
+}
