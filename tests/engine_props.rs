@@ -1,0 +1,446 @@
+//! Property tests of the engine over random event sequences, and of the
+//! protocol codec over arbitrary input. Each property runs 10,000 cases.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+
+use proptest::prelude::*;
+use wsnotify::engine::{
+    delay_window_ms, CloseInfo, Command, Config, Engine, Event, HeartbeatConfig, Input,
+    OutboxLimits, State, TimerKind,
+};
+use wsnotify::protocol::{decode, decode_with_limit, encode, ClientFrame, ServerFrame, UserId};
+
+const CASES: u32 = 10_000;
+
+#[derive(Debug, Clone)]
+enum Action {
+    Connect,
+    Close,
+    Reconnect,
+    SendChat(usize),
+    SendText(usize),
+    SocketOpened,
+    SocketClosed(u16),
+    Frame(usize),
+    Binary,
+    OpenFailed,
+    EndpointResolved,
+    EndpointFailed,
+    FireDue,
+    StaleFire(TimerKind),
+    Advance(u32),
+    Online,
+    Offline,
+    Visible,
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let timer = prop_oneof![
+        Just(TimerKind::Reconnect),
+        Just(TimerKind::ConnectTimeout),
+        Just(TimerKind::HeartbeatPing),
+        Just(TimerKind::HeartbeatTimeout),
+    ];
+    prop_oneof![
+        2 => Just(Action::Connect),
+        1 => Just(Action::Close),
+        1 => Just(Action::Reconnect),
+        4 => (0usize..40).prop_map(Action::SendChat),
+        2 => (0usize..120).prop_map(Action::SendText),
+        4 => Just(Action::SocketOpened),
+        3 => prop::sample::select(vec![1000u16, 1001, 1006, 1008, 1011, 4401, 4500]).prop_map(Action::SocketClosed),
+        3 => (0usize..FRAMES.len()).prop_map(Action::Frame),
+        1 => Just(Action::Binary),
+        1 => Just(Action::OpenFailed),
+        2 => Just(Action::EndpointResolved),
+        1 => Just(Action::EndpointFailed),
+        5 => Just(Action::FireDue),
+        1 => timer.prop_map(Action::StaleFire),
+        2 => (0u32..30_000).prop_map(Action::Advance),
+        1 => Just(Action::Online),
+        1 => Just(Action::Offline),
+        1 => Just(Action::Visible),
+    ]
+}
+
+const FRAMES: [&str; 5] = [
+    r#"{"type":"chat","fromUserId":"bob","message":"hi","timestamp":"t"}"#,
+    r#"{"type":"notification","message":"bob joined","online":2}"#,
+    r#"{"type":"pong"}"#,
+    "{not json",
+    r#"{"type":"typing"}"#,
+];
+
+fn config() -> impl Strategy<Value = Config> {
+    (
+        any::<bool>(),
+        prop::option::of(0u32..4),
+        any::<bool>(),
+        1usize..6,
+        40usize..400,
+        prop::bool::weighted(0.9),
+    )
+        .prop_map(
+            |(heartbeat, max_retries, resolve, max_frames, max_bytes, reconnect)| {
+                let mut config = common::config();
+                config.heartbeat = heartbeat.then_some(HeartbeatConfig {
+                    interval_ms: 3_000,
+                    timeout_ms: 1_000,
+                });
+                config.reconnect.max_retries = max_retries;
+                config.reconnect.enabled = reconnect;
+                config.resolve_endpoint = resolve;
+                config.outbox = OutboxLimits {
+                    max_frames,
+                    max_bytes,
+                };
+                config
+            },
+        )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sock {
+    None,
+    Opening,
+    Open,
+    Closing,
+}
+
+/// A driver that behaves like the browser: it feeds only events a real
+/// socket and real timers could produce, and checks every command.
+struct World {
+    engine: Engine,
+    config: Config,
+    now: u64,
+    socket: Sock,
+    resolving: bool,
+    timers: HashMap<TimerKind, u64>,
+    /// Ids `send_*` accepted, in call order.
+    accepted: Vec<String>,
+    /// Custom-frame reference → id, to recognise `send_text` frames on the wire.
+    text_refs: HashMap<String, String>,
+    sent: Vec<String>,
+    rejected: Vec<String>,
+    frames_on_socket: usize,
+    next_ref: usize,
+}
+
+impl World {
+    fn new(config: Config, seed: u64) -> Self {
+        Self {
+            engine: Engine::new(config.clone(), seed),
+            config,
+            now: 0,
+            socket: Sock::None,
+            resolving: false,
+            timers: HashMap::new(),
+            accepted: Vec::new(),
+            text_refs: HashMap::new(),
+            sent: Vec::new(),
+            rejected: Vec::new(),
+            frames_on_socket: 0,
+            next_ref: 0,
+        }
+    }
+
+    fn input(&mut self, input: Input) {
+        self.engine.handle(self.now, input);
+    }
+
+    fn apply(&mut self, action: Action) -> Result<(), TestCaseError> {
+        let was_closed = self.engine.state() == State::Closed;
+        let may_attempt = matches!(action, Action::Connect | Action::Reconnect);
+        match action {
+            Action::Connect => self.engine.connect(),
+            Action::Close => {
+                let _ = self.engine.close(1000, "");
+            }
+            Action::Reconnect => self.engine.reconnect(),
+            Action::SendChat(len) => {
+                if let Ok(id) = self.engine.send_chat(None, &"m".repeat(len)) {
+                    self.accepted.push(id);
+                }
+            }
+            Action::SendText(pad) => {
+                self.next_ref += 1;
+                let reference = self.next_ref.to_string();
+                let text = format!(
+                    r#"{{"type":"custom","ref":"{reference}","pad":"{}"}}"#,
+                    "p".repeat(pad)
+                );
+                if let Ok(id) = self.engine.send_text(text) {
+                    self.text_refs.insert(reference, id.clone());
+                    self.accepted.push(id);
+                }
+            }
+            Action::SocketOpened if self.socket == Sock::Opening => {
+                self.socket = Sock::Open;
+                self.input(Input::Opened);
+            }
+            Action::SocketClosed(code) if self.socket != Sock::None => {
+                self.socket = Sock::None;
+                self.input(Input::Closed(CloseInfo {
+                    code,
+                    reason: String::new(),
+                    clean: code != 1006,
+                }));
+            }
+            Action::Frame(index) if matches!(self.socket, Sock::Open | Sock::Closing) => {
+                self.input(Input::Frame(FRAMES[index].to_owned()));
+            }
+            Action::Binary if self.socket == Sock::Open => {
+                self.input(Input::BinaryFrame { len: 4 });
+            }
+            Action::OpenFailed if self.socket == Sock::Opening => {
+                self.socket = Sock::None;
+                self.input(Input::OpenFailed {
+                    reason: "SyntaxError".into(),
+                });
+            }
+            Action::EndpointResolved if self.resolving => {
+                self.resolving = false;
+                self.input(Input::EndpointResolved {
+                    url: common::URL.into(),
+                    token: Some("t".into()),
+                });
+            }
+            Action::EndpointFailed if self.resolving => {
+                self.resolving = false;
+                self.input(Input::EndpointFailed {
+                    reason: "down".into(),
+                });
+            }
+            Action::FireDue => {
+                let due = self
+                    .timers
+                    .iter()
+                    .min_by_key(|(_, due)| **due)
+                    .map(|(k, d)| (*k, *d));
+                if let Some((kind, due)) = due {
+                    self.timers.remove(&kind);
+                    self.now = self.now.max(due);
+                    self.input(Input::TimerFired(kind));
+                }
+            }
+            Action::StaleFire(kind) if !self.timers.contains_key(&kind) => {
+                self.input(Input::TimerFired(kind));
+                let commands: Vec<Command> = self.engine.drain_commands().collect();
+                prop_assert!(
+                    commands.is_empty(),
+                    "a stale {kind:?} produced {commands:?}"
+                );
+            }
+            Action::Advance(ms) => self.now += u64::from(ms),
+            Action::Online => self.input(Input::Online),
+            Action::Offline => self.input(Input::Offline),
+            Action::Visible => self.input(Input::Visible),
+            _ => {}
+        }
+        self.run_commands(was_closed && !may_attempt)
+    }
+
+    fn run_commands(&mut self, attempts_forbidden: bool) -> Result<(), TestCaseError> {
+        let commands: Vec<Command> = self.engine.drain_commands().collect();
+        for command in commands {
+            match command {
+                Command::OpenSocket { url } => {
+                    prop_assert!(!attempts_forbidden, "an attempt after a terminal close");
+                    prop_assert_eq!(self.socket, Sock::None, "a second socket");
+                    prop_assert_eq!(url.as_str(), common::URL);
+                    self.socket = Sock::Opening;
+                    self.frames_on_socket = 0;
+                }
+                Command::ResolveEndpoint { .. } => {
+                    prop_assert!(!attempts_forbidden, "an attempt after a terminal close");
+                    prop_assert!(self.config.resolve_endpoint);
+                    self.resolving = true;
+                }
+                Command::SendFrame(text) => {
+                    prop_assert_eq!(self.socket, Sock::Open, "a frame into a socket not open");
+                    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    if self.frames_on_socket == 0 {
+                        prop_assert_eq!(&value["type"], "init", "init must come first");
+                    }
+                    self.frames_on_socket += 1;
+                    match value["type"].as_str() {
+                        Some("chat") => self.sent.push(value["id"].as_str().unwrap().to_owned()),
+                        Some("custom") => {
+                            let reference = value["ref"].as_str().unwrap();
+                            self.sent.push(self.text_refs[reference].clone());
+                        }
+                        _ => {}
+                    }
+                }
+                Command::CloseSocket { .. } => {
+                    prop_assert!(matches!(self.socket, Sock::Opening | Sock::Open));
+                    self.socket = Sock::Closing;
+                }
+                Command::AbandonSocket { .. } => {
+                    prop_assert_ne!(self.socket, Sock::None);
+                    self.socket = Sock::None;
+                }
+                Command::SetTimer { kind, ms } => {
+                    if kind == TimerKind::Reconnect {
+                        let (low, high) =
+                            delay_window_ms(&self.config.reconnect, self.engine.attempt());
+                        prop_assert!(
+                            (low..=high).contains(&ms),
+                            "delay {} outside {}..={} for retry {}",
+                            ms,
+                            low,
+                            high,
+                            self.engine.attempt()
+                        );
+                    }
+                    self.timers.insert(kind, self.now + u64::from(ms));
+                }
+                Command::CancelTimer(kind) => {
+                    prop_assert!(
+                        self.timers.remove(&kind).is_some(),
+                        "cancelled {:?} twice",
+                        kind
+                    );
+                }
+                Command::Emit(Event::SendFailed { id, .. }) => self.rejected.push(id),
+                Command::Emit(_) => {}
+            }
+        }
+        let limits = self.config.outbox;
+        prop_assert!(self.engine.queued() <= limits.max_frames);
+        prop_assert!(self.engine.queued_bytes() <= limits.max_bytes);
+        Ok(())
+    }
+
+    /// Closes for good and checks that every accepted frame was sent or
+    /// rejected exactly once, the sent ones in the order they were accepted.
+    fn finish(mut self) -> Result<(), TestCaseError> {
+        let _ = self.engine.close(1000, "");
+        self.run_commands(false)?;
+        if self.socket == Sock::Closing {
+            self.apply(Action::SocketClosed(1000))?;
+        }
+        prop_assert_eq!(self.engine.state(), State::Closed);
+        prop_assert_eq!(self.engine.queued(), 0);
+        let position: BTreeMap<&String, usize> = self
+            .accepted
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id, i))
+            .collect();
+        let mut last = None;
+        for id in &self.sent {
+            let index = position.get(id).copied();
+            prop_assert!(index.is_some(), "sent an id never accepted: {}", id);
+            prop_assert!(index > last, "out of order or sent twice: {}", id);
+            last = index;
+        }
+        let mut ended: Vec<&String> = self.sent.iter().chain(&self.rejected).collect();
+        ended.sort();
+        let mut accepted: Vec<&String> = self.accepted.iter().collect();
+        accepted.sort();
+        prop_assert_eq!(ended, accepted, "a queued frame vanished or ended twice");
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_invariants_hold_over_random_event_sequences(
+        config in config(),
+        seed in any::<u64>(),
+        actions in prop::collection::vec(action(), 1..80),
+    ) {
+        let mut world = World::new(config, seed);
+        for action in actions {
+            world.apply(action)?;
+        }
+        world.finish()?;
+    }
+
+    #[test]
+    fn decode_never_panics_on_arbitrary_text(text in any::<String>()) {
+        let _ = decode(&text);
+        let _ = decode_with_limit(&text, 16);
+    }
+
+    #[test]
+    fn decode_never_panics_on_frame_like_json(
+        text in r#"\{"type":"(chat|notification|ack|error|resumed|pong|x)"(,"(fromUserId|toUserId|message|timestamp|id|seq|online|code|recovered)":("[^"\\]{0,70}"|-?[0-9]{1,20}(\.[0-9])?|true|false|null|\[\]|\{\}))*\}"#,
+    ) {
+        match decode(&text) {
+            Ok(frame) => prop_assert!(!frame.type_name().is_empty()),
+            Err(error) => prop_assert!(!error.to_string().is_empty()),
+        }
+    }
+
+    #[test]
+    fn decode_never_panics_on_arbitrary_json_values(value in json_value()) {
+        let text = value.to_string();
+        if let Ok(ServerFrame::Other(object)) = decode(&text) {
+            prop_assert!(object.contains_key("type"));
+        }
+    }
+
+    #[test]
+    fn encoded_chats_round_trip_any_text(message in any::<String>(), to in "[a-z]{1,64}") {
+        let frame = ClientFrame::Chat {
+            from_user_id: UserId::new("ada").unwrap(),
+            to_user_id: Some(UserId::new(to.clone()).unwrap()),
+            message: message.clone(),
+            id: Some("x-1".into()),
+        };
+        let value: serde_json::Value = serde_json::from_str(&encode(&frame)).unwrap();
+        prop_assert_eq!(value["message"].as_str(), Some(message.as_str()));
+        prop_assert_eq!(value["toUserId"].as_str(), Some(to.as_str()));
+    }
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".{0,20}".prop_map(Value::String),
+        prop::sample::select(vec![
+            "chat",
+            "notification",
+            "ack",
+            "error",
+            "resumed",
+            "pong"
+        ])
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop::sample::select(vec![
+                    "type",
+                    "fromUserId",
+                    "toUserId",
+                    "message",
+                    "timestamp",
+                    "id",
+                    "seq",
+                    "online",
+                    "code",
+                    "recovered",
+                    "other",
+                ])
+                .prop_map(str::to_owned),
+                inner,
+                0..8,
+            )
+            .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
