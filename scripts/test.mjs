@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootstrap, CHROMEDRIVER } from './bootstrap.mjs';
 import { log, root, runCaptured, toolEnv } from './lib.mjs';
-import { startEchoServer } from '../tests/support/echo-server-process.mjs';
+import { startTestServer } from '../tests/support/test-server-process.mjs';
 
 const WASM_TARGET = 'wasm32-unknown-unknown';
 
@@ -49,10 +49,16 @@ const steps = [
     args: ['test', '--target', WASM_TARGET, '--test', 'web'],
     count: ({ output }) => cargoCounts(output),
     async env() {
-      const echo = await startEchoServer();
+      const server = await startTestServer();
       return {
-        env: { ...toolEnv, WSNOTIFY_ECHO_URL: echo.url, CHROMEDRIVER, WASM_BINDGEN_TEST_TIMEOUT: '120' },
-        cleanup: () => echo.stop(),
+        env: {
+          ...toolEnv,
+          WSNOTIFY_TEST_WS: server.ws,
+          WSNOTIFY_TEST_CONTROL: server.control,
+          CHROMEDRIVER,
+          WASM_BINDGEN_TEST_TIMEOUT: '300',
+        },
+        cleanup: () => server.stop(),
       };
     },
   },

@@ -18,10 +18,13 @@ export const DEFAULTS = {
   log: (line) => console.log(line),
 };
 
-/** Whether a handshake's Origin may connect: absent (not a browser), same host, or allowed. */
+/**
+ * Whether a handshake's Origin may connect: absent (not a browser), same
+ * host, listed, or any when the list holds `*`.
+ */
 export function originAllowed(origin, host, allowedOrigins) {
   if (origin === undefined) return true;
-  if (allowedOrigins.includes(origin)) return true;
+  if (allowedOrigins.includes(origin) || allowedOrigins.includes('*')) return true;
   try {
     return new URL(origin).host === host;
   } catch {
@@ -30,7 +33,7 @@ export function originAllowed(origin, host, allowedOrigins) {
 }
 
 /**
- * Starts the server; resolves to { url, wsUrl, port, connections(), close() }.
+ * Starts the server; resolves to { url, wsUrl, port, wss, connections(), close() }.
  * `port: 0` picks a free port.
  */
 export async function createServer(options = {}) {
@@ -155,6 +158,8 @@ export async function createServer(options = {}) {
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     port,
+    /** The WebSocketServer, for tests that observe traffic. */
+    wss,
     url: `http://${hostForUrl}:${port}/`,
     wsUrl: `ws://${hostForUrl}:${port}/ws`,
     /** How many WebSocket connections are open. */

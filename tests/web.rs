@@ -1,15 +1,16 @@
-//! Browser tests of the JS-facing `Client`, run by `wasm-bindgen-test` in
-//! headless Chromium against a WebSocket echo server on loopback.
+//! Browser tests of the JS API, run by `wasm-bindgen-test` in headless
+//! Chromium against the reference server on loopback.
 //!
-//! The harness (`scripts/test.mjs`) starts the echo server on a free port and
-//! passes its URL at compile time as `WSNOTIFY_ECHO_URL`.
+//! `npm test` starts `tests/support/test-server.mjs` on free ports and passes
+//! its URLs at compile time: `WSNOTIFY_TEST_WS` (the WebSocket endpoint) and
+//! `WSNOTIFY_TEST_CONTROL` (an HTTP API to inspect and steer the server).
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::cell::Cell;
+use std::future::Future;
 
-use gloo_timers::callback::Timeout;
-use js_sys::{Function, Promise, Reflect};
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -19,150 +20,534 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const WAIT_MS: u32 = 5_000;
 
-fn echo_url() -> &'static str {
-    match option_env!("WSNOTIFY_ECHO_URL") {
+fn ws_url() -> &'static str {
+    match option_env!("WSNOTIFY_TEST_WS") {
         Some(url) => url,
-        None => panic!("run through `npm test`, which sets WSNOTIFY_ECHO_URL"),
+        None => panic!("run through `npm test`, which sets WSNOTIFY_TEST_WS"),
     }
 }
 
-fn client_for(url: &str) -> Result<Client, JsValue> {
-    let options = js_sys::Object::new();
-    Reflect::set(&options, &"url".into(), &url.into())?;
-    Client::new(options.into()).map_err(JsValue::from)
+fn control_url() -> &'static str {
+    match option_env!("WSNOTIFY_TEST_CONTROL") {
+        Some(url) => url,
+        None => panic!("run through `npm test`, which sets WSNOTIFY_TEST_CONTROL"),
+    }
 }
 
-/// A promise with the functions that settle it.
-fn settleable() -> (Promise, Function, Function) {
-    let settlers = Rc::new(RefCell::new(None));
-    let slot = settlers.clone();
-    let promise = Promise::new(&mut |resolve, reject| *slot.borrow_mut() = Some((resolve, reject)));
-    let (resolve, reject) = settlers
-        .borrow_mut()
-        .take()
-        .expect("Promise runs its executor at once");
-    (promise, resolve, reject)
-}
+thread_local!(static NEXT_USER: Cell<u32> = const { Cell::new(0) });
 
-/// A promise and the function that resolves it; the function is what gets
-/// registered as a callback, so awaiting the promise awaits the event.
-fn deferred() -> (Promise, Function) {
-    let (promise, resolve, _reject) = settleable();
-    (promise, resolve)
-}
-
-/// Awaits `promise`, failing the test after `ms` milliseconds.
-async fn within(ms: u32, what: &str, promise: Promise) -> JsValue {
-    let (deadline, _resolve, reject) = settleable();
-    let message = format!("timed out after {ms} ms waiting for {what}");
-    // Dropped (and so cleared) when this function returns.
-    let _timer = Timeout::new(ms, move || {
-        let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&message));
+/// A user id no other test uses, so that tests do not see each other's traffic.
+fn unique_user(name: &str) -> String {
+    let n = NEXT_USER.with(|next| {
+        next.set(next.get() + 1);
+        next.get()
     });
-    let race = Promise::race(&js_sys::Array::of2(&promise, &deadline));
-    JsFuture::from(race)
-        .await
-        .unwrap_or_else(|error| panic!("{error:?}"))
+    format!("{name}-{n}-{}", (js_sys::Math::random() * 1e6) as u32)
+}
+
+/// Calls the test server's control API; resolves to the parsed JSON answer.
+async fn control(method: &str, path: &str, body: Option<&str>) -> JsValue {
+    let request = Function::new_with_args(
+        "url, method, body",
+        "return fetch(url, { method, body: body ?? undefined }).then((r) => r.json())",
+    );
+    let url = format!("{}{path}", control_url());
+    let body = body.map_or(JsValue::UNDEFINED, JsValue::from_str);
+    let promise: Promise = request
+        .call3(&JsValue::NULL, &url.into(), &method.into(), &body)
+        .unwrap()
+        .unchecked_into();
+    JsFuture::from(promise).await.unwrap()
+}
+
+/// Every text frame the server received from `user`, in order.
+async fn frames_from(user: &str) -> Vec<String> {
+    let state = control("GET", "/state", None).await;
+    let frames = Reflect::get(
+        &Reflect::get(&state, &"frames".into()).unwrap(),
+        &user.into(),
+    )
+    .unwrap();
+    if frames.is_undefined() {
+        return Vec::new();
+    }
+    Array::from(&frames)
+        .iter()
+        .map(|f| f.as_string().unwrap())
+        .collect()
+}
+
+async fn server_connections() -> u32 {
+    let state = control("GET", "/state", None).await;
+    Reflect::get(&state, &"connections".into())
+        .unwrap()
+        .as_f64()
+        .unwrap() as u32
+}
+
+/// Sends raw frames to `user`'s connections from the server.
+async fn server_sends(user: &str, frames: &[&str], binary: bool) {
+    let body = Object::new();
+    let list: Array = frames.iter().map(|f| JsValue::from_str(f)).collect();
+    Reflect::set(&body, &"frames".into(), &list).unwrap();
+    Reflect::set(&body, &"binary".into(), &binary.into()).unwrap();
+    let body = JSON::stringify(&body).unwrap().as_string().unwrap();
+    control("POST", &format!("/send?user={user}"), Some(&body)).await;
+}
+
+/// A client for `user`; `extra` is a JSON object of further options.
+fn client(user: &str, extra: &str) -> Client {
+    let options = JSON::parse(extra).unwrap();
+    Reflect::set(&options, &"url".into(), &ws_url().into()).unwrap();
+    Reflect::set(&options, &"userId".into(), &user.into()).unwrap();
+    Client::new(options.unchecked_into())
+        .map_err(JsValue::from)
+        .unwrap()
+}
+
+/// A JS array and a function that appends its first argument to it.
+struct Recorder {
+    log: Array,
+    push: Function,
+}
+
+impl Recorder {
+    fn new() -> Self {
+        let log = Array::new();
+        let push = Function::new_with_args("value", "this.push(value)").bind0(&log);
+        Self { log, push }
+    }
+
+    fn callback<T: JsCast>(&self) -> T {
+        self.push.clone().unchecked_into()
+    }
+
+    fn len(&self) -> u32 {
+        self.log.length()
+    }
+
+    fn get(&self, index: u32) -> JsValue {
+        self.log.get(index)
+    }
+
+    fn field(&self, index: u32, field: &str) -> JsValue {
+        Reflect::get(&self.get(index), &field.into()).unwrap()
+    }
+}
+
+/// Polls `condition` every few ms; fails the test after `ms`.
+async fn wait_for(what: &str, ms: u32, mut condition: impl FnMut() -> bool) {
+    let deadline = js_sys::Date::now() + f64::from(ms);
+    while !condition() {
+        assert!(
+            js_sys::Date::now() < deadline,
+            "timed out after {ms} ms waiting for {what}"
+        );
+        TimeoutFuture::new(5).await;
+    }
+}
+
+/// Like [`wait_for`], for a condition that needs the server.
+async fn wait_for_async<F: Future<Output = bool>>(
+    what: &str,
+    ms: u32,
+    mut condition: impl FnMut() -> F,
+) {
+    let deadline = js_sys::Date::now() + f64::from(ms);
+    while !condition().await {
+        assert!(
+            js_sys::Date::now() < deadline,
+            "timed out after {ms} ms waiting for {what}"
+        );
+        TimeoutFuture::new(20).await;
+    }
+}
+
+fn frame_type(frame: &str) -> String {
+    let value = JSON::parse(frame).unwrap();
+    Reflect::get(&value, &"type".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+fn frame_field(frame: &str, field: &str) -> JsValue {
+    Reflect::get(&JSON::parse(frame).unwrap(), &field.into()).unwrap()
+}
+
+async fn open(client: &Client) {
+    client.connect();
+    wait_for("open", WAIT_MS, || client.state() == "open").await;
 }
 
 #[wasm_bindgen_test]
-async fn opens_and_reports_ready_state() {
-    let client = client_for(echo_url()).unwrap();
+async fn init_first_then_chat_notification_and_unknown_types_arrive_typed() {
+    let user = unique_user("ada");
+    let client = client(&user, "{}");
+    let (chats, notes, messages, typing) = (
+        Recorder::new(),
+        Recorder::new(),
+        Recorder::new(),
+        Recorder::new(),
+    );
+    let _c = client.on_chat(chats.callback()).unwrap();
+    let _n = client.on_notification(notes.callback()).unwrap();
+    let _m = client.on_message(messages.callback()).unwrap();
+    let _t = client.on("typing".into(), typing.callback()).unwrap();
     assert_eq!(client.state(), "idle");
     assert_eq!(client.ready_state(), 3);
-
-    let (opened, on_open) = deferred();
-    let _subscription = client.on_open(on_open);
-    client.connect().unwrap();
+    client.connect();
     assert_eq!(client.ready_state(), 0);
-    assert_eq!(client.state(), "connecting");
-
-    within(WAIT_MS, "open", opened).await;
+    wait_for("open", WAIT_MS, || client.state() == "open").await;
     assert_eq!(client.ready_state(), 1);
+
+    wait_for_async("init at the server", WAIT_MS, || async {
+        !frames_from(&user).await.is_empty()
+    })
+    .await;
+    let init = &frames_from(&user).await[0];
+    assert_eq!(init, &format!(r#"{{"type":"init","userId":"{user}"}}"#));
+
+    wait_for("the join notification", WAIT_MS, || notes.len() >= 1).await;
+    assert_eq!(
+        notes.field(0, "message").as_string().unwrap(),
+        format!("{user} joined")
+    );
+    assert!(notes.field(0, "online").as_f64().unwrap() >= 1.0);
+
+    let id = client
+        .send_chat(Some(user.clone()), "hello".into())
+        .map_err(JsValue::from)
+        .unwrap();
+    wait_for("the chat to come back", WAIT_MS, || chats.len() >= 1).await;
+    assert_eq!(chats.field(0, "type"), "chat");
+    assert_eq!(chats.field(0, "fromUserId").as_string().unwrap(), user);
+    assert_eq!(chats.field(0, "message"), "hello");
+    assert_eq!(chats.field(0, "id").as_string().unwrap(), id);
+    assert!(chats
+        .field(0, "timestamp")
+        .as_string()
+        .unwrap()
+        .contains('T'));
+
+    server_sends(
+        &user,
+        &[r#"{"type":"typing","who":"bob","depth":{"n":[1,2]}}"#],
+        false,
+    )
+    .await;
+    wait_for("the unknown frame", WAIT_MS, || typing.len() >= 1).await;
+    assert_eq!(typing.field(0, "who"), "bob");
+    let last = messages.get(messages.len() - 1);
+    assert_eq!(Reflect::get(&last, &"type".into()).unwrap(), "typing");
+}
+
+#[wasm_bindgen_test]
+async fn sends_while_connecting_and_reconnecting_are_flushed_in_order_after_init() {
+    let user = unique_user("queue");
+    let client = client(&user, r#"{"reconnect":{"baseDelayMs":800,"jitter":0}}"#);
+    let send = |text: &str| {
+        client
+            .send_chat(Some(user.clone()), text.into())
+            .map_err(JsValue::from)
+            .unwrap()
+    };
+    send("q1");
+    send("q2");
+    client.connect();
+    assert_eq!(client.state(), "connecting");
+    send("q3");
+    assert_eq!(client.queued(), 3);
+    wait_for("open", WAIT_MS, || client.state() == "open").await;
+    wait_for_async("four frames", WAIT_MS, || async {
+        frames_from(&user).await.len() >= 4
+    })
+    .await;
+
+    control("POST", &format!("/drop?user={user}"), None).await;
+    wait_for("reconnecting", WAIT_MS, || client.state() == "reconnecting").await;
+    assert_eq!(client.attempt(), 1);
+    send("q4");
+    send("q5");
+    send("q6");
+    assert_eq!(client.queued(), 3);
+    wait_for("open again", WAIT_MS, || client.state() == "open").await;
+    wait_for_async("eight frames", WAIT_MS, || async {
+        frames_from(&user).await.len() >= 8
+    })
+    .await;
+
+    let frames = frames_from(&user).await;
+    let summary: Vec<String> = frames
+        .iter()
+        .map(|f| match frame_type(f).as_str() {
+            "chat" => frame_field(f, "message").as_string().unwrap(),
+            other => other.to_owned(),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        ["init", "q1", "q2", "q3", "init", "q4", "q5", "q6"]
+    );
+    assert_eq!(client.queued(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_policy_close_1008_does_not_reconnect() {
+    let user = unique_user("policy");
+    let client = client(&user, r#"{"reconnect":{"baseDelayMs":50}}"#);
+    let closes = Recorder::new();
+    let _c = client.on_close(closes.callback()).unwrap();
+    open(&client).await;
+    control(
+        "POST",
+        &format!("/close?user={user}&code=1008&reason=policy"),
+        None,
+    )
+    .await;
+    wait_for("closed", WAIT_MS, || client.state() == "closed").await;
+    assert_eq!(closes.field(0, "code"), 1008);
+    assert_eq!(closes.field(0, "reason"), "policy");
+    TimeoutFuture::new(500).await;
+    assert_eq!(client.state(), "closed", "no reconnect after 1008");
+    assert!(frames_from(&user).await.len() == 1, "only the first init");
+}
+
+#[wasm_bindgen_test]
+async fn malformed_frames_each_raise_one_typed_error_and_the_next_message_arrives() {
+    let user = unique_user("fuzz");
+    let client = client(&user, "{}");
+    let (errors, chats) = (Recorder::new(), Recorder::new());
+    let _e = client.on_error(errors.callback()).unwrap();
+    let _c = client.on_chat(chats.callback()).unwrap();
+    open(&client).await;
+    let oversized = format!(r#"{{"type":"chat","message":"{}"}}"#, "x".repeat(70_000));
+    server_sends(
+        &user,
+        &[
+            "not json",
+            r#"{"type":"chat","fromUserId":"bob"}"#,
+            "[1,2]",
+            &oversized,
+        ],
+        false,
+    )
+    .await;
+    server_sends(&user, &["\u{1}binary"], true).await;
+    server_sends(
+        &user,
+        &[r#"{"type":"chat","fromUserId":"bob","message":"still here","timestamp":"2026-01-01T00:00:00Z"}"#],
+        false,
+    )
+    .await;
+    wait_for("the valid chat", WAIT_MS, || chats.len() >= 1).await;
+    let codes: Vec<String> = (0..errors.len())
+        .map(|i| errors.field(i, "code").as_string().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "invalid_json",
+            "invalid_frame",
+            "invalid_frame",
+            "frame_too_large",
+            "binary_frame"
+        ]
+    );
+    assert!(errors.get(0).is_instance_of::<js_sys::Error>());
+    assert_eq!(chats.field(0, "message"), "still here");
     assert_eq!(client.state(), "open");
 }
 
 #[wasm_bindgen_test]
-async fn echoes_a_text_frame_to_on_message() {
-    let client = client_for(echo_url()).unwrap();
-    let (opened, on_open) = deferred();
-    let (received, on_message) = deferred();
-    let _open = client.on_open(on_open);
-    let _message = client.on_message(on_message);
-    client.connect().unwrap();
-    within(WAIT_MS, "open", opened).await;
-
-    client.send_text(r#"{"type":"ping"}"#).unwrap();
-    let echoed = within(WAIT_MS, "the echo", received).await;
-    assert_eq!(echoed.as_string().as_deref(), Some(r#"{"type":"ping"}"#));
+async fn unsubscribe_stops_delivery_and_a_throwing_callback_does_not_stop_the_next() {
+    let user = unique_user("subs");
+    let client = client(&user, "{}");
+    let (kept, dropped, errors) = (Recorder::new(), Recorder::new(), Recorder::new());
+    let thrower: Function = Function::new_no_args("throw new Error('boom')");
+    let _throwing = client.on_notification(thrower.unchecked_into()).unwrap();
+    let _kept = client.on_notification(kept.callback()).unwrap();
+    let _errors = client.on_error(errors.callback()).unwrap();
+    let subscription = client.on_notification(dropped.callback()).unwrap();
+    subscription.unsubscribe();
+    subscription.unsubscribe();
+    open(&client).await;
+    wait_for("the join notification", WAIT_MS, || kept.len() >= 1).await;
+    assert_eq!(dropped.len(), 0);
+    assert_eq!(errors.field(0, "code"), "callback_failed");
+    assert!(errors
+        .field(0, "message")
+        .as_string()
+        .unwrap()
+        .contains("boom"));
 }
 
 #[wasm_bindgen_test]
-async fn close_reports_code_and_ends_in_closed() {
-    let client = client_for(echo_url()).unwrap();
-    let (opened, on_open) = deferred();
-    let (closed, on_close) = deferred();
-    let _open = client.on_open(on_open);
-    let _close = client.on_close(on_close);
-    client.connect().unwrap();
-    within(WAIT_MS, "open", opened).await;
+async fn providers_give_the_url_and_a_token_that_travels_in_init_only() {
+    let user = unique_user("token");
+    let options = Object::new();
+    let url_provider = Function::new_with_args(
+        "attempt",
+        &format!("return Promise.resolve('{}')", ws_url()),
+    );
+    Reflect::set(&options, &"url".into(), &url_provider).unwrap();
+    Reflect::set(&options, &"userId".into(), &user.as_str().into()).unwrap();
+    Reflect::set(
+        &options,
+        &"token".into(),
+        &Function::new_no_args("return 's3cret'"),
+    )
+    .unwrap();
+    let client = Client::new(options.unchecked_into())
+        .map_err(JsValue::from)
+        .unwrap();
+    open(&client).await;
+    wait_for_async("init", WAIT_MS, || async {
+        !frames_from(&user).await.is_empty()
+    })
+    .await;
+    assert_eq!(frame_field(&frames_from(&user).await[0], "token"), "s3cret");
+}
 
-    client.close();
-    let info = within(WAIT_MS, "close", closed).await;
-    assert_eq!(Reflect::get(&info, &"code".into()).unwrap(), 1000);
-    assert_eq!(Reflect::get(&info, &"wasClean".into()).unwrap(), true);
-    assert_eq!(client.ready_state(), 3);
+#[wasm_bindgen_test]
+async fn a_url_the_browser_refuses_is_a_typed_error_not_a_panic() {
+    let options = JSON::parse(r#"{"url":"http://[not a url","userId":"x"}"#).unwrap();
+    let client = Client::new(options.unchecked_into())
+        .map_err(JsValue::from)
+        .unwrap();
+    let errors = Recorder::new();
+    let _e = client.on_error(errors.callback()).unwrap();
+    client.connect();
+    assert_eq!(errors.field(0, "code"), "open_failed");
+    assert!(errors
+        .field(0, "message")
+        .as_string()
+        .unwrap()
+        .contains("SyntaxError"));
     assert_eq!(client.state(), "closed");
 }
 
 #[wasm_bindgen_test]
-async fn unsubscribed_callback_is_not_called() {
-    let client = client_for(echo_url()).unwrap();
-    let calls = Rc::new(RefCell::new(0u32));
-    let counter = calls.clone();
-    let counting = Closure::<dyn Fn()>::new(move || *counter.borrow_mut() += 1);
-    let subscription = client.on_open(counting.as_ref().unchecked_ref::<Function>().clone());
-    subscription.unsubscribe();
-
-    let (opened, on_open) = deferred();
-    let _open = client.on_open(on_open);
-    client.connect().unwrap();
-    within(WAIT_MS, "open", opened).await;
-    assert_eq!(*calls.borrow(), 0);
-}
-
-#[wasm_bindgen_test]
-async fn a_throwing_callback_does_not_stop_the_next() {
-    let client = client_for(echo_url()).unwrap();
-    let thrower = Function::new_no_args("throw new Error('boom')");
-    let _thrower = client.on_open(thrower);
-    let (opened, on_open) = deferred();
-    let _open = client.on_open(on_open);
-    client.connect().unwrap();
-    within(WAIT_MS, "open after a throwing callback", opened).await;
-}
-
-#[wasm_bindgen_test]
-fn sending_before_open_is_a_typed_error() {
-    let client = client_for(echo_url()).unwrap();
-    let error = JsValue::from(client.send_text("hello").unwrap_err());
-    assert_eq!(Reflect::get(&error, &"code".into()).unwrap(), "not_open");
-    assert!(error.is_instance_of::<js_sys::Error>());
-}
-
-#[wasm_bindgen_test]
-fn a_malformed_url_is_a_typed_error_not_a_panic() {
-    let client = client_for("http://[not a url").unwrap();
-    let error = JsValue::from(client.connect().unwrap_err());
-    assert_eq!(Reflect::get(&error, &"code".into()).unwrap(), "invalid_url");
-    assert_eq!(client.state(), "idle");
-}
-
-#[wasm_bindgen_test]
-fn options_of_the_wrong_shape_are_a_typed_error() {
-    let error = JsValue::from(Client::new(JsValue::from_f64(42.0)).err().unwrap());
+fn invalid_options_and_sends_are_typed_errors() {
+    let code = |error: JsValue| Reflect::get(&error, &"code".into()).unwrap();
+    for options in [
+        "42",
+        r#"{"userId":"x"}"#,
+        r#"{"url":"ws://x","userId":""}"#,
+        r#"{"url":"ws://x","userId":"x","reconnect":{"factor":0.5}}"#,
+        r#"{"url":"ws://x","userId":"x","heartbeat":{"intervalMs":0}}"#,
+        r#"{"url":"ws://x","userId":"x","typo":1}"#,
+        r#"{"url":"ws://x","userId":"x","reconnect":{"maxRetry":3}}"#,
+    ] {
+        let Err(error) = Client::new(JSON::parse(options).unwrap().unchecked_into()) else {
+            panic!("options accepted: {options}");
+        };
+        assert_eq!(code(error.into()), "invalid_options", "{options}");
+    }
+    let client = client("x", r#"{"outbox":{"maxFrames":1}}"#);
+    client
+        .send_text("{}".into())
+        .map_err(JsValue::from)
+        .unwrap();
     assert_eq!(
-        Reflect::get(&error, &"code".into()).unwrap(),
-        "invalid_options"
+        code(client.send_text("{}".into()).unwrap_err().into()),
+        "outbox_full"
     );
+    assert_eq!(
+        code(client.send_json(JsValue::from(5)).unwrap_err().into()),
+        "not_serializable"
+    );
+    assert_eq!(
+        code(client.close(Some(1001), None).unwrap_err().into()),
+        "invalid_close_code"
+    );
+    assert_eq!(
+        code(
+            client
+                .on_chat(JsValue::from(1).unchecked_into())
+                .err()
+                .unwrap()
+                .into()
+        ),
+        "invalid_callback"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn close_rejects_what_is_queued_with_one_error_each() {
+    let client = client(&unique_user("reject"), "{}");
+    let errors = Recorder::new();
+    let _e = client.on_error(errors.callback()).unwrap();
+    let ids: Vec<String> = (0..3)
+        .map(|n| {
+            client
+                .send_chat(None, n.to_string())
+                .map_err(JsValue::from)
+                .unwrap()
+        })
+        .collect();
+    client.close(None, None).map_err(JsValue::from).unwrap();
+    assert_eq!(errors.len(), 3);
+    for (index, id) in ids.iter().enumerate() {
+        assert_eq!(errors.field(index as u32, "code"), "closed");
+        assert_eq!(
+            errors.field(index as u32, "id").as_string().as_ref(),
+            Some(id)
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn heartbeat_keeps_a_healthy_connection_open() {
+    let user = unique_user("heart");
+    let client = client(&user, r#"{"heartbeat":{"intervalMs":100,"timeoutMs":300}}"#);
+    let states = Recorder::new();
+    let _s = client.on_state_change(states.callback()).unwrap();
+    open(&client).await;
+    TimeoutFuture::new(800).await;
+    assert_eq!(client.state(), "open");
+    let pings = frames_from(&user)
+        .await
+        .iter()
+        .filter(|f| frame_type(f) == "ping")
+        .count();
+    assert!(pings >= 4, "{pings} pings");
+    assert_eq!(states.len(), 2, "connecting, open and nothing else");
+    assert_eq!(states.field(1, "state"), "open");
+}
+
+#[wasm_bindgen_test]
+async fn a_thousand_connect_close_cycles_leak_neither_memory_nor_connections() {
+    let user = unique_user("cycle");
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let cycle = || async {
+        let client = client(&user, "{}");
+        let opened = Recorder::new();
+        let closed = Recorder::new();
+        let _o = client.on_open(opened.callback()).unwrap();
+        let _c = client.on_close(closed.callback()).unwrap();
+        client.connect();
+        wait_for("open", WAIT_MS, || opened.len() == 1).await;
+        client.close(None, None).map_err(JsValue::from).unwrap();
+        wait_for("close", WAIT_MS, || closed.len() == 1).await;
+    };
+    for _ in 0..20 {
+        cycle().await;
+    }
+    let before = memory();
+    for _ in 0..1_000 {
+        cycle().await;
+    }
+    let grown = memory() - before;
+    assert!(grown < 64 * 1024, "wasm memory grew by {grown} bytes");
+    wait_for_async("no connection left", WAIT_MS, || async {
+        server_connections().await == 0
+    })
+    .await;
 }

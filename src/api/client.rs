@@ -1,179 +1,198 @@
 //! The `Client` class.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use js_sys::Function;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use super::error::ClientError;
+use super::events::dispatch;
 use super::listeners::{subscribe, EventKind, SharedListeners, Subscription};
-use crate::browser::{ReadyState, Socket, SocketEvent};
+use super::options;
+use super::types::{
+    ChatCallback, ClientOptions, CloseCallback, ErrorCallback, GiveUpCallback, MessageCallback,
+    NotificationCallback, StateChangeCallback, VoidCallback,
+};
+use crate::browser::Driver;
 
-/// Options accepted by `new Client(options)`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ClientOptions {
-    /// The `ws:`/`wss:` URL to connect to.
-    url: String,
-}
-
-/// What `onClose` callbacks receive.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CloseInfo<'a> {
-    code: u16,
-    reason: &'a str,
-    was_clean: bool,
-}
-
-struct Shared {
-    url: String,
-    socket: RefCell<Option<Socket>>,
+/// A WebSocket client that reconnects by itself, queues what is sent while
+/// the connection is down, and delivers typed messages.
+///
+/// Created idle; `connect()` starts it. Dropping the client (`free()` in
+/// JavaScript) closes the socket and removes every listener and timer.
+#[wasm_bindgen]
+pub struct Client {
+    driver: Rc<Driver>,
     listeners: SharedListeners,
 }
 
-/// A WebSocket client.
-///
-/// Created idle; `connect()` opens the connection. Dropping the client (or
-/// calling `free()` from JavaScript) detaches every listener and closes the
-/// socket.
-#[wasm_bindgen]
-pub struct Client {
-    shared: Rc<Shared>,
-}
-
 #[wasm_bindgen]
 impl Client {
-    /// Creates an idle client from `{ url }`.
+    /// Creates an idle client. Throws `invalid_options` when an option is
+    /// missing, of the wrong type, or out of range.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Client, ClientError> {
-        let options: ClientOptions = serde_wasm_bindgen::from_value(options)
-            .map_err(|error| ClientError::InvalidOptions(error.to_string()))?;
-        Ok(Client {
-            shared: Rc::new(Shared {
-                url: options.url,
-                socket: RefCell::new(None),
-                listeners: SharedListeners::default(),
-            }),
-        })
+    pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
+        let options::ParsedOptions { config, endpoint } = options::parse(options.into())?;
+        let listeners = SharedListeners::default();
+        let sink_listeners = listeners.clone();
+        let driver = Driver::new(
+            config,
+            Box::new(move |event| dispatch(&sink_listeners, event)),
+            endpoint,
+        );
+        Ok(Client { driver, listeners })
     }
 
-    /// Opens the connection. Does nothing while one is connecting or open.
-    pub fn connect(&self) -> Result<(), ClientError> {
-        if matches!(
-            self.socket_state(),
-            Some(ReadyState::Connecting | ReadyState::Open)
-        ) {
-            return Ok(());
-        }
-        let weak = Rc::downgrade(&self.shared);
-        let socket = Socket::open(&self.shared.url, move |event| dispatch(&weak, event))
-            .map_err(|exception| ClientError::from_socket_exception(&exception))?;
-        // Replacing the previous socket drops it, which detaches its listeners.
-        *self.shared.socket.borrow_mut() = Some(socket);
+    /// Starts connecting (from `idle` or `closed`; otherwise does nothing).
+    pub fn connect(&self) {
+        self.driver.with_engine(|engine| engine.connect());
+    }
+
+    /// Closes for good with `code` (default 1000; else 3000–4999) and
+    /// `reason`; what is still queued is rejected, one `onError` per message.
+    pub fn close(&self, code: Option<u16>, reason: Option<String>) -> Result<(), ClientError> {
+        let reason = reason.unwrap_or_default();
+        self.driver
+            .with_engine(|engine| engine.close(code.unwrap_or(1000), &reason))?;
         Ok(())
     }
 
-    /// Closes the connection with code 1000.
-    pub fn close(&self) {
-        if let Some(socket) = self.shared.socket.borrow().as_ref() {
-            // Closing a closing or closed socket is a no-op, not an error.
-            let _ = socket.close(1000, "");
-        }
+    /// Drops the current connection, if any, and connects again at once —
+    /// in every state, after a terminal close or giving up too.
+    pub fn reconnect(&self) {
+        self.driver.with_engine(|engine| engine.reconnect());
     }
 
-    /// Sends a text frame; throws `not_open` unless the connection is open.
+    /// Sends a chat to `toUserId` (everyone when `null`); returns its message
+    /// id. While not open, the message is queued and sent after `init` on the
+    /// next open; throws `outbox_full`, `frame_too_large`, `closed` or
+    /// `invalid_recipient` instead of dropping it.
+    #[wasm_bindgen(js_name = sendChat)]
+    pub fn send_chat(
+        &self,
+        #[wasm_bindgen(js_name = toUserId)] to_user_id: Option<String>,
+        message: String,
+    ) -> Result<String, ClientError> {
+        Ok(self
+            .driver
+            .with_engine(|engine| engine.send_chat(to_user_id.as_deref(), &message))?)
+    }
+
+    /// Sends a JSON object as one frame; returns a local message id. Throws
+    /// `not_serializable` for anything but a JSON-serialisable object.
+    #[wasm_bindgen(js_name = sendJson)]
+    pub fn send_json(&self, value: JsValue) -> Result<String, ClientError> {
+        if !value.is_object() || js_sys::Array::is_array(&value) {
+            return Err(ClientError::NotSerializable(
+                "a frame must be a JSON object".into(),
+            ));
+        }
+        let text = js_sys::JSON::stringify(&value)
+            .map_err(|exception| {
+                ClientError::NotSerializable(crate::browser::describe_exception(&exception))
+            })?
+            .as_string()
+            .ok_or_else(|| ClientError::NotSerializable("not representable as JSON".into()))?;
+        Ok(self.driver.with_engine(|engine| engine.send_text(text))?)
+    }
+
+    /// Sends `text` as one frame, as it is; returns a local message id.
     #[wasm_bindgen(js_name = sendText)]
-    pub fn send_text(&self, text: &str) -> Result<(), ClientError> {
-        match self.shared.socket.borrow().as_ref() {
-            Some(socket) if socket.ready_state() == ReadyState::Open => socket
-                .send_text(text)
-                .map_err(|exception| ClientError::from_socket_exception(&exception)),
-            _ => Err(ClientError::NotOpen),
-        }
+    pub fn send_text(&self, text: String) -> Result<String, ClientError> {
+        Ok(self.driver.with_engine(|engine| engine.send_text(text))?)
     }
 
-    /// `WebSocket.readyState` of the current connection: 0 connecting, 1 open,
-    /// 2 closing, 3 closed (also before the first `connect()`).
+    /// `WebSocket.readyState` semantics: 0 connecting or waiting to
+    /// reconnect, 1 open, 2 closing, 3 idle or closed.
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> u16 {
-        self.socket_state().unwrap_or(ReadyState::Closed) as u16
+        self.driver.read(|engine| engine.state().ready_state())
     }
 
-    /// `"idle"` before the first `connect()`, then `"connecting"`, `"open"`,
-    /// `"closing"` or `"closed"`.
-    #[wasm_bindgen(getter)]
+    /// `"idle"`, `"connecting"`, `"open"`, `"reconnecting"`, `"closing"` or `"closed"`.
+    #[wasm_bindgen(getter, unchecked_return_type = "ConnectionState")]
     pub fn state(&self) -> String {
-        match self.socket_state() {
-            None => "idle",
-            Some(ReadyState::Connecting) => "connecting",
-            Some(ReadyState::Open) => "open",
-            Some(ReadyState::Closing) => "closing",
-            Some(ReadyState::Closed) => "closed",
-        }
-        .to_owned()
+        self.driver
+            .read(|engine| engine.state().as_str().to_owned())
     }
 
-    /// Calls `callback()` each time the connection opens.
+    /// The retry number: 0 on a first connect, n for the n-th retry since the
+    /// last stable connection.
+    #[wasm_bindgen(getter)]
+    pub fn attempt(&self) -> u32 {
+        self.driver.read(|engine| engine.attempt())
+    }
+
+    /// How many frames wait for the connection.
+    #[wasm_bindgen(getter)]
+    pub fn queued(&self) -> u32 {
+        self.driver.read(|engine| engine.queued()) as u32
+    }
+
+    /// `callback()` after each open (once `init` and the queue are sent).
     #[wasm_bindgen(js_name = onOpen)]
-    pub fn on_open(&self, callback: Function) -> Subscription {
-        subscribe(&self.shared.listeners, EventKind::Open, callback)
+    pub fn on_open(&self, callback: VoidCallback) -> Result<Subscription, ClientError> {
+        subscribe(&self.listeners, EventKind::Open, callback.into())
     }
 
-    /// Calls `callback(text)` for every text frame received.
-    #[wasm_bindgen(js_name = onMessage)]
-    pub fn on_message(&self, callback: Function) -> Subscription {
-        subscribe(&self.shared.listeners, EventKind::Message, callback)
-    }
-
-    /// Calls `callback({ code, reason, wasClean })` when the connection closes.
+    /// `callback({ code, reason, wasClean })` when a socket closes.
     #[wasm_bindgen(js_name = onClose)]
-    pub fn on_close(&self, callback: Function) -> Subscription {
-        subscribe(&self.shared.listeners, EventKind::Close, callback)
+    pub fn on_close(&self, callback: CloseCallback) -> Result<Subscription, ClientError> {
+        subscribe(&self.listeners, EventKind::Close, callback.into())
     }
-}
 
-impl Client {
-    fn socket_state(&self) -> Option<ReadyState> {
-        self.shared
-            .socket
-            .borrow()
-            .as_ref()
-            .map(Socket::ready_state)
+    /// `callback(error)` for every problem that does not stop the client: an
+    /// `Error` with `code` (and `id` when it is about one message).
+    #[wasm_bindgen(js_name = onError)]
+    pub fn on_error(&self, callback: ErrorCallback) -> Result<Subscription, ClientError> {
+        subscribe(&self.listeners, EventKind::Error, callback.into())
     }
-}
 
-fn dispatch(shared: &Weak<Shared>, event: SocketEvent) {
-    let Some(shared) = shared.upgrade() else {
-        return;
-    };
-    let (kind, argument) = match &event {
-        SocketEvent::Opened => (EventKind::Open, JsValue::UNDEFINED),
-        SocketEvent::Text(text) => (EventKind::Message, JsValue::from_str(text)),
-        // Binary frames are not part of the protocol; typed error events for
-        // them arrive with the engine.
-        SocketEvent::Binary { .. } => return,
-        SocketEvent::Closed {
-            code,
-            reason,
-            clean,
-        } => {
-            let info = CloseInfo {
-                code: *code,
-                reason,
-                was_clean: *clean,
-            };
-            let argument = serde_wasm_bindgen::to_value(&info).unwrap_or(JsValue::UNDEFINED);
-            (EventKind::Close, argument)
-        }
-    };
-    let callbacks = shared.listeners.borrow().of(kind);
-    for callback in callbacks {
-        // A throwing callback must not stop the others from running.
-        if let Err(exception) = callback.call1(&JsValue::NULL, &argument) {
-            web_sys::console::error_2(&"wsnotify: a callback threw".into(), &exception);
-        }
+    /// `callback(chat)` for every chat message.
+    #[wasm_bindgen(js_name = onChat)]
+    pub fn on_chat(&self, callback: ChatCallback) -> Result<Subscription, ClientError> {
+        subscribe(&self.listeners, EventKind::Chat, callback.into())
+    }
+
+    /// `callback(notification)` for every notification.
+    #[wasm_bindgen(js_name = onNotification)]
+    pub fn on_notification(
+        &self,
+        callback: NotificationCallback,
+    ) -> Result<Subscription, ClientError> {
+        subscribe(&self.listeners, EventKind::Notification, callback.into())
+    }
+
+    /// `callback(message)` for every frame received, of a known type or not.
+    #[wasm_bindgen(js_name = onMessage)]
+    pub fn on_message(&self, callback: MessageCallback) -> Result<Subscription, ClientError> {
+        subscribe(&self.listeners, EventKind::Message, callback.into())
+    }
+
+    /// `callback(message)` for every frame whose `type` is `type`.
+    pub fn on(
+        &self,
+        #[wasm_bindgen(js_name = type)] frame_type: String,
+        callback: MessageCallback,
+    ) -> Result<Subscription, ClientError> {
+        subscribe(
+            &self.listeners,
+            EventKind::Type(frame_type),
+            callback.into(),
+        )
+    }
+
+    /// `callback({ state, attempt, nextDelayMs?, lastClose? })` on every transition.
+    #[wasm_bindgen(js_name = onStateChange)]
+    pub fn on_state_change(
+        &self,
+        callback: StateChangeCallback,
+    ) -> Result<Subscription, ClientError> {
+        subscribe(&self.listeners, EventKind::StateChange, callback.into())
+    }
+
+    /// `callback({ retries })` when `reconnect.maxRetries` is exhausted.
+    #[wasm_bindgen(js_name = onGiveUp)]
+    pub fn on_give_up(&self, callback: GiveUpCallback) -> Result<Subscription, ClientError> {
+        subscribe(&self.listeners, EventKind::GiveUp, callback.into())
     }
 }

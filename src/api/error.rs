@@ -1,27 +1,28 @@
 //! Errors thrown to JavaScript: `Error` objects with a stable `code`.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
+
+use crate::engine::{CloseError, SendError};
 
 /// Everything the JS API can throw. Each variant becomes a JavaScript `Error`
 /// whose `code` property is [`ClientError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
-    /// The options object passed to `new Client(...)` has the wrong shape.
+    /// The options passed to `new Client(...)` are invalid.
     #[error("invalid client options: {0}")]
     InvalidOptions(String),
-    /// The browser refused the URL (`SyntaxError`): not `ws:`/`wss:`, or malformed.
-    #[error("invalid WebSocket URL: {0}")]
-    InvalidUrl(String),
-    /// The browser refused the connection for security reasons (`SecurityError`),
-    /// e.g. `ws://` from an `https:` page or a blocked port.
-    #[error("connection refused by the browser: {0}")]
-    Security(String),
-    /// A frame was sent while the connection is not open.
-    #[error("the connection is not open")]
-    NotOpen,
-    /// Any other exception raised by the browser's WebSocket.
-    #[error("WebSocket error: {0}")]
-    Socket(String),
+    /// A registration was given something that is not a function.
+    #[error("{0} expects a function")]
+    InvalidCallback(&'static str),
+    /// `sendJson` was given a value that is not a JSON object.
+    #[error("cannot send as JSON: {0}")]
+    NotSerializable(String),
+    /// A send was refused.
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// `close()` was given an invalid code or reason.
+    #[error(transparent)]
+    Close(#[from] CloseError),
 }
 
 impl ClientError {
@@ -29,33 +30,27 @@ impl ClientError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidOptions(_) => "invalid_options",
-            Self::InvalidUrl(_) => "invalid_url",
-            Self::Security(_) => "security_error",
-            Self::NotOpen => "not_open",
-            Self::Socket(_) => "socket_error",
-        }
-    }
-
-    /// Classifies an exception thrown by the `WebSocket` constructor or its methods.
-    pub(crate) fn from_socket_exception(exception: &JsValue) -> Self {
-        let (name, message) = match exception.dyn_ref::<js_sys::Error>() {
-            Some(error) => (String::from(error.name()), String::from(error.message())),
-            None => (String::new(), format!("{exception:?}")),
-        };
-        match name.as_str() {
-            "SyntaxError" => Self::InvalidUrl(message),
-            "SecurityError" => Self::Security(message),
-            "InvalidStateError" => Self::NotOpen,
-            _ => Self::Socket(message),
+            Self::InvalidCallback(_) => "invalid_callback",
+            Self::NotSerializable(_) => "not_serializable",
+            Self::Send(error) => error.code(),
+            Self::Close(error) => error.code(),
         }
     }
 }
 
+/// A JavaScript `Error` with `code`, and `id` when the error is about one message.
+pub(crate) fn js_error(code: &str, message: &str, id: Option<&str>) -> JsValue {
+    let error = js_sys::Error::new(message);
+    // Defining properties on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
+    if let Some(id) = id {
+        let _ = js_sys::Reflect::set(&error, &"id".into(), &id.into());
+    }
+    error.into()
+}
+
 impl From<ClientError> for JsValue {
     fn from(error: ClientError) -> Self {
-        let js_error = js_sys::Error::new(&error.to_string());
-        // Setting a property on a fresh Error object cannot fail.
-        let _ = js_sys::Reflect::set(&js_error, &"code".into(), &error.code().into());
-        js_error.into()
+        js_error(error.code(), &error.to_string(), None)
     }
 }

@@ -6,12 +6,36 @@ use std::rc::{Rc, Weak};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-/// The events a callback can be registered for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a callback is registered for.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum EventKind {
     Open,
-    Message,
     Close,
+    Error,
+    Chat,
+    Notification,
+    Message,
+    StateChange,
+    GiveUp,
+    /// Frames whose `type` is this string (`on(type, cb)`).
+    Type(String),
+}
+
+impl EventKind {
+    /// The registration's name, for error messages.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::Open => "onOpen",
+            Self::Close => "onClose",
+            Self::Error => "onError",
+            Self::Chat => "onChat",
+            Self::Notification => "onNotification",
+            Self::Message => "onMessage",
+            Self::StateChange => "onStateChange",
+            Self::GiveUp => "onGiveUp",
+            Self::Type(_) => "on",
+        }
+    }
 }
 
 /// Callbacks in registration order, each with the id its [`Subscription`] holds.
@@ -32,12 +56,17 @@ impl Listeners {
         self.entries.retain(|(entry_id, _, _)| *entry_id != id);
     }
 
+    /// Whether anything listens for `kind`.
+    pub(crate) fn wants(&self, kind: &EventKind) -> bool {
+        self.entries.iter().any(|(_, entry, _)| entry == kind)
+    }
+
     /// The callbacks for `kind`, copied so that a callback may register or
     /// unregister others while it runs.
-    pub(crate) fn of(&self, kind: EventKind) -> Vec<Function> {
+    pub(crate) fn of(&self, kind: &EventKind) -> Vec<Function> {
         self.entries
             .iter()
-            .filter(|(_, entry_kind, _)| *entry_kind == kind)
+            .filter(|(_, entry, _)| entry == kind)
             .map(|(_, _, callback)| callback.clone())
             .collect()
     }
@@ -46,20 +75,23 @@ impl Listeners {
 /// Shared ownership of a client's [`Listeners`].
 pub(crate) type SharedListeners = Rc<RefCell<Listeners>>;
 
-/// Registers `callback` and returns the handle that removes it.
+/// Registers `callback` for `kind` and returns the handle that removes it.
 pub(crate) fn subscribe(
     listeners: &SharedListeners,
     kind: EventKind,
-    callback: Function,
-) -> Subscription {
+    callback: JsValue,
+) -> Result<Subscription, super::ClientError> {
+    let Ok(callback) = callback.dyn_into::<Function>() else {
+        return Err(super::ClientError::InvalidCallback(kind.name()));
+    };
     let id = listeners.borrow_mut().add(kind, callback);
-    Subscription {
+    Ok(Subscription {
         listeners: Rc::downgrade(listeners),
         id,
-    }
+    })
 }
 
-/// Returned by every `on…` registration; `unsubscribe()` stops delivery.
+/// Returned by every registration; `unsubscribe()` stops delivery.
 ///
 /// The handle does not keep the client alive, and calling `unsubscribe()`
 /// twice, or after the client was freed, does nothing.

@@ -4,6 +4,12 @@
 //! inside the value that needs it, so dropping that value detaches it: no
 //! closure outlives its owner, and none is leaked with `forget`.
 
+mod driver;
 mod socket;
+mod timers;
+mod window;
 
+pub use driver::{describe_exception, Driver, Endpoint, EndpointProvider, EventSink};
 pub use socket::{ReadyState, Socket, SocketEvent};
+pub use timers::Timers;
+pub use window::WindowSignals;

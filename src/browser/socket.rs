@@ -58,7 +58,7 @@ impl ReadyState {
 /// it is still connecting or open.
 pub struct Socket {
     ws: WebSocket,
-    _listeners: [EventListener; 4],
+    listeners: Vec<EventListener>,
 }
 
 impl Socket {
@@ -111,7 +111,7 @@ impl Socket {
 
         Ok(Self {
             ws,
-            _listeners: [open, message, close, error],
+            listeners: vec![open, message, close, error],
         })
     }
 
@@ -123,6 +123,14 @@ impl Socket {
     /// Sends a text frame. Fails if the socket is not open.
     pub fn send_text(&self, text: &str) -> Result<(), JsValue> {
         self.ws.send_with_str(text)
+    }
+
+    /// Detaches the listeners and closes with `code` and `reason`: nothing
+    /// about this socket is reported any more.
+    pub fn abandon(mut self, code: u16, reason: &str) {
+        self.listeners.clear();
+        // Closing makes the socket `CLOSING`, so `Drop` does not close it again.
+        let _ = self.ws.close_with_code_and_reason(code, reason);
     }
 
     /// Starts the closing handshake with `code` and `reason`.

@@ -6,6 +6,9 @@ use super::frames::{
     Ack, ChatMessage, Notification, Resumed, ServerError, ServerFrame, MAX_USER_ID_CHARS,
 };
 
+/// The largest count (`seq`, `online`) accepted: JavaScript's largest safe integer.
+pub const MAX_COUNT: u64 = (1 << 53) - 1;
+
 /// The default limit on an incoming frame, in bytes of UTF-8: 64 KiB.
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
 
@@ -201,13 +204,20 @@ impl<'a> Fields<'a> {
     }
 
     fn optional_count(&self, field: &'static str) -> Result<Option<u64>, DecodeError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(value) => value
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| self.wrong_type(field, "a non-negative integer")),
+        let Some(value) = self.get(field) else {
+            return Ok(None);
+        };
+        let count = value
+            .as_u64()
+            .ok_or_else(|| self.wrong_type(field, "a non-negative integer"))?;
+        if count > MAX_COUNT {
+            return Err(DecodeError::OutOfRange {
+                frame_type: self.frame_type,
+                field,
+                reason: "at most 2^53 - 1, the largest integer JavaScript represents exactly",
+            });
         }
+        Ok(Some(count))
     }
 }
 
@@ -348,6 +358,23 @@ mod tests {
         assert!(matches!(
             decode(r#"{"type":"chat","fromUserId":"","message":"m","timestamp":"t"}"#),
             Err(DecodeError::OutOfRange { .. })
+        ));
+    }
+
+    #[test]
+    fn counts_beyond_javascript_integers_are_out_of_range() {
+        let max = format!(r#"{{"type":"notification","message":"m","online":{MAX_COUNT}}}"#);
+        assert!(decode(&max).is_ok());
+        let over = format!(
+            r#"{{"type":"notification","message":"m","online":{}}}"#,
+            MAX_COUNT + 1
+        );
+        assert!(matches!(
+            decode(&over),
+            Err(DecodeError::OutOfRange {
+                field: "online",
+                ..
+            })
         ));
     }
 

@@ -20,7 +20,7 @@ mod decode;
 mod encode;
 mod frames;
 
-pub use decode::{decode, decode_with_limit, DecodeError, DEFAULT_MAX_FRAME_BYTES};
+pub use decode::{decode, decode_with_limit, DecodeError, DEFAULT_MAX_FRAME_BYTES, MAX_COUNT};
 pub use encode::encode;
 pub use frames::{
     Ack, ChatMessage, ClientFrame, Notification, Resumed, ServerError, ServerFrame, UserId,

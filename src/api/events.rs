@@ -1,0 +1,166 @@
+//! Engine events turned into JavaScript values and delivered to listeners.
+
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use super::error::js_error;
+use super::listeners::{EventKind, SharedListeners};
+use crate::browser::describe_exception;
+use crate::engine::{CloseInfo, Event, StateChange};
+use crate::protocol::ServerFrame;
+
+/// What `onClose` callbacks (and `shouldReconnect`) receive.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CloseInfoJs<'a> {
+    code: u16,
+    reason: &'a str,
+    was_clean: bool,
+}
+
+impl<'a> From<&'a CloseInfo> for CloseInfoJs<'a> {
+    fn from(info: &'a CloseInfo) -> Self {
+        Self {
+            code: info.code,
+            reason: &info.reason,
+            was_clean: info.clean,
+        }
+    }
+}
+
+/// What `onStateChange` callbacks receive.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StateChangeJs<'a> {
+    state: &'static str,
+    attempt: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_delay_ms: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_close: Option<CloseInfoJs<'a>>,
+}
+
+#[derive(Serialize)]
+struct GiveUpJs {
+    retries: u32,
+}
+
+/// Plain JS objects; numbers as numbers, maps as objects.
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, serde_wasm_bindgen::Error> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+}
+
+pub(crate) fn close_info_to_js(info: &CloseInfo) -> JsValue {
+    // A struct of a number, a string and a boolean always converts.
+    to_js(&CloseInfoJs::from(info)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn state_change_to_js(change: &StateChange) -> JsValue {
+    let value = StateChangeJs {
+        state: change.state.as_str(),
+        attempt: change.attempt,
+        next_delay_ms: change.next_delay_ms,
+        last_close: change.last_close.as_ref().map(CloseInfoJs::from),
+    };
+    to_js(&value).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Delivers one engine event to the listeners registered for it.
+pub(crate) fn dispatch(listeners: &SharedListeners, event: Event) {
+    match event {
+        Event::StateChange(change) => {
+            if listeners.borrow().wants(&EventKind::StateChange) {
+                call(
+                    listeners,
+                    &EventKind::StateChange,
+                    &state_change_to_js(&change),
+                );
+            }
+        }
+        Event::Open => call(listeners, &EventKind::Open, &JsValue::UNDEFINED),
+        Event::Close(info) => call(listeners, &EventKind::Close, &close_info_to_js(&info)),
+        Event::Frame(frame) => deliver_frame(listeners, &frame),
+        Event::Error(error) => report(listeners, error.code(), &error.to_string(), None),
+        Event::SendFailed { id, error } => report(
+            listeners,
+            error.code(),
+            &format!("message {id} was not sent: {error}"),
+            Some(&id),
+        ),
+        Event::GiveUp { retries } => {
+            let value = to_js(&GiveUpJs { retries }).unwrap_or(JsValue::UNDEFINED);
+            call(listeners, &EventKind::GiveUp, &value);
+        }
+    }
+}
+
+fn deliver_frame(listeners: &SharedListeners, frame: &ServerFrame) {
+    let specific = match frame {
+        ServerFrame::Chat(_) => Some(EventKind::Chat),
+        ServerFrame::Notification(_) => Some(EventKind::Notification),
+        _ => None,
+    };
+    let by_type = EventKind::Type(frame.type_name().to_owned());
+    let wanted = {
+        let registered = listeners.borrow();
+        specific.as_ref().is_some_and(|kind| registered.wants(kind))
+            || registered.wants(&EventKind::Message)
+            || registered.wants(&by_type)
+    };
+    if wanted {
+        match to_js(frame) {
+            Ok(value) => {
+                if let Some(kind) = &specific {
+                    call(listeners, kind, &value);
+                }
+                call(listeners, &EventKind::Message, &value);
+                call(listeners, &by_type, &value);
+            }
+            // Only a number beyond 2^53 in an unknown frame gets here.
+            Err(error) => report(
+                listeners,
+                "invalid_frame",
+                &format!(
+                    "a {} frame cannot be represented in JavaScript: {error}",
+                    frame.type_name()
+                ),
+                None,
+            ),
+        }
+    }
+    // The server's own errors (recipient_offline, rate_limited, …) reach onError too.
+    if let ServerFrame::Error(error) = frame {
+        report(listeners, &error.code, &error.message, error.id.as_deref());
+    }
+}
+
+/// Sends an `Error` with `code` to the `onError` listeners.
+fn report(listeners: &SharedListeners, code: &str, message: &str, id: Option<&str>) {
+    if listeners.borrow().wants(&EventKind::Error) {
+        call(listeners, &EventKind::Error, &js_error(code, message, id));
+    }
+}
+
+/// Calls every listener of `kind` with `argument`. A callback that throws is
+/// reported to `onError` as `callback_failed` (or, for an `onError` callback,
+/// to the console) and the remaining callbacks still run.
+fn call(listeners: &SharedListeners, kind: &EventKind, argument: &JsValue) {
+    let callbacks = listeners.borrow().of(kind);
+    for callback in callbacks {
+        let Err(exception) = callback.call1(&JsValue::NULL, argument) else {
+            continue;
+        };
+        let message = format!(
+            "the {} callback threw: {}",
+            kind.name(),
+            describe_exception(&exception)
+        );
+        if *kind == EventKind::Error {
+            web_sys::console::error_2(&format!("wsnotify: {message}").into(), &exception);
+        } else {
+            let error = js_error("callback_failed", &message, None);
+            let _ = js_sys::Reflect::set(&error, &"cause".into(), &exception);
+            call(listeners, &EventKind::Error, &error);
+        }
+    }
+}

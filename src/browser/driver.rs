@@ -1,0 +1,206 @@
+//! Runs the engine in the browser: executes its commands with a WebSocket,
+//! timers and page signals, and feeds their events back.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+
+use crate::engine::{CloseInfo, Command, Config, Engine, Event, Input};
+
+use super::socket::{Socket, SocketEvent};
+use super::timers::Timers;
+use super::window::WindowSignals;
+
+/// A fresh URL and, optionally, token for one attempt, or why there is none.
+pub type Endpoint = Result<(String, Option<String>), String>;
+
+/// Produces the endpoint for attempt `n` (see `Command::ResolveEndpoint`).
+pub type EndpointProvider = Box<dyn Fn(u32) -> Pin<Box<dyn Future<Output = Endpoint>>>>;
+
+/// Where the engine's events go (the JS API's listeners).
+pub type EventSink = Box<dyn Fn(Event)>;
+
+/// The current time for the engine: wall-clock milliseconds, so that a
+/// suspended page shows up as a jump.
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// The browser resources of one client.
+#[derive(Default)]
+struct Io {
+    socket: Option<Socket>,
+    timers: Timers,
+}
+
+/// The engine with its socket, timers and page listeners.
+///
+/// Every callback registered with the browser holds only a `Weak` reference
+/// to the driver, and every registration is owned by it: dropping the driver
+/// detaches and frees them all.
+pub struct Driver {
+    me: Weak<Driver>,
+    engine: RefCell<Engine>,
+    io: RefCell<Io>,
+    sink: EventSink,
+    endpoint: Option<EndpointProvider>,
+    /// Set while commands are being carried out, so that a callback that
+    /// calls back into the client does not reorder events.
+    pumping: Cell<bool>,
+    _signals: WindowSignals,
+}
+
+impl Driver {
+    /// A driver for `config`; `endpoint` is required when
+    /// `config.resolve_endpoint` is set.
+    pub fn new(config: Config, sink: EventSink, endpoint: Option<EndpointProvider>) -> Rc<Self> {
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        Rc::new_cyclic(|me: &Weak<Driver>| {
+            let signals_target = me.clone();
+            Self {
+                me: me.clone(),
+                engine: RefCell::new(Engine::new(config, seed)),
+                io: RefCell::new(Io::default()),
+                sink,
+                endpoint,
+                pumping: Cell::new(false),
+                _signals: WindowSignals::new(move |input| feed(&signals_target, input)),
+            }
+        })
+    }
+
+    /// Runs `action` on the engine (a user call), then carries out what it produced.
+    pub fn with_engine<T>(&self, action: impl FnOnce(&mut Engine) -> T) -> T {
+        let result = action(&mut self.engine.borrow_mut());
+        self.pump();
+        result
+    }
+
+    /// Reads the engine without changing it.
+    pub fn read<T>(&self, read: impl FnOnce(&Engine) -> T) -> T {
+        read(&self.engine.borrow())
+    }
+
+    /// Reports an input at the current time.
+    pub fn input(&self, input: Input) {
+        self.engine.borrow_mut().handle(now(), input);
+        self.pump();
+    }
+
+    fn pump(&self) {
+        if self.pumping.replace(true) {
+            return;
+        }
+        loop {
+            let command = self.engine.borrow_mut().poll_command();
+            match command {
+                None => break,
+                // No borrow is held while application code runs.
+                Some(Command::Emit(event)) => (self.sink)(event),
+                Some(command) => self.execute(command),
+            }
+        }
+        self.pumping.set(false);
+    }
+
+    fn execute(&self, command: Command) {
+        match command {
+            Command::OpenSocket { url } => {
+                let me = self.me.clone();
+                match Socket::open(&url, move |event| feed(&me, socket_input(event))) {
+                    Ok(socket) => self.io.borrow_mut().socket = Some(socket),
+                    Err(exception) => self.engine.borrow_mut().handle(
+                        now(),
+                        Input::OpenFailed {
+                            reason: describe_exception(&exception),
+                        },
+                    ),
+                }
+            }
+            Command::SendFrame(text) => {
+                if let Some(socket) = &self.io.borrow().socket {
+                    // A socket that is already closing throws nothing and
+                    // drops the frame; its close event follows and the engine
+                    // handles the loss like any other drop.
+                    let _ = socket.send_text(&text);
+                }
+            }
+            Command::CloseSocket { code, reason } => {
+                if let Some(socket) = &self.io.borrow().socket {
+                    let _ = socket.close(code, &reason);
+                }
+            }
+            Command::AbandonSocket { code, reason } => {
+                let socket = self.io.borrow_mut().socket.take();
+                if let Some(socket) = socket {
+                    socket.abandon(code, &reason);
+                }
+            }
+            Command::SetTimer { kind, ms } => {
+                let me = self.me.clone();
+                self.io
+                    .borrow_mut()
+                    .timers
+                    .set(kind, ms, move || feed(&me, Input::TimerFired(kind)));
+            }
+            Command::CancelTimer(kind) => self.io.borrow_mut().timers.cancel(kind),
+            Command::ResolveEndpoint { attempt } => self.resolve_endpoint(attempt),
+            Command::Emit(event) => (self.sink)(event),
+        }
+    }
+
+    fn resolve_endpoint(&self, attempt: u32) {
+        let Some(provider) = &self.endpoint else {
+            self.engine.borrow_mut().handle(
+                now(),
+                Input::EndpointFailed {
+                    reason: "no endpoint provider".into(),
+                },
+            );
+            return;
+        };
+        let pending = provider(attempt);
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let input = match pending.await {
+                Ok((url, token)) => Input::EndpointResolved { url, token },
+                Err(reason) => Input::EndpointFailed { reason },
+            };
+            feed(&me, input);
+        });
+    }
+}
+
+/// Delivers `input` if the driver still exists.
+fn feed(driver: &Weak<Driver>, input: Input) {
+    if let Some(driver) = driver.upgrade() {
+        driver.input(input);
+    }
+}
+
+fn socket_input(event: SocketEvent) -> Input {
+    match event {
+        SocketEvent::Opened => Input::Opened,
+        SocketEvent::Text(text) => Input::Frame(text),
+        SocketEvent::Binary { len } => Input::BinaryFrame { len: len as usize },
+        SocketEvent::Closed {
+            code,
+            reason,
+            clean,
+        } => Input::Closed(CloseInfo {
+            code,
+            reason,
+            clean,
+        }),
+    }
+}
+
+/// `"SecurityError: …"` for a DOMException or Error, the value's debug form otherwise.
+pub fn describe_exception(exception: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    match exception.dyn_ref::<js_sys::Error>() {
+        Some(error) => format!("{}: {}", error.name(), error.message()),
+        None => format!("{exception:?}"),
+    }
+}
