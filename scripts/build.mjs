@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fail, isPresent, log, root, run } from './lib.mjs';
 
 const TARGET = 'wasm32-unknown-unknown';
@@ -25,7 +25,9 @@ export function crateVersion(cargoToml) {
 }
 
 function inputsDigest(version) {
-  const hash = createHash('sha256').update(version).update(readFileSync(compiledWasm));
+  // This script is an input too: a change to how pkg/ is assembled rebuilds it.
+  const hash = createHash('sha256').update(version).update(readFileSync(compiledWasm))
+    .update(readFileSync(fileURLToPath(import.meta.url)));
   for (const name of readdirSync(templateDir).sort()) {
     hash.update(name).update(readFileSync(join(templateDir, name)));
   }
@@ -60,9 +62,13 @@ export async function build() {
   if (await run('wasm-opt', ['-Oz', ...features, join(bindgenDir, 'wsnotify_bg.wasm'), '-o', optimised]) !== 0) {
     fail('wasm-opt failed');
   }
-  for (const name of ['wsnotify.js', 'wsnotify.d.ts', 'wsnotify_bg.wasm.d.ts']) {
+  for (const name of ['wsnotify.js', 'wsnotify_bg.wasm.d.ts']) {
     cpSync(join(bindgenDir, name), join(pkgDir, name));
   }
+  // The generated classes declare `[Symbol.dispose]`; referencing its lib here
+  // lets consumers type-check with any `lib` setting.
+  const declarations = readFileSync(join(bindgenDir, 'wsnotify.d.ts'), 'utf8');
+  writeFileSync(join(pkgDir, 'wsnotify.d.ts'), `/// <reference lib="esnext.disposable" />\n${declarations}`);
   cpSync(templateDir, pkgDir, { recursive: true });
   const manifest = join(pkgDir, 'package.json');
   const pkgJson = JSON.parse(readFileSync(manifest, 'utf8'));

@@ -9,11 +9,26 @@ const errorBox = $('error');
 
 let client = null;
 let userId = null;
+let countdown = null;
+/** Message id → the list item of a message this page sent, until the server echoes it. */
+const pending = new Map();
 
-function showState() {
-  const state = client ? client.state : 'idle';
+function showState({ state, attempt, nextDelayMs }) {
+  clearInterval(countdown);
   status.dataset.state = state;
-  status.textContent = state;
+  if (state === 'reconnecting' && nextDelayMs !== undefined) {
+    const due = Date.now() + nextDelayMs;
+    const tick = () => {
+      const seconds = Math.max(0, (due - Date.now()) / 1000).toFixed(1);
+      status.textContent = `reconnecting · attempt ${attempt} in ${seconds}s`;
+    };
+    tick();
+    countdown = setInterval(tick, 100);
+  } else if (state === 'reconnecting') {
+    status.textContent = 'offline · waiting for the network';
+  } else {
+    status.textContent = state;
+  }
 }
 
 function showError(text) {
@@ -21,75 +36,93 @@ function showError(text) {
   errorBox.textContent = text ?? '';
 }
 
-function addItem(className, text, meta) {
+function messageItem(className, text, meta) {
   const item = document.createElement('li');
   item.className = className;
-  item.textContent = text;
-  if (meta) {
-    const small = document.createElement('span');
-    small.className = 'meta';
-    small.textContent = meta;
-    item.append(small);
-  }
+  const body = document.createElement('span');
+  body.className = 'text';
+  body.textContent = text;
+  const small = document.createElement('span');
+  small.className = 'meta';
+  small.textContent = meta;
+  item.append(body, small);
+  return item;
+}
+
+function append(item) {
   messages.append(item);
   item.scrollIntoView({ block: 'end' });
 }
 
-function onFrame(text) {
-  let frame;
-  try {
-    frame = JSON.parse(text);
-  } catch {
+function onChat(chat) {
+  const time = new Date(chat.timestamp).toLocaleTimeString();
+  const to = chat.toUserId ? ` → ${chat.toUserId}` : '';
+  const meta = `${chat.fromUserId}${to} · ${time}`;
+  const mine = chat.id !== undefined && pending.get(chat.id);
+  if (mine) {
+    pending.delete(chat.id);
+    mine.classList.remove('queued');
+    mine.querySelector('.meta').textContent = meta;
     return;
   }
-  if (frame.type === 'chat') {
-    const time = new Date(frame.timestamp).toLocaleTimeString();
-    const own = frame.fromUserId === userId;
-    const to = frame.toUserId ? ` → ${frame.toUserId}` : '';
-    addItem(own ? 'own' : 'other', frame.message, `${frame.fromUserId}${to} · ${time}`);
-  } else if (frame.type === 'notification') {
-    const online = typeof frame.online === 'number' ? ` (${frame.online} online)` : '';
-    addItem('notification', `${frame.message}${online}`);
-  } else if (frame.type === 'error') {
-    showError(`${frame.code}: ${frame.message}`);
+  append(messageItem(chat.fromUserId === userId ? 'own' : 'other', chat.message, meta));
+}
+
+function onNotification(notification) {
+  const online = typeof notification.online === 'number' ? ` · ${notification.online} online` : '';
+  const item = document.createElement('li');
+  item.className = 'notification';
+  item.textContent = `${notification.message}${online}`;
+  append(item);
+}
+
+function onError(error) {
+  showError(`${error.code}: ${error.message}`);
+  const item = error.id !== undefined && pending.get(error.id);
+  if (item) {
+    pending.delete(error.id);
+    item.classList.remove('queued');
+    item.classList.add('failed');
+    item.querySelector('.meta').textContent = `not delivered: ${error.code}`;
   }
 }
 
 $('join').addEventListener('submit', (event) => {
   event.preventDefault();
-  userId = $('user-id').value.trim();
-  if (!userId) return;
+  const requested = $('user-id').value.trim();
+  if (!requested) return;
   client?.free();
+  pending.clear();
   const url = new URL('/ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  client = new Client({ url: url.href });
-  client.onOpen(() => {
-    client.sendText(JSON.stringify({ type: 'init', userId }));
-    showState();
-    showError(null);
-  });
-  client.onMessage(onFrame);
-  client.onClose(({ code }) => {
-    showState();
-    if (code !== 1000) showError(`connection closed (${code})`);
-  });
   try {
-    client.connect();
+    client = new Client({ url: url.href, userId: requested, heartbeat: { intervalMs: 15000, timeoutMs: 5000 } });
   } catch (error) {
     showError(`${error.code}: ${error.message}`);
+    return;
   }
-  showState();
+  userId = requested;
+  client.onStateChange(showState);
+  client.onChat(onChat);
+  client.onNotification(onNotification);
+  client.onError(onError);
+  client.onOpen(() => showError(null));
+  client.connect();
   $('compose').hidden = false;
+  $('message').focus();
 });
 
 $('compose').addEventListener('submit', (event) => {
   event.preventDefault();
   const message = $('message').value;
-  const toUserId = $('to-user-id').value.trim();
-  const frame = { type: 'chat', fromUserId: userId, message };
-  if (toUserId) frame.toUserId = toUserId;
+  const toUserId = $('to-user-id').value.trim() || null;
   try {
-    client.sendText(JSON.stringify(frame));
+    const id = client.sendChat(toUserId, message);
+    const open = client.state === 'open';
+    const item = messageItem(open ? 'own' : 'own queued', message, open ? 'sending…' : 'queued · sent when back online');
+    item.dataset.id = id;
+    pending.set(id, item);
+    append(item);
     $('message').value = '';
   } catch (error) {
     showError(`${error.code}: ${error.message}`);
@@ -97,4 +130,4 @@ $('compose').addEventListener('submit', (event) => {
 });
 
 await init();
-showState();
+document.body.dataset.ready = 'true';

@@ -80,7 +80,10 @@ impl Client {
     /// Sends a JSON object as one frame; returns a local message id. Throws
     /// `not_serializable` for anything but a JSON-serialisable object.
     #[wasm_bindgen(js_name = sendJson)]
-    pub fn send_json(&self, value: JsValue) -> Result<String, ClientError> {
+    pub fn send_json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] value: JsValue,
+    ) -> Result<String, ClientError> {
         if !value.is_object() || js_sys::Array::is_array(&value) {
             return Err(ClientError::NotSerializable(
                 "a frame must be a JSON object".into(),

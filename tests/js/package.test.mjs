@@ -26,21 +26,33 @@ test('the package version is the crate version', () => {
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
 });
 
-test('the wasm module instantiates and exports the Client class', async () => {
+test('the wasm module instantiates in Node and the Client works without a socket', async () => {
   const module = await import(join(pkgDir, 'wsnotify.js'));
   await module.default({ module_or_path: readFileSync(join(pkgDir, 'wsnotify_bg.wasm')) });
-  const client = new module.Client({ url: 'ws://127.0.0.1:9/ws' });
+  const client = new module.Client({ url: 'ws://127.0.0.1:9/ws', userId: 'ada' });
   assert.equal(client.state, 'idle');
   assert.equal(client.readyState, 3);
-  assert.throws(() => client.sendText('x'), (error) => error instanceof Error && error.code === 'not_open');
-  assert.throws(() => new module.Client({ href: 'x' }), (error) => error.code === 'invalid_options');
+  // Sent before connecting: queued with an id, not dropped and not thrown.
+  const id = client.sendChat('bob', 'hello');
+  assert.match(id, /^[0-9a-f]{8}-1$/);
+  assert.equal(client.queued, 1);
+  const errors = [];
+  client.onError((error) => errors.push(error));
+  client.close();
+  assert.equal(client.state, 'closed');
+  assert.deepEqual(errors.map((error) => [error.code, error.id]), [['closed', id]]);
+  assert.throws(() => client.sendChat(null, 'late'), (error) => error instanceof Error && error.code === 'closed');
+  assert.throws(() => new module.Client({ url: 'ws://x' }), (error) => error.code === 'invalid_options');
+  assert.throws(() => client.onChat('not a function'), (error) => error.code === 'invalid_callback');
   client.free();
 });
 
 test('the TypeScript declarations describe the Client API', () => {
   const types = readFileSync(join(pkgDir, 'wsnotify.d.ts'), 'utf8');
-  for (const member of ['class Client', 'connect(): void', 'sendText(text: string): void', 'readonly readyState: number',
-    'onOpen(callback: Function): Subscription', 'unsubscribe(): void']) {
+  for (const member of ['export class Client', 'constructor(options: ClientOptions)', 'connect(): void',
+    'sendChat(toUserId: string | null | undefined, message: string): string',
+    'onChat(callback: (chat: ChatMessage) => void): Subscription', 'readonly state: ConnectionState',
+    'export interface ClientOptions', 'export type ErrorCode', 'unsubscribe(): void']) {
     assert.ok(types.includes(member), `wsnotify.d.ts lacks ${member}`);
   }
 });

@@ -1,0 +1,73 @@
+// Type-checked by tests/js/types.test.mjs (`tsc --noEmit`): a consumer that
+// uses every exported type of the package the way an application would.
+import init, {
+  Client,
+  type ChatMessage,
+  type ClientOptions,
+  type CloseInfo,
+  type ConnectionState,
+  type ErrorCode,
+  type GiveUpEvent,
+  type NotificationMessage,
+  type ServerMessage,
+  type StateChangeEvent,
+  type Subscription,
+  type WsNotifyError,
+} from 'wsnotify';
+
+export async function start(): Promise<Client> {
+  await init();
+  const options: ClientOptions = {
+    url: (attempt: number) => Promise.resolve(`ws://127.0.0.1:8080/ws?attempt=${attempt}`),
+    userId: 'ada',
+    token: () => 'secret',
+    reconnect: { baseDelayMs: 250, factor: 2, maxDelayMs: 5000, jitter: 0.5, stableAfterMs: 5000, maxRetries: 10 },
+    heartbeat: { intervalMs: 25000, timeoutMs: 10000 },
+    outbox: { maxFrames: 100, maxBytes: 65536 },
+    connectTimeout: 5000,
+    maxFrameBytes: 65536,
+    shouldReconnect: (close: CloseInfo) => close.code !== 4403,
+  };
+  const client = new Client(options);
+  const subscriptions: Subscription[] = [
+    client.onOpen(() => undefined),
+    client.onClose(({ code, reason, wasClean }: CloseInfo) => void [code, reason, wasClean]),
+    client.onChat((chat: ChatMessage) => {
+      const text: string = chat.message;
+      const when: Date = new Date(chat.timestamp);
+      void [text, when, chat.toUserId?.length, chat.seq];
+    }),
+    client.onNotification((notification: NotificationMessage) => void notification.online),
+    client.onMessage((message: ServerMessage) => {
+      if (message.type === 'resumed' && 'recovered' in message) void message.recovered;
+    }),
+    client.on('typing', (message: ServerMessage) => void message.type),
+    client.onStateChange(({ state, attempt, nextDelayMs, lastClose }: StateChangeEvent) => {
+      const current: ConnectionState = state;
+      void [current, attempt, nextDelayMs, lastClose?.code];
+    }),
+    client.onGiveUp(({ retries }: GiveUpEvent) => void retries),
+    client.onError((error: WsNotifyError) => {
+      const code: ErrorCode = error.code;
+      void [code, error.id, error.message];
+    }),
+  ];
+  client.connect();
+  const id: string = client.sendChat('bob', 'hello');
+  client.sendChat(null, 'everyone');
+  client.sendJson({ type: 'custom', n: 1 });
+  client.sendText('{"type":"ping"}');
+  const ready: number = client.readyState;
+  const queued: number = client.queued;
+  const attempt: number = client.attempt;
+  void [id, ready, queued, attempt];
+  subscriptions.forEach((subscription) => subscription.unsubscribe());
+  client.reconnect();
+  client.close(1000, 'bye');
+  return client;
+}
+
+// @ts-expect-error: userId is required
+new Client({ url: 'ws://x' });
+// @ts-expect-error: a chat callback receives a ChatMessage, not a number
+new Client({ url: 'ws://x', userId: 'a' }).onChat((n: number) => n);
