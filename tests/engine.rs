@@ -591,6 +591,52 @@ fn becoming_visible_while_open_probes_the_connection() {
     assert_eq!(frames(&h.input(Input::Visible)), [r#"{"type":"ping"}"#]);
 }
 
+#[test]
+fn a_page_frozen_into_the_cache_releases_its_socket_and_reconnects_when_shown() {
+    let mut h = Harness::new(heartbeat_config());
+    h.open();
+    h.engine.send_chat(None, "kept").unwrap();
+    let commands = h.input(Input::PageHidden);
+    assert!(commands.contains(&Command::AbandonSocket {
+        code: 1001,
+        reason: "page hidden".into()
+    }));
+    assert!(commands.contains(&Command::CancelTimer(TimerKind::HeartbeatPing)));
+    assert_eq!(h.engine.state(), State::Reconnecting);
+    assert_eq!(h.engine.attempt(), 0, "freezing is not a failure");
+    // Frozen: coming online does not connect, showing the page does.
+    assert_eq!(opens(&h.input(Input::Online)), 0);
+    assert_eq!(opens(&h.input(Input::Visible)), 1);
+    assert_eq!(
+        frames(&h.input(Input::Opened))
+            .iter()
+            .map(|f| frame_type(f))
+            .collect::<Vec<_>>(),
+        ["init"]
+    );
+}
+
+#[test]
+fn a_hidden_page_while_reconnecting_pauses_its_retry() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.drop_with(1006);
+    let commands = h.input(Input::PageHidden);
+    assert!(commands.contains(&Command::CancelTimer(TimerKind::Reconnect)));
+    assert!(h.fire(TimerKind::Reconnect).is_empty());
+    assert_eq!(opens(&h.input(Input::Visible)), 1);
+}
+
+#[test]
+fn a_hidden_page_leaves_a_closed_client_closed() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.drop_with(1008);
+    assert!(h.input(Input::PageHidden).is_empty());
+    assert!(h.input(Input::Visible).is_empty());
+    assert_eq!(h.engine.state(), State::Closed);
+}
+
 // ── endpoint hook ───────────────────────────────────────────────────────────
 
 #[test]

@@ -35,6 +35,7 @@ enum Action {
     Online,
     Offline,
     Visible,
+    PageHidden,
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -63,6 +64,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Online),
         1 => Just(Action::Offline),
         1 => Just(Action::Visible),
+        1 => Just(Action::PageHidden),
     ]
 }
 
@@ -238,6 +240,7 @@ impl World {
             Action::Online => self.input(Input::Online),
             Action::Offline => self.input(Input::Offline),
             Action::Visible => self.input(Input::Visible),
+            Action::PageHidden => self.input(Input::PageHidden),
             _ => {}
         }
         self.run_commands(was_closed && !may_attempt)

@@ -6,7 +6,7 @@ use web_sys::{PageTransitionEvent, VisibilityState};
 
 use crate::engine::Input;
 
-/// Listeners for `online`, `offline`, `visibilitychange` and `pageshow`,
+/// Listeners for `online`, `offline`, `visibilitychange`, `pagehide` and `pageshow`,
 /// removed when this value is dropped. Outside a window (a worker, Node) there
 /// is nothing to listen to and the value holds no listener.
 pub struct WindowSignals {
@@ -21,7 +21,7 @@ impl WindowSignals {
                 _listeners: Vec::new(),
             };
         };
-        let mut listeners = Vec::with_capacity(4);
+        let mut listeners = Vec::with_capacity(5);
 
         let report = on_input.clone();
         listeners.push(EventListener::new(&window, "online", move |_| {
@@ -31,14 +31,18 @@ impl WindowSignals {
         listeners.push(EventListener::new(&window, "offline", move |_| {
             report(Input::Offline)
         }));
-        // A page restored from the back/forward cache was frozen: whatever
-        // socket it had is likely gone, so treat it like becoming visible.
+        // A page going into the back/forward cache releases its socket (an
+        // open one would keep it out of the cache, or die frozen); restored,
+        // it connects again at once.
+        let report = on_input.clone();
+        listeners.push(EventListener::new(&window, "pagehide", move |event| {
+            if persisted(event) {
+                report(Input::PageHidden);
+            }
+        }));
         let report = on_input.clone();
         listeners.push(EventListener::new(&window, "pageshow", move |event| {
-            let restored = event
-                .dyn_ref::<PageTransitionEvent>()
-                .is_some_and(PageTransitionEvent::persisted);
-            if restored {
+            if persisted(event) {
                 report(Input::Visible);
             }
         }));
@@ -58,4 +62,11 @@ impl WindowSignals {
             _listeners: listeners,
         }
     }
+}
+
+/// Whether a `pagehide`/`pageshow` concerns the back/forward cache.
+fn persisted(event: &web_sys::Event) -> bool {
+    event
+        .dyn_ref::<PageTransitionEvent>()
+        .is_some_and(PageTransitionEvent::persisted)
 }

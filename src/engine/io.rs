@@ -76,8 +76,11 @@ pub enum Input {
     Online,
     /// The browser went offline.
     Offline,
-    /// The page became visible again.
+    /// The page became visible again (or was restored from the back/forward cache).
     Visible,
+    /// The page is being frozen into the back/forward cache: the connection
+    /// is released and attempts pause until [`Input::Visible`].
+    PageHidden,
 }
 
 /// Something the driver must do.
@@ -173,7 +176,8 @@ pub struct StateChange {
     /// The retry number: 0 on a first connect, n for the n-th retry since the
     /// last stable connection.
     pub attempt: u32,
-    /// When `Reconnecting`: the delay before the next attempt (`None`: paused offline).
+    /// When `Reconnecting`: the delay before the next attempt (`None`: paused
+    /// while offline or while the page is frozen).
     pub next_delay_ms: Option<u32>,
     /// How the last socket closed.
     pub last_close: Option<CloseInfo>,

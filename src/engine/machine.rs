@@ -14,6 +14,8 @@ use crate::protocol::{decode_with_limit, encode, ClientFrame, UserId};
 pub const CLOSE_DEAD: u16 = 4000;
 /// The close code the client uses when `reconnect()` replaces a socket.
 pub const CLOSE_RECONNECT: u16 = 4001;
+/// The close code the client uses when the page is frozen ("going away").
+pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// How late a heartbeat timer may fire before the engine suspects the page was
 /// suspended (sleep, frozen tab) rather than the connection being dead.
 const SUSPEND_SLACK_MS: u64 = 1_000;
@@ -70,6 +72,8 @@ pub struct Engine {
     last_close: Option<CloseInfo>,
     socket: Socket,
     offline: bool,
+    /// The page is in the back/forward cache: no connection until it returns.
+    frozen: bool,
     url: String,
     token: Option<String>,
     outbox: Outbox,
@@ -100,6 +104,7 @@ impl Engine {
             last_close: None,
             socket: Socket::None,
             offline: false,
+            frozen: false,
             ping_sent_at: None,
             reprobing: false,
             armed_timers: 0,
@@ -154,7 +159,7 @@ impl Engine {
     pub fn connect(&mut self) {
         if matches!(self.state, State::Idle | State::Closed) {
             self.retry = 0;
-            if self.offline {
+            if self.paused() {
                 self.transition(State::Reconnecting, None);
             } else {
                 self.begin_attempt();
@@ -261,7 +266,7 @@ impl Engine {
             }
             Input::Online => {
                 self.offline = false;
-                if self.state == State::Reconnecting {
+                if self.state == State::Reconnecting && !self.paused() {
                     self.begin_attempt();
                 }
             }
@@ -272,8 +277,14 @@ impl Engine {
                     self.transition(State::Reconnecting, None);
                 }
             }
+            Input::PageHidden => self.freeze(),
             Input::Visible => match self.state {
-                State::Reconnecting if !self.offline => self.begin_attempt(),
+                State::Reconnecting => {
+                    self.frozen = false;
+                    if !self.paused() {
+                        self.begin_attempt();
+                    }
+                }
                 // A page back from the background may hold a connection that
                 // died meanwhile: probe it now rather than at the next interval.
                 State::Open if self.ping_sent_at.is_none() => self.send_ping(now),
@@ -479,7 +490,7 @@ impl Engine {
             return;
         }
         self.retry += 1;
-        if self.offline {
+        if self.paused() {
             self.transition(State::Reconnecting, None);
             return;
         }
@@ -498,6 +509,26 @@ impl Engine {
         if let Some(retries) = gave_up_after {
             self.emit(Event::GiveUp { retries });
         }
+    }
+
+    /// Attempts wait for the network, or for a frozen page to return.
+    fn paused(&self) -> bool {
+        self.offline || self.frozen
+    }
+
+    /// Releases the connection of a page going into the back/forward cache;
+    /// it is not a failure, so the retry count stays as it is.
+    fn freeze(&mut self) {
+        if !matches!(
+            self.state,
+            State::Connecting | State::Open | State::Reconnecting
+        ) {
+            return;
+        }
+        self.frozen = true;
+        self.cancel_all_timers();
+        self.abandon_socket(CLOSE_GOING_AWAY, "page hidden");
+        self.transition(State::Reconnecting, None);
     }
 
     fn enqueue(&mut self, id: String, text: String) -> Result<String, SendError> {

@@ -56,5 +56,5 @@ pub use config::{
 pub use io::{
     CloseInfo, Command, ErrorEvent, Event, Input, SendError, State, StateChange, TimerKind,
 };
-pub use machine::{CloseError, Engine, CLOSE_DEAD, CLOSE_RECONNECT};
+pub use machine::{CloseError, Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT};
 pub use outbox::{Outbox, QueuedFrame};
