@@ -1,10 +1,13 @@
 // `npm start`: bootstrap, build the package, run the demo server until Ctrl-C.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
 import { build } from './build.mjs';
-import { run } from './lib.mjs';
+import { root } from './lib.mjs';
 
 await bootstrap();
 await build();
-// The server prints its URL; Ctrl-C reaches it too, and it closes its clients cleanly.
-process.on('SIGINT', () => {});
-process.exit(await run(process.execPath, ['server/index.mjs']));
+const server = spawn(process.execPath, [join(root, 'server', 'index.mjs')], { cwd: root, stdio: 'inherit' });
+// The server closes its clients with 1001 and exits on either signal.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code) => process.exit(code ?? 0));

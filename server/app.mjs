@@ -14,9 +14,32 @@ export const DEFAULTS = {
   port: 8080,
   maxPayload: 64 * 1024,
   initTimeoutMs: 10_000,
+  /** Protocol-level ping; a client that has not answered the previous one is terminated. */
+  pingIntervalMs: 30_000,
+  /**
+   * Per-connection token bucket: frames per second, and the burst allowed.
+   * The burst leaves room for a client flushing what it queued while offline.
+   */
+  rateLimit: { perSecond: 20, burst: 100 },
   allowedOrigins: [],
   log: (line) => console.log(line),
 };
+
+/** A token bucket: `take()` is false when the connection is over its rate. */
+export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) {
+  let tokens = burst;
+  let last = now();
+  return {
+    take() {
+      const current = now();
+      tokens = Math.min(burst, tokens + ((current - last) / 1000) * perSecond);
+      last = current;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+  };
+}
 
 /**
  * Whether a handshake's Origin may connect: absent (not a browser), same
@@ -115,13 +138,47 @@ export async function createServer(options = {}) {
     if (frame.id !== undefined) send(socket, { type: 'ack', id: frame.id });
   }
 
+  // Browsers answer protocol pings by themselves; a peer that stops
+  // answering is gone (network drop, frozen tab) and is terminated.
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.missedPong) {
+        log(`terminate unresponsive user=${socket.userId ?? '-'}`);
+        socket.terminate();
+        continue;
+      }
+      socket.missedPong = true;
+      socket.ping();
+    }
+  }, config.pingIntervalMs);
+  heartbeat.unref();
+
+  /** The `id` of a dropped frame, when it has one, so the sender knows which. */
+  const frameId = (data, isBinary) => {
+    if (isBinary) return undefined;
+    try {
+      const id = JSON.parse(data.toString('utf8'))?.id;
+      return typeof id === 'string' ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
   wss.on('connection', (socket, request) => {
     log(`connect from ${request.socket.remoteAddress}`);
     const initTimer = setTimeout(() => {
       if (!socket.userId) socket.close(4401, 'init required');
     }, config.initTimeoutMs);
+    const limiter = createRateLimiter(config.rateLimit);
+    socket.on('pong', () => {
+      socket.missedPong = false;
+    });
 
     socket.on('message', (data, isBinary) => {
+      if (!limiter.take()) {
+        send(socket, { type: 'error', code: 'rate_limited', message: 'too many frames; slow down', id: frameId(data, isBinary) });
+        return;
+      }
       if (isBinary) {
         send(socket, { type: 'error', code: 'invalid_message', message: 'binary frames are not supported' });
         return;
@@ -166,6 +223,7 @@ export async function createServer(options = {}) {
     connections: () => wss.clients.size,
     /** Closes every client with 1001 and stops listening. */
     close() {
+      clearInterval(heartbeat);
       for (const socket of wss.clients) socket.close(1001, 'server shutting down');
       return new Promise((resolve) => {
         wss.close(() => http.close(() => resolve()));

@@ -1,10 +1,16 @@
-// The demo page, served by the reference server, loads the built package in
-// Chromium and reaches `open`.
+// The demo page, served by the reference server, in Chromium: it loads the
+// built package, chats between two users, heals across a server restart, and
+// renders everything as text.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { root } from '../../scripts/lib.mjs';
 import { createServer } from '../../server/app.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { freePort, startServerProcess } from '../support/server-process.mjs';
 
+const WAIT = { timeout: 10_000 };
 let server;
 let browser;
 
@@ -18,46 +24,98 @@ after(async () => {
   await server?.close();
 });
 
-/** Opens the demo as `userId` and waits for `open`; the page is closed when test `t` ends. */
-async function join(t, userId) {
+/** Opens the demo at `url` as `userId` and waits for `open`; the page is closed when test `t` ends. */
+async function openDemo(t, userId, url = server.url) {
   const page = await browser.newPage();
   t.after(() => page.close());
   const errors = collectPageErrors(page);
-  await page.goto(server.url);
+  await page.goto(url);
   await page.fill('#user-id', userId);
   await page.click('#join button');
-  await page.waitForSelector('#status[data-state="open"]', { timeout: 10_000 });
+  await page.waitForSelector('#status[data-state="open"]', WAIT);
   return { page, errors };
 }
 
-test('the demo page connects and shows the state `open`', async (t) => {
-  const { page, errors } = await join(t, 'ada');
-  assert.equal(await page.textContent('#status'), 'open');
-  // The page sent `init`: the server announces the join with the online count.
-  await page.waitForSelector('#messages li.notification', { timeout: 5_000 });
-  assert.equal(await page.textContent('#messages li.notification'), 'ada joined · 1 online');
-  assert.equal(server.connections(), 1);
-  assert.deepEqual(errors, []);
-});
-
-test('closing the page leaves the server with no connection', async (t) => {
-  const { page } = await join(t, 'grace');
-  assert.equal(server.connections(), 1);
-  await page.close();
-  const deadline = Date.now() + 5_000;
-  while (server.connections() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(server.connections(), 0);
-});
-
-test('a chat message is rendered as text, not HTML', async (t) => {
-  const { page, errors } = await join(t, 'mallory');
-  const payload = '<img src=x onerror="window.__xss = 1">';
-  await page.fill('#message', payload);
+async function send(page, message, toUserId = '') {
+  await page.fill('#to-user-id', toUserId);
+  await page.fill('#message', message);
   await page.click('#compose button');
-  const item = page.locator('#messages li.own:not(.queued) .text');
-  await page.locator('#messages li.own .meta', { hasText: 'mallory' }).waitFor({ timeout: 5_000 });
-  assert.equal(await item.textContent(), payload);
+}
+
+const texts = (page, selector) => page.locator(selector).allTextContents();
+
+test('two users chat both ways, direct and broadcast, with join and leave counts', async (t) => {
+  const { page: ada, errors: adaErrors } = await openDemo(t, 'ada');
+  await ada.waitForSelector('#messages li.notification >> text=ada joined · 1 online', WAIT);
+  const { page: bob, errors: bobErrors } = await openDemo(t, 'bob');
+  await ada.waitForSelector('#messages li.notification >> text=bob joined · 2 online', WAIT);
+
+  await send(ada, 'hi bob, just you', 'bob');
+  await bob.waitForSelector('#messages li.other >> text=hi bob, just you', WAIT);
+  assert.match(await bob.textContent('#messages li.other .meta'), /^ada → bob · /);
+  await send(bob, 'hello everyone');
+  await ada.waitForSelector('#messages li.other >> text=hello everyone', WAIT);
+  await bob.waitForSelector('#messages li.own:not(.queued) .meta >> text=bob ·', WAIT);
+
+  mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true });
+  await ada.screenshot({ path: join(root, 'tests', 'artifacts', 'demo-conversation.png'), fullPage: true });
+
+  await bob.close();
+  await ada.waitForSelector('#messages li.notification >> text=bob left · 1 online', WAIT);
+  assert.deepEqual(adaErrors, []);
+  assert.deepEqual(bobErrors, []);
+});
+
+test('messages sent while the server is down are queued, then all arrive in order', async (t) => {
+  const port = await freePort();
+  let process_ = await startServerProcess(port);
+  t.after(() => process_.kill());
+  const { page } = await openDemo(t, 'carol', process_.url);
+
+  await process_.kill('SIGKILL');
+  await page.waitForSelector('#status[data-state="reconnecting"]', WAIT);
+  assert.match(await page.textContent('#status'), /^reconnecting · attempt \d+ in \d+\.\ds$/);
+  for (const message of ['one', 'two', 'three']) await send(page, message);
+  assert.deepEqual(await texts(page, '#messages li.own.queued .text'), ['one', 'two', 'three']);
+
+  process_ = await startServerProcess(port);
+  await page.waitForSelector('#status[data-state="open"]', { timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#messages li.own.queued').length === 0, null, WAIT);
+  assert.deepEqual(await texts(page, '#messages li.own .text'), ['one', 'two', 'three']);
+  for (const meta of await texts(page, '#messages li.own .meta')) assert.match(meta, /^carol · /);
+});
+
+test('a name and a message of HTML render as text and run no script', async (t) => {
+  const payload = '<img src=x onerror=alert(1)>';
+  const dialogs = [];
+  const { page, errors } = await openDemo(t, payload);
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    dialog.dismiss();
+  });
+  await page.waitForSelector(`#messages li.notification >> text=${payload} joined`, WAIT);
+  await send(page, payload);
+  await page.waitForSelector('#messages li.own:not(.queued)', WAIT);
+  assert.equal(await page.textContent('#messages li.own .text'), payload);
+  assert.match(await page.textContent('#messages li.own .meta'), /^<img src=x onerror=alert\(1\)> · /);
   assert.equal(await page.locator('#messages img').count(), 0);
-  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  await page.waitForTimeout(200);
+  assert.deepEqual(dialogs, []);
   assert.deepEqual(errors, []);
+});
+
+test('the page works at phone width without horizontal scrolling', async (t) => {
+  const { page } = await openDemo(t, 'phone');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await send(page, 'a rather long message without spaces: ' + 'x'.repeat(120));
+  await page.waitForSelector('#messages li.own:not(.queued)', WAIT);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `the page is ${width}px wide`);
+});
+
+test('the server sends a Content-Security-Policy without inline scripts', async () => {
+  const response = await fetch(server.url);
+  const policy = response.headers.get('content-security-policy');
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(policy, /unsafe-inline/);
 });

@@ -1,0 +1,172 @@
+// The reference server's protocol, limits and operations, driven by Node clients.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
+import { root } from '../../scripts/lib.mjs';
+import { createRateLimiter, createServer } from '../../server/app.mjs';
+import { connect } from '../support/ws-client.mjs';
+
+let server;
+const logs = [];
+
+before(async () => {
+  server = await createServer({
+    port: 0,
+    initTimeoutMs: 300,
+    pingIntervalMs: 200,
+    rateLimit: { perSecond: 5, burst: 10 },
+    log: (line) => logs.push(line),
+  });
+});
+after(() => server.close());
+
+const join_ = async (userId) => {
+  const client = await connect(server.wsUrl);
+  client.send({ type: 'init', userId });
+  await client.next((f) => f.type === 'notification' && f.message === `${userId} joined`, `${userId}'s join`);
+  return client;
+};
+
+test('chat: direct to one user (and the sender), broadcast to everyone, stamped and acked', async (t) => {
+  const ada = await join_('ada');
+  const bob = await join_('bob');
+  const eve = await join_('eve');
+  t.after(() => [ada, bob, eve].forEach((c) => c.close()));
+  ada.send({ type: 'chat', fromUserId: 'ada', toUserId: 'bob', message: 'psst', id: 'a1' });
+  const direct = await bob.next((f) => f.type === 'chat' && f.message === 'psst');
+  assert.equal(direct.fromUserId, 'ada');
+  assert.equal(direct.toUserId, 'bob');
+  assert.ok(!Number.isNaN(Date.parse(direct.timestamp)));
+  await ada.next((f) => f.type === 'chat' && f.message === 'psst', "the sender's copy");
+  await ada.next((f) => f.type === 'ack' && f.id === 'a1', 'the ack');
+  ada.send({ type: 'chat', fromUserId: 'ada', message: 'all' });
+  await Promise.all([bob, eve].map((c) => c.next((f) => f.type === 'chat' && f.message === 'all')));
+  assert.equal(eve.frames.some((f) => f.message === 'psst'), false, 'a direct message reaches no one else');
+});
+
+test('join and leave notifications carry the online count', async () => {
+  const first = await join_('n1');
+  const second = await join_('n2');
+  const joined = await first.next((f) => f.message === 'n2 joined');
+  assert.equal(joined.online, server.connections());
+  second.close();
+  const left = await first.next((f) => f.message === 'n2 left');
+  assert.equal(left.online, joined.online - 1);
+  first.close();
+});
+
+test('a chat to an offline user gets recipient_offline with its id', async () => {
+  const ada = await join_('lonely');
+  ada.send({ type: 'chat', fromUserId: 'lonely', toUserId: 'nobody', message: 'hi', id: 'x9' });
+  const error = await ada.next((f) => f.type === 'error');
+  assert.deepEqual([error.code, error.id], ['recipient_offline', 'x9']);
+  ada.close();
+});
+
+test('invalid frames get invalid_message and the connection keeps working', async () => {
+  const client = await join_('sloppy');
+  for (const bad of ['{', '[]', '{"type":"chat","fromUserId":"sloppy"}', '{"type":"nope"}']) client.send(bad);
+  client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+  client.send({ type: 'ping' });
+  await client.next((f) => f.type === 'pong');
+  assert.equal(client.frames.filter((f) => f.type === 'error' && f.code === 'invalid_message').length, 5);
+  client.close();
+});
+
+test('chat before init, or as another user, is unauthorized', async () => {
+  const client = await connect(server.wsUrl);
+  client.send({ type: 'chat', fromUserId: 'x', message: 'm' });
+  assert.equal((await client.next((f) => f.type === 'error')).code, 'unauthorized');
+  client.send({ type: 'init', userId: 'real' });
+  client.send({ type: 'chat', fromUserId: 'fake', message: 'm', id: 'f1' });
+  assert.equal((await client.next((f) => f.id === 'f1')).code, 'unauthorized');
+  client.close();
+});
+
+test('a connection without init is closed with 4401', async () => {
+  const client = await connect(server.wsUrl);
+  assert.deepEqual(await client.closed, { code: 4401, reason: 'init required' });
+});
+
+test('frames over 64 KiB are refused by closing with 1009', async () => {
+  const client = await join_('big');
+  client.send({ type: 'chat', fromUserId: 'big', message: 'x'.repeat(70_000) });
+  assert.equal((await client.closed).code, 1009);
+});
+
+test('a connection over its rate gets rate_limited, with the frame id', async () => {
+  const client = await join_('fast');
+  for (let n = 0; n < 15; n += 1) client.send({ type: 'chat', fromUserId: 'fast', toUserId: 'fast', message: `${n}`, id: `r${n}` });
+  const limited = await client.next((f) => f.code === 'rate_limited');
+  assert.match(limited.id, /^r\d+$/);
+  client.close();
+});
+
+test('the token bucket refills at its rate', () => {
+  let now = 0;
+  const limiter = createRateLimiter({ perSecond: 2, burst: 2 }, () => now);
+  assert.deepEqual([limiter.take(), limiter.take(), limiter.take()], [true, true, false]);
+  now += 500;
+  assert.deepEqual([limiter.take(), limiter.take()], [true, false]);
+});
+
+test('a client that stops answering protocol pings is terminated', async () => {
+  const client = await join_('frozen');
+  const silent = await connect(server.wsUrl, { autoPong: false });
+  silent.send({ type: 'init', userId: 'frozen-silent' });
+  assert.equal((await silent.closed).code, 1006);
+  assert.equal(client.socket.readyState, WebSocket.OPEN, 'a client that answers stays');
+  client.close();
+});
+
+test('a handshake from a foreign Origin is rejected', async () => {
+  const socket = new WebSocket(server.wsUrl, { origin: 'http://evil.example' });
+  // Aborting a refused handshake makes `ws` report an error; it is expected here.
+  socket.on('error', () => {});
+  const [, response] = await once(socket, 'unexpected-response');
+  assert.equal(response.statusCode, 403);
+  socket.terminate();
+  const allowed = await connect(server.wsUrl, { origin: server.url.replace(/\/$/, '') });
+  allowed.close();
+});
+
+test('the log names events and users, never message bodies or tokens', async () => {
+  const client = await connect(server.wsUrl);
+  client.send({ type: 'init', userId: 'logged', token: 'tok-SECRET-123' });
+  client.send({ type: 'chat', fromUserId: 'logged', toUserId: 'logged', message: 'body-SECRET-456' });
+  await client.next((f) => f.message === 'body-SECRET-456');
+  client.close();
+  await client.closed;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const text = logs.join('\n');
+  assert.match(text, /init user=logged/);
+  assert.doesNotMatch(text, /SECRET/);
+});
+
+test('SIGTERM closes clients with 1001 and exits cleanly', async () => {
+  const child = spawn(process.execPath, [join(root, 'server', 'index.mjs')], {
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${output}`)), 5_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(`ws://127.0.0.1:${match[1]}/ws`);
+      }
+    });
+  });
+  const client = await connect(url);
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  assert.equal((await client.closed).code, 1001);
+  const [code] = await exited;
+  assert.equal(code, 0);
+});
