@@ -1,6 +1,6 @@
 // The demo chat page. Everything the server or a user typed is inserted with
 // textContent, never as HTML.
-import init, { Client } from '/pkg/wsnotify.js';
+import { createClient, init } from '/pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
 const status = $('status');
@@ -87,16 +87,17 @@ function onError(error) {
   }
 }
 
-$('join').addEventListener('submit', (event) => {
+$('join').addEventListener('submit', async (event) => {
   event.preventDefault();
   const requested = $('user-id').value.trim();
   if (!requested) return;
   client?.free();
+  client = null;
   pending.clear();
   const url = new URL('/ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   try {
-    client = new Client({ url: url.href, userId: requested, heartbeat: { intervalMs: 15000, timeoutMs: 5000 } });
+    client = await createClient({ url: url.href, userId: requested, heartbeat: { intervalMs: 15000, timeoutMs: 5000 } });
   } catch (error) {
     showError(`${error.code}: ${error.message}`);
     return;

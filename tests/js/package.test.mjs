@@ -13,17 +13,56 @@ const pkgDir = join(root, 'pkg');
 test('npm pack ./pkg contains the wasm, the JS glue, the types, the manifest and the README', () => {
   const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', pkgDir], { cwd: root, encoding: 'utf8' }));
   const files = report.files.map((file) => file.path).sort();
-  for (const expected of ['LICENSE', 'README.md', 'package.json', 'wsnotify.d.ts', 'wsnotify.js', 'wsnotify_bg.wasm']) {
+  for (const expected of ['LICENSE', 'README.md', 'package.json', 'index.js', 'index.d.ts', 'react.js', 'react.d.ts',
+    'wsnotify.d.ts', 'wsnotify.js', 'wsnotify_bg.wasm']) {
     assert.ok(files.includes(expected), `${expected} missing from ${files.join(', ')}`);
   }
   assert.ok(files.every((file) => !file.includes('/')), `unexpected nested files: ${files.join(', ')}`);
   assert.equal(report.name, 'wsnotify');
 });
 
-test('the package version is the crate version', () => {
+test('the manifest: crate version, ESM, typed exports for . and ./react, optional React peer', () => {
   const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
   assert.equal(manifest.version, crateVersion(readFileSync(join(root, 'Cargo.toml'), 'utf8')));
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
+  assert.equal(manifest.type, 'module');
+  assert.equal(manifest.sideEffects, false);
+  assert.deepEqual(manifest.exports['.'], { types: './index.d.ts', default: './index.js' });
+  assert.deepEqual(manifest.exports['./react'], { types: './react.d.ts', default: './react.js' });
+  assert.equal(manifest.peerDependencies.react, '>=18');
+  assert.equal(manifest.peerDependenciesMeta.react.optional, true);
+  assert.ok(manifest.repository.url && manifest.keywords.includes('react'));
+});
+
+test("the npm README's React examples are the fixture app's components, verbatim", () => {
+  const readme = readFileSync(join(pkgDir, 'README.md'), 'utf8');
+  for (const file of ['Chat.jsx', 'Room.jsx']) {
+    const source = readFileSync(join(root, 'tests', 'react-app', 'src', file), 'utf8');
+    // The fixture files open with a comment that points at the README.
+    const code = source.replace(/^(\/\/.*\n)+/, '');
+    assert.ok(readme.includes(code), `README.md does not hold ${file} as it is`);
+  }
+});
+
+test('the entry wraps the client: init once, plain unsubscribe functions, typed errors', async () => {
+  const entry = await import(join(pkgDir, 'index.js'));
+  assert.equal(entry.isReady(), false);
+  assert.throws(() => new entry.Client({ url: 'ws://x', userId: 'a' }), (error) => error.code === 'not_initialized');
+  const bytes = readFileSync(join(pkgDir, 'wsnotify_bg.wasm'));
+  const first = entry.init(bytes);
+  assert.equal(entry.init(bytes), first, 'one load, however often init() is called');
+  await first;
+  const client = await entry.createClient({ url: 'ws://127.0.0.1:9/ws', userId: 'ada' });
+  const seen = [];
+  const unsubscribe = client.onError((error) => seen.push(error.code));
+  assert.equal(typeof unsubscribe, 'function');
+  client.sendChat('bob', 'queued');
+  unsubscribe();
+  unsubscribe();
+  client.close();
+  assert.deepEqual(seen, [], 'the unsubscribed callback saw nothing');
+  assert.equal(client.state, 'closed');
+  client.free();
 });
 
 test('the wasm module instantiates in Node and the Client works without a socket', async () => {

@@ -1,7 +1,10 @@
 // Type-checked by tests/js/types.test.mjs (`tsc --noEmit`): a consumer that
 // uses every exported type of the package the way an application would.
-import init, {
+import {
   Client,
+  createClient,
+  init,
+  type Unsubscribe,
   type ChatMessage,
   type ClientOptions,
   type CloseInfo,
@@ -11,12 +14,13 @@ import init, {
   type NotificationMessage,
   type ServerMessage,
   type StateChangeEvent,
-  type Subscription,
   type WsNotifyError,
 } from 'wsnotify';
 
 export async function start(): Promise<Client> {
   await init();
+  const viaFactory: Client = await createClient({ url: 'ws://127.0.0.1:8080/ws', userId: 'bob' });
+  viaFactory.free();
   const options: ClientOptions = {
     url: (attempt: number) => Promise.resolve(`ws://127.0.0.1:8080/ws?attempt=${attempt}`),
     userId: 'ada',
@@ -29,7 +33,7 @@ export async function start(): Promise<Client> {
     shouldReconnect: (close: CloseInfo) => close.code !== 4403,
   };
   const client = new Client(options);
-  const subscriptions: Subscription[] = [
+  const subscriptions: Unsubscribe[] = [
     client.onOpen(() => undefined),
     client.onClose(({ code, reason, wasClean }: CloseInfo) => void [code, reason, wasClean]),
     client.onChat((chat: ChatMessage) => {
@@ -61,7 +65,7 @@ export async function start(): Promise<Client> {
   const queued: number = client.queued;
   const attempt: number = client.attempt;
   void [id, ready, queued, attempt];
-  subscriptions.forEach((subscription) => subscription.unsubscribe());
+  subscriptions.forEach((unsubscribe) => unsubscribe());
   client.reconnect();
   client.close(1000, 'bye');
   return client;

@@ -1,0 +1,75 @@
+/// <reference lib="esnext.disposable" />
+import type {
+  ClientOptions,
+  ChatMessage,
+  CloseInfo,
+  ConnectionState,
+  GiveUpEvent,
+  InitInput,
+  NotificationMessage,
+  ServerMessage,
+  StateChangeEvent,
+  WsNotifyError,
+} from './wsnotify.js';
+
+export type {
+  AckMessage,
+  ChatMessage,
+  ClientOptions,
+  CloseInfo,
+  ConnectionState,
+  ErrorCode,
+  GiveUpEvent,
+  HeartbeatOptions,
+  InitInput,
+  NotificationMessage,
+  OutboxOptions,
+  PongMessage,
+  ReconnectOptions,
+  ResumedMessage,
+  ServerErrorMessage,
+  ServerMessage,
+  StateChangeEvent,
+  StringProvider,
+  UnknownMessage,
+  WsNotifyError,
+} from './wsnotify.js';
+
+/** Removes the callback it was returned for; calling it again does nothing. */
+export type Unsubscribe = () => void;
+
+/** Loads the WebAssembly module once; later calls return the same promise. */
+export function init(source?: InitInput | Promise<InitInput>): Promise<void>;
+/** Whether `init()` has completed. */
+export function isReady(): boolean;
+/** Loads the module if needed, then creates a client (idle until `connect()`). */
+export function createClient(options: ClientOptions): Promise<Client>;
+
+/** A WebSocket client that reconnects by itself and queues sends while down. */
+export class Client {
+  /** Throws `not_initialized` before `init()` resolved, `invalid_options` for bad options. */
+  constructor(options: ClientOptions);
+  connect(): void;
+  close(code?: number, reason?: string): void;
+  reconnect(): void;
+  /** Returns the message id; `null` sends to everyone. */
+  sendChat(toUserId: string | null, message: string): string;
+  sendJson(value: Record<string, unknown>): string;
+  sendText(text: string): string;
+  readonly readyState: number;
+  readonly state: ConnectionState;
+  readonly attempt: number;
+  readonly queued: number;
+  onOpen(callback: () => void): Unsubscribe;
+  onClose(callback: (close: CloseInfo) => void): Unsubscribe;
+  onError(callback: (error: WsNotifyError) => void): Unsubscribe;
+  onChat(callback: (chat: ChatMessage) => void): Unsubscribe;
+  onNotification(callback: (notification: NotificationMessage) => void): Unsubscribe;
+  onMessage(callback: (message: ServerMessage) => void): Unsubscribe;
+  on(type: string, callback: (message: ServerMessage) => void): Unsubscribe;
+  onStateChange(callback: (change: StateChangeEvent) => void): Unsubscribe;
+  onGiveUp(callback: (event: GiveUpEvent) => void): Unsubscribe;
+  /** Closes the socket and frees every listener and timer. */
+  free(): void;
+  [Symbol.dispose](): void;
+}

@@ -1,0 +1,150 @@
+// The packed package in a real React app: `npm pack ./pkg`, installed into
+// tests/react-app like a user would, built with Vite, run in Chromium against
+// the reference server.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { build } from 'vite';
+import { root } from '../../scripts/lib.mjs';
+import { createServer } from '../../server/app.mjs';
+import { createStaticHandler } from '../../server/static.mjs';
+import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+
+const app = join(root, 'tests', 'react-app');
+const WAIT = { timeout: 10_000 };
+let scratch;
+let server;
+let site;
+let siteUrl;
+let browser;
+/** Every WebSocket connection the server accepted, by user id once known. */
+const opened = [];
+
+const waitUntil = async (what, condition, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+};
+
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'wsnotify-react-'));
+  execFileSync('npm', ['pack', join(root, 'pkg'), '--pack-destination', scratch], { cwd: root, stdio: 'ignore' });
+  const [tarball] = readdirSync(scratch).filter((name) => name.endsWith('.tgz'));
+  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', join(scratch, tarball)], {
+    cwd: app,
+    stdio: 'ignore',
+  });
+  const dist = join(scratch, 'dist');
+  // A development build: production React ignores StrictMode, whose double
+  // mount is what the first test is about.
+  await build({
+    root: app,
+    mode: 'development',
+    logLevel: 'warn',
+    define: { 'process.env.NODE_ENV': JSON.stringify('development') },
+    build: { outDir: dist, emptyOutDir: true, minify: false },
+  });
+
+  site = createHttpServer(createStaticHandler([{ prefix: '/', dir: dist }]));
+  await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteUrl = `http://127.0.0.1:${site.address().port}`;
+  server = await createServer({ port: 0, allowedOrigins: [siteUrl], log: () => {} });
+  server.wss.on('connection', (socket) => opened.push(socket));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  site?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+const openOf = (user) => opened.filter((socket) => socket.userId === user && socket.readyState === socket.OPEN);
+const everOpenedBy = (user) => opened.filter((socket) => socket.userId === user).length;
+
+async function openScenario(t, scenario, user) {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  const errors = collectPageErrors(page);
+  await page.goto(`${siteUrl}/?scenario=${scenario}&user=${user}&ws=${encodeURIComponent(server.wsUrl)}`);
+  return { page, errors };
+}
+
+test('under StrictMode the server sees exactly one connection after mount and none after unmount', async (t) => {
+  const { page, errors } = await openScenario(t, 'strict', 'strict-user');
+  // Development React, so StrictMode really mounts, unmounts and remounts.
+  assert.equal(await page.evaluate(() => window.__reactDevelopment), true);
+  await page.waitForSelector('[data-testid="state"]:text("open")', WAIT);
+  await page.waitForSelector('li:text("strict-user joined")', WAIT);
+  await page.waitForTimeout(300);
+  assert.equal(openOf('strict-user').length, 1);
+  assert.equal(everOpenedBy('strict-user'), 1, 'the double mount opened no second connection');
+  await page.click('text=Say hello');
+  await page.waitForSelector('li:text("strict-user: hello from React")', WAIT);
+
+  await page.click('#toggle');
+  await waitUntil('the connection to close', () => openOf('strict-user').length === 0);
+  assert.deepEqual(errors, []);
+});
+
+test('two components under one provider share one connection', async (t) => {
+  const { page, errors } = await openScenario(t, 'shared', 'shared-user');
+  await page.waitForSelector('[data-testid="room-state"]:text("open")', WAIT);
+  await page.waitForTimeout(300);
+  assert.equal(openOf('shared-user').length, 1);
+  await page.click('button:text("Send")');
+  await page.waitForSelector('[data-testid="messages"] li:text("shared-user: hi room")', WAIT);
+  assert.equal(everOpenedBy('shared-user'), 1);
+  assert.deepEqual(errors, []);
+});
+
+test('re-rendering with new inline callbacks 100 times causes no reconnect', async (t) => {
+  const { page, errors } = await openScenario(t, 'rerender', 'rerender-user');
+  await page.waitForSelector('[data-testid="rerenders"]:text("100")', WAIT);
+  await page.waitForTimeout(200);
+  assert.equal(everOpenedBy('rerender-user'), 1);
+  assert.deepEqual(await page.evaluate(() => window.__stateChanges), ['connecting', 'open']);
+  assert.deepEqual(errors, []);
+});
+
+test('a burst of 1,000 server messages renders exactly 1,000 items, not 1,000 renders', async (t) => {
+  const { page, errors } = await openScenario(t, 'burst', 'burst-user');
+  await page.waitForSelector('[data-testid="room-state"]:text("open")', WAIT);
+  await waitUntil('the join', () => openOf('burst-user').length === 1);
+  const rendersBefore = await page.evaluate(() => window.__renders);
+  const [socket] = openOf('burst-user');
+  for (let n = 0; n < 1000; n += 1) {
+    socket.send(JSON.stringify({
+      type: 'chat', fromUserId: 'server', toUserId: 'burst-user', message: `m${n}`, timestamp: new Date().toISOString(), id: `b${n}`,
+    }));
+  }
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="messages"] li').length >= 1000, null, WAIT);
+  await page.waitForTimeout(200);
+  const items = await page.locator('[data-testid="messages"] li').allTextContents();
+  assert.equal(items.length, 1000);
+  assert.equal(items[0], 'server: m0');
+  assert.equal(items[999], 'server: m999');
+  const renders = (await page.evaluate(() => window.__renders)) - rendersBefore;
+  assert.ok(renders < 100, `the list rendered ${renders} times for 1,000 messages`);
+  assert.deepEqual(errors, []);
+});
+
+test('tsc --noEmit passes on a TypeScript consumer of every exported type of the installed package', () => {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '--noEmit', '-p', join(app, 'tsconfig.json')], { encoding: 'utf8' });
+  assert.equal(result.status, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
+});
+
+test("importing 'wsnotify' and 'wsnotify/react' in Node exits 0 and opens nothing", () => {
+  const script = "const [core, react] = await Promise.all([import('wsnotify'), import('wsnotify/react')]);" +
+    "if (typeof react.useNotification !== 'function' || core.isReady()) process.exit(3);";
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+});

@@ -1,0 +1,61 @@
+// Picks a scenario from the query string: ?scenario=…&ws=…&user=…
+import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { useNotification } from 'wsnotify/react';
+import { Chat } from './Chat.jsx';
+import { Room } from './Room.jsx';
+
+const params = new URLSearchParams(location.search);
+const url = params.get('ws');
+const user = params.get('user') ?? 'react-user';
+window.__renders = 0;
+window.__reactDevelopment = process.env.NODE_ENV === 'development';
+window.__stateChanges = [];
+
+function Toggle({ children }) {
+  const [shown, setShown] = useState(true);
+  return (
+    <>
+      <button id="toggle" onClick={() => setShown((value) => !value)}>
+        {shown ? 'Unmount' : 'Mount'}
+      </button>
+      {shown && children}
+    </>
+  );
+}
+
+/** Re-renders 100 times, each time with new inline callbacks and options. */
+function Rerenders() {
+  const [count, setCount] = useState(0);
+  const { state } = useNotification(user, {
+    url,
+    heartbeat: { intervalMs: 20_000 },
+    onChat: (chat) => console.log(count, chat.message),
+    onStateChange: (change) => window.__stateChanges.push(change.state),
+  });
+  useEffect(() => {
+    if (state !== 'open' || count >= 100) return undefined;
+    const timer = setTimeout(() => setCount((previous) => previous + 1), 0);
+    return () => clearTimeout(timer);
+  }, [state, count]);
+  return <p data-testid="rerenders">{count}</p>;
+}
+
+const scenarios = {
+  strict: () => (
+    <StrictMode>
+      <Toggle>
+        <Chat userId={user} url={url} />
+      </Toggle>
+    </StrictMode>
+  ),
+  shared: () => (
+    <StrictMode>
+      <Room userId={user} url={url} />
+    </StrictMode>
+  ),
+  rerender: () => <Rerenders />,
+  burst: () => <Room userId={user} url={url} onRender={() => (window.__renders += 1)} />,
+};
+
+createRoot(document.getElementById('root')).render(scenarios[params.get('scenario')]());
