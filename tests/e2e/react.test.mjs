@@ -142,6 +142,22 @@ test('tsc --noEmit passes on a TypeScript consumer of every exported type of the
   assert.equal(result.status, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
 });
 
+test('server-side rendering of the hooks renders the idle state and opens nothing', () => {
+  const script = `
+    import { createElement } from 'react';
+    import { renderToString } from 'react-dom/server';
+    import { isReady } from 'wsnotify';
+    import { NotificationProvider, useNotification, useNotificationClient } from 'wsnotify/react';
+    const Solo = () => { const { state, readyState } = useNotification('ssr', { url: 'ws://127.0.0.1:9/ws' }); return createElement('p', null, state + ' ' + readyState); };
+    const Shared = () => createElement('b', null, useNotificationClient().state);
+    const html = renderToString(createElement('main', null, createElement(Solo),
+      createElement(NotificationProvider, { userId: 'ssr', url: 'ws://127.0.0.1:9/ws' }, createElement(Shared))));
+    if (html !== '<main><p>idle 3</p><b>idle</b></main>' || isReady()) { console.error(html); process.exit(3); }
+  `;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+});
+
 test("importing 'wsnotify' and 'wsnotify/react' in Node exits 0 and opens nothing", () => {
   const script = "const [core, react] = await Promise.all([import('wsnotify'), import('wsnotify/react')]);" +
     "if (typeof react.useNotification !== 'function' || core.isReady()) process.exit(3);";
