@@ -759,3 +759,192 @@ fn every_opened_socket_ends_with_one_close_event() {
     assert_eq!(closes(&h.drop_with(1000)), 1);
     assert_eq!(closes(&h.drop_with(1000)), 0);
 }
+
+// ── delivery ────────────────────────────────────────────────────────────────
+
+fn at_least_once() -> wsnotify::engine::Config {
+    let mut cfg = config();
+    cfg.delivery = wsnotify::engine::Delivery::AtLeastOnce;
+    cfg
+}
+
+fn chat_frame(from: &str, id: &str, seq: Option<u64>) -> Input {
+    let seq = seq.map_or(String::new(), |seq| format!(r#","seq":{seq}"#));
+    Input::Frame(format!(
+        r#"{{"type":"chat","fromUserId":"{from}","message":"m","timestamp":"t","id":"{id}"{seq}}}"#
+    ))
+}
+
+fn delivered_frames(commands: &[Command]) -> usize {
+    events(commands)
+        .iter()
+        .filter(|e| matches!(e, Event::Frame(_)))
+        .count()
+}
+
+#[test]
+fn at_most_once_settles_a_chat_when_it_is_written() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.engine.send_chat(None, "gone").unwrap();
+    assert_eq!(h.engine.queued(), 0);
+    h.drop_with(1006);
+    h.fire(TimerKind::Reconnect);
+    assert_eq!(frames(&h.input(Input::Opened)).len(), 1, "only init");
+}
+
+#[test]
+fn at_least_once_holds_a_chat_until_acked_and_resends_it_after_a_reconnect() {
+    let mut h = Harness::new(at_least_once());
+    h.open();
+    let first = h.engine.send_chat(Some("bob"), "one").unwrap();
+    let second = h.engine.send_chat(Some("bob"), "two").unwrap();
+    assert_eq!(frames(&h.commands()).len(), 2);
+    assert_eq!(h.engine.queued(), 2, "sent but not yet acked");
+    h.input(Input::Frame(format!(r#"{{"type":"ack","id":"{first}"}}"#)));
+    assert_eq!(h.engine.queued(), 1);
+
+    h.drop_with(1006);
+    h.engine.send_chat(Some("bob"), "three").unwrap();
+    h.fire(TimerKind::Reconnect);
+    let resent = frames(&h.input(Input::Opened));
+    assert_eq!(frame_type(&resent[0]), "init");
+    assert!(resent[1].contains(&second), "the unacked one first");
+    assert!(resent[2].contains("three"));
+    assert_eq!(resent.len(), 3, "the acked one is not sent again");
+}
+
+#[test]
+fn unacked_chats_count_toward_the_outbox_bounds() {
+    let mut cfg = at_least_once();
+    cfg.outbox.max_frames = 2;
+    let mut h = Harness::new(cfg);
+    h.open();
+    h.engine.send_chat(None, "1").unwrap();
+    h.engine.send_chat(None, "2").unwrap();
+    assert!(matches!(
+        h.engine.send_chat(None, "3"),
+        Err(SendError::OutboxFull { frames: 2, .. })
+    ));
+}
+
+#[test]
+fn a_server_error_naming_a_pending_chat_settles_it_as_failed() {
+    let mut h = Harness::new(at_least_once());
+    h.open();
+    let id = h.engine.send_chat(Some("nobody"), "hi").unwrap();
+    let commands = h.input(Input::Frame(format!(
+        r#"{{"type":"error","code":"recipient_offline","message":"nobody is offline","id":"{id}"}}"#
+    )));
+    let failure = events(&commands)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::SendFailed { id, error } => Some((id, error)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(failure.0, id);
+    assert_eq!(failure.1.code(), "recipient_offline");
+    assert_eq!(h.engine.queued(), 0, "not sent again");
+}
+
+#[test]
+fn a_server_error_about_nothing_pending_is_an_error_event() {
+    let mut h = Harness::new(config());
+    h.open();
+    let commands = h.input(Input::Frame(
+        r#"{"type":"error","code":"rate_limited","message":"slow down"}"#.into(),
+    ));
+    let error = events(&commands)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Error(error) => Some(error),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(error.code(), "rate_limited");
+}
+
+#[test]
+fn a_server_without_acks_degrades_to_at_most_once_and_says_so() {
+    let mut h = Harness::new(at_least_once());
+    h.open();
+    assert_eq!(h.engine.delivery().as_str(), "at-least-once");
+    h.engine.send_chat(None, "hello?").unwrap();
+    let commands = h.commands();
+    assert_eq!(timer_set(&commands, TimerKind::AckTimeout), Some(10_000));
+    h.advance(10_000);
+    let commands = h.fire(TimerKind::AckTimeout);
+    assert!(events(&commands)
+        .iter()
+        .any(|e| matches!(e, Event::Error(error) if error.code() == "acks_unsupported")));
+    assert_eq!(h.engine.delivery().as_str(), "unconfirmed");
+    assert_eq!(
+        h.engine.queued(),
+        0,
+        "no hang waiting for acks that never come"
+    );
+    h.engine.send_chat(None, "later").unwrap();
+    assert_eq!(h.engine.queued(), 0);
+}
+
+#[test]
+fn a_first_ack_confirms_acks_and_stops_the_ack_timer() {
+    let mut h = Harness::new(at_least_once());
+    h.open();
+    let id = h.engine.send_chat(None, "x").unwrap();
+    h.commands();
+    let commands = h.input(Input::Frame(format!(r#"{{"type":"ack","id":"{id}"}}"#)));
+    assert!(commands.contains(&Command::CancelTimer(TimerKind::AckTimeout)));
+    assert!(h.fire(TimerKind::AckTimeout).is_empty());
+    assert_eq!(h.engine.delivery().as_str(), "at-least-once");
+}
+
+#[test]
+fn a_chat_delivered_twice_reaches_the_application_once() {
+    let mut h = Harness::new(config());
+    h.open();
+    assert_eq!(
+        delivered_frames(&h.input(chat_frame("bob", "b-1", None))),
+        1
+    );
+    assert_eq!(
+        delivered_frames(&h.input(chat_frame("bob", "b-1", None))),
+        0
+    );
+    assert_eq!(
+        delivered_frames(&h.input(chat_frame("eve", "b-1", None))),
+        1,
+        "ids are per sender"
+    );
+}
+
+#[test]
+fn init_resumes_from_the_last_seq_and_replays_are_not_delivered_twice() {
+    let mut h = Harness::new(config());
+    h.open();
+    for (id, seq) in [("a", 1), ("b", 2), ("c", 3)] {
+        h.input(chat_frame("bob", id, Some(seq)));
+    }
+    assert_eq!(h.engine.last_seq(), Some(3));
+    h.drop_with(1006);
+    h.fire(TimerKind::Reconnect);
+    let init = &frames(&h.input(Input::Opened))[0];
+    assert_eq!(init, r#"{"type":"init","userId":"ada","lastSeq":3}"#);
+    // The server replays from 3 (overlapping) and on: only 4 is new.
+    assert_eq!(
+        delivered_frames(&h.input(chat_frame("bob", "c2", Some(3)))),
+        0
+    );
+    assert_eq!(
+        delivered_frames(&h.input(chat_frame("bob", "d", Some(4)))),
+        1
+    );
+    let resumed = h.input(Input::Frame(
+        r#"{"type":"resumed","recovered":false}"#.into(),
+    ));
+    assert!(events(&resumed).iter().any(|e| matches!(
+        e,
+        Event::Frame(ServerFrame::Resumed(r)) if !r.recovered
+    )));
+}

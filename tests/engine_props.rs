@@ -4,11 +4,11 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use proptest::prelude::*;
 use wsnotify::engine::{
-    delay_window_ms, CloseInfo, Command, Config, Engine, Event, HeartbeatConfig, Input,
+    delay_window_ms, CloseInfo, Command, Config, Delivery, Engine, Event, HeartbeatConfig, Input,
     OutboxLimits, State, TimerKind,
 };
 use wsnotify::protocol::{decode, decode_with_limit, encode, ClientFrame, ServerFrame, UserId};
@@ -36,6 +36,10 @@ enum Action {
     Offline,
     Visible,
     PageHidden,
+    /// The server acks the oldest chat sent on this socket and not yet settled.
+    AckOldest,
+    /// The server refuses the oldest such chat with an `error` naming its id.
+    RejectOldest,
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -65,6 +69,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Offline),
         1 => Just(Action::Visible),
         1 => Just(Action::PageHidden),
+        4 => Just(Action::AckOldest),
+        1 => Just(Action::RejectOldest),
     ]
 }
 
@@ -84,9 +90,10 @@ fn config() -> impl Strategy<Value = Config> {
         1usize..6,
         40usize..400,
         prop::bool::weighted(0.9),
+        any::<bool>(),
     )
         .prop_map(
-            |(heartbeat, max_retries, resolve, max_frames, max_bytes, reconnect)| {
+            |(heartbeat, max_retries, resolve, max_frames, max_bytes, reconnect, acks)| {
                 let mut config = common::config();
                 config.heartbeat = heartbeat.then_some(HeartbeatConfig {
                     interval_ms: 3_000,
@@ -99,6 +106,10 @@ fn config() -> impl Strategy<Value = Config> {
                     max_frames,
                     max_bytes,
                 };
+                if acks {
+                    config.delivery = Delivery::AtLeastOnce;
+                    config.ack_timeout_ms = 5_000;
+                }
                 config
             },
         )
@@ -125,8 +136,13 @@ struct World {
     accepted: Vec<String>,
     /// Custom-frame reference → id, to recognise `send_text` frames on the wire.
     text_refs: HashMap<String, String>,
-    sent: Vec<String>,
+    /// (socket number, id) of every user frame written, in order.
+    sent: Vec<(usize, String)>,
     rejected: Vec<String>,
+    acked: HashSet<String>,
+    /// Chats written to the current socket that the server has not settled.
+    unsettled: Vec<String>,
+    socket_no: usize,
     frames_on_socket: usize,
     next_ref: usize,
 }
@@ -144,6 +160,9 @@ impl World {
             text_refs: HashMap::new(),
             sent: Vec::new(),
             rejected: Vec::new(),
+            acked: HashSet::new(),
+            unsettled: Vec::new(),
+            socket_no: 0,
             frames_on_socket: 0,
             next_ref: 0,
         }
@@ -241,6 +260,17 @@ impl World {
             Action::Offline => self.input(Input::Offline),
             Action::Visible => self.input(Input::Visible),
             Action::PageHidden => self.input(Input::PageHidden),
+            Action::AckOldest if self.socket == Sock::Open && !self.unsettled.is_empty() => {
+                let id = self.unsettled.remove(0);
+                self.acked.insert(id.clone());
+                self.input(Input::Frame(format!(r#"{{"type":"ack","id":"{id}"}}"#)));
+            }
+            Action::RejectOldest if self.socket == Sock::Open && !self.unsettled.is_empty() => {
+                let id = self.unsettled.remove(0);
+                self.input(Input::Frame(format!(
+                    r#"{{"type":"error","code":"recipient_offline","message":"m","id":"{id}"}}"#
+                )));
+            }
             _ => {}
         }
         self.run_commands(was_closed && !may_attempt)
@@ -255,6 +285,8 @@ impl World {
                     prop_assert_eq!(self.socket, Sock::None, "a second socket");
                     prop_assert_eq!(url.as_str(), common::URL);
                     self.socket = Sock::Opening;
+                    self.socket_no += 1;
+                    self.unsettled.clear();
                     self.frames_on_socket = 0;
                 }
                 Command::ResolveEndpoint { .. } => {
@@ -269,14 +301,16 @@ impl World {
                         prop_assert_eq!(&value["type"], "init", "init must come first");
                     }
                     self.frames_on_socket += 1;
-                    match value["type"].as_str() {
-                        Some("chat") => self.sent.push(value["id"].as_str().unwrap().to_owned()),
-                        Some("custom") => {
-                            let reference = value["ref"].as_str().unwrap();
-                            self.sent.push(self.text_refs[reference].clone());
-                        }
-                        _ => {}
+                    let id = match value["type"].as_str() {
+                        Some("chat") => value["id"].as_str().unwrap().to_owned(),
+                        Some("custom") => self.text_refs[value["ref"].as_str().unwrap()].clone(),
+                        _ => continue,
+                    };
+                    prop_assert!(!self.acked.contains(&id), "{} sent again after its ack", id);
+                    if value["type"] == "chat" {
+                        self.unsettled.push(id.clone());
                     }
+                    self.sent.push((self.socket_no, id));
                 }
                 Command::CloseSocket { .. } => {
                     prop_assert!(matches!(self.socket, Sock::Opening | Sock::Open));
@@ -318,8 +352,11 @@ impl World {
         Ok(())
     }
 
-    /// Closes for good and checks that every accepted frame was sent or
-    /// rejected exactly once, the sent ones in the order they were accepted.
+    /// Closes for good and checks that no accepted frame vanished (each was
+    /// sent, or rejected with one event), none was rejected after its ack,
+    /// and frames went out in the order they were accepted: once in all
+    /// (at-most-once), or at most once per connection and never after their
+    /// ack (at-least-once).
     fn finish(mut self) -> Result<(), TestCaseError> {
         let _ = self.engine.close(1000, "");
         self.run_commands(false)?;
@@ -334,18 +371,34 @@ impl World {
             .enumerate()
             .map(|(i, id)| (id, i))
             .collect();
-        let mut last = None;
-        for id in &self.sent {
+        let at_least_once = self.config.delivery == Delivery::AtLeastOnce;
+        let mut last: HashMap<usize, usize> = HashMap::new();
+        let mut overall = None;
+        for (socket, id) in &self.sent {
             let index = position.get(id).copied();
             prop_assert!(index.is_some(), "sent an id never accepted: {}", id);
-            prop_assert!(index > last, "out of order or sent twice: {}", id);
-            last = index;
+            let index = index.unwrap();
+            if at_least_once {
+                let previous = last.insert(*socket, index);
+                prop_assert!(previous < Some(index), "{} out of order on one socket", id);
+            } else {
+                prop_assert!(overall < Some(index), "out of order or sent twice: {}", id);
+                overall = Some(index);
+            }
         }
-        let mut ended: Vec<&String> = self.sent.iter().chain(&self.rejected).collect();
-        ended.sort();
-        let mut accepted: Vec<&String> = self.accepted.iter().collect();
-        accepted.sort();
-        prop_assert_eq!(ended, accepted, "a queued frame vanished or ended twice");
+        let sent: HashSet<&String> = self.sent.iter().map(|(_, id)| id).collect();
+        let mut rejected = HashSet::new();
+        for id in &self.rejected {
+            prop_assert!(rejected.insert(id), "{} rejected twice", id);
+            prop_assert!(!self.acked.contains(id), "{} both acked and rejected", id);
+        }
+        for id in &self.accepted {
+            prop_assert!(
+                sent.contains(id) || rejected.contains(id),
+                "{} vanished: neither sent nor rejected",
+                id
+            );
+        }
         Ok(())
     }
 }

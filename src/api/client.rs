@@ -125,7 +125,17 @@ impl Client {
         self.driver.read(|engine| engine.attempt())
     }
 
-    /// How many frames wait for the connection.
+    /// The delivery guarantee in force: `"at-most-once"`, `"at-least-once"`,
+    /// or `"unconfirmed"` when at-least-once was asked for but the server
+    /// sends no acks.
+    #[wasm_bindgen(getter, unchecked_return_type = "DeliveryState")]
+    pub fn delivery(&self) -> String {
+        self.driver
+            .read(|engine| engine.delivery().as_str().to_owned())
+    }
+
+    /// How many frames wait for the connection (or, with at-least-once
+    /// delivery, for their ack).
     #[wasm_bindgen(getter)]
     pub fn queued(&self) -> u32 {
         self.driver.read(|engine| engine.queued()) as u32

@@ -27,7 +27,7 @@ pub enum ClientError {
 
 impl ClientError {
     /// The stable, machine-readable code exposed as `error.code` in JavaScript.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Self::InvalidOptions(_) => "invalid_options",
             Self::InvalidCallback(_) => "invalid_callback",

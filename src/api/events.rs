@@ -80,7 +80,7 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event) {
         Event::Open => call(listeners, &EventKind::Open, &JsValue::UNDEFINED),
         Event::Close(info) => call(listeners, &EventKind::Close, &close_info_to_js(&info)),
         Event::Frame(frame) => deliver_frame(listeners, &frame),
-        Event::Error(error) => report(listeners, error.code(), &error.to_string(), None),
+        Event::Error(error) => report(listeners, error.code(), &error.to_string(), error.id()),
         Event::SendFailed { id, error } => report(
             listeners,
             error.code(),
@@ -127,10 +127,6 @@ fn deliver_frame(listeners: &SharedListeners, frame: &ServerFrame) {
                 None,
             ),
         }
-    }
-    // The server's own errors (recipient_offline, rate_limited, …) reach onError too.
-    if let ServerFrame::Error(error) = frame {
-        report(listeners, &error.code, &error.message, error.id.as_deref());
     }
 }
 

@@ -10,7 +10,9 @@ use wasm_bindgen_futures::JsFuture;
 use super::error::ClientError;
 use super::events::close_info_to_js;
 use crate::browser::{describe_exception, EndpointProvider};
-use crate::engine::{ClosePolicy, Config, HeartbeatConfig, OutboxLimits, ReconnectPolicy};
+use crate::engine::{
+    ClosePolicy, Config, Delivery, HeartbeatConfig, OutboxLimits, ReconnectPolicy,
+};
 use crate::protocol::UserId;
 
 #[derive(Deserialize)]
@@ -36,6 +38,11 @@ struct RawOptions {
     /// `(close) => boolean`: whether to reconnect after this close.
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     should_reconnect: JsValue,
+    /// `"at-most-once"` (default) or `"at-least-once"`.
+    #[serde(default)]
+    delivery: Option<String>,
+    #[serde(default)]
+    ack_timeout: Option<u32>,
 }
 
 /// `true`/`false`, or an object of settings (which means on).
@@ -105,6 +112,8 @@ const KNOWN_KEYS: [(&str, &[&str]); 4] = [
             "connectTimeout",
             "maxFrameBytes",
             "shouldReconnect",
+            "delivery",
+            "ackTimeout",
         ],
     ),
     (
@@ -200,6 +209,16 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         config.max_frame_bytes as u32,
     )? as usize;
     config.close_policy = close_policy(raw.should_reconnect)?;
+    config.delivery = match raw.delivery.as_deref() {
+        None | Some("at-most-once") => Delivery::AtMostOnce,
+        Some("at-least-once") => Delivery::AtLeastOnce,
+        Some(other) => {
+            return Err(invalid(format!(
+                "delivery must be \"at-most-once\" or \"at-least-once\", not {other:?}"
+            )))
+        }
+    };
+    config.ack_timeout_ms = positive("ackTimeout", raw.ack_timeout, config.ack_timeout_ms)?;
 
     let endpoint = config
         .resolve_endpoint

@@ -61,7 +61,17 @@ export interface ClientOptions {
   maxFrameBytes?: number;
   /** Overrides the close-code policy: return `true` to reconnect after `close`. */
   shouldReconnect?: (close: CloseInfo) => boolean;
+  /**
+   * "at-least-once": a chat stays queued until the server's `ack` and is sent
+   * again after a reconnect (the receiver drops duplicates). Default "at-most-once".
+   */
+  delivery?: "at-most-once" | "at-least-once";
+  /** With at-least-once: no ack at all within this many ms means the server sends none. Default 10000. */
+  ackTimeout?: number;
 }
+
+/** "unconfirmed": at-least-once was asked for, but the server sends no acks. */
+export type DeliveryState = "at-most-once" | "at-least-once" | "unconfirmed";
 
 export interface CloseInfo {
   code: number;
@@ -116,7 +126,7 @@ export type ErrorCode =
   | "invalid_close_code" | "close_reason_too_long"
   | "invalid_json" | "invalid_frame" | "binary_frame"
   | "connect_timeout" | "heartbeat_timeout" | "open_failed" | "endpoint_failed"
-  | "callback_failed"
+  | "callback_failed" | "acks_unsupported"
   /** Codes of the server's `error` frames, e.g. "recipient_offline". */
   | (string & {});
 

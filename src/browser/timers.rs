@@ -8,7 +8,7 @@ use crate::engine::TimerKind;
 /// so clears) its previous timeout; dropping `Timers` clears them all.
 #[derive(Default)]
 pub struct Timers {
-    slots: [Option<Timeout>; 4],
+    slots: [Option<Timeout>; TimerKind::ALL.len()],
 }
 
 impl Timers {

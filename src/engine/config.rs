@@ -77,6 +77,18 @@ impl Default for OutboxLimits {
     }
 }
 
+/// How chat messages are delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Delivery {
+    /// A chat is settled once written to an open socket; a connection that
+    /// dies at that moment may lose it. The default.
+    #[default]
+    AtMostOnce,
+    /// A chat stays in the outbox until the server's `ack` and is sent again
+    /// on every new connection until then (the server de-duplicates by `id`).
+    AtLeastOnce,
+}
+
 /// Decides whether a close should be followed by a reconnect.
 pub type ReconnectPredicate = Rc<dyn Fn(&CloseInfo) -> bool>;
 
@@ -139,6 +151,14 @@ pub struct Config {
     pub connect_timeout_ms: u32,
     /// Largest frame accepted or sent, in bytes. Default 64 KiB.
     pub max_frame_bytes: usize,
+    /// Delivery guarantee for chats. Default [`Delivery::AtMostOnce`].
+    pub delivery: Delivery,
+    /// With at-least-once delivery: if no `ack` at all arrives this long after
+    /// a chat was sent, the server does not send acks and delivery falls back
+    /// to at-most-once (reported once). Default 10 000 ms.
+    pub ack_timeout_ms: u32,
+    /// How many received chat ids are remembered to drop duplicates. Default 1 024.
+    pub dedupe_capacity: usize,
 }
 
 impl Config {
@@ -155,6 +175,9 @@ impl Config {
             outbox: OutboxLimits::default(),
             connect_timeout_ms: 5_000,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            delivery: Delivery::default(),
+            ack_timeout_ms: 10_000,
+            dedupe_capacity: 1_024,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What goes into the engine and what comes out of it.
 
-use crate::protocol::{DecodeError, ServerFrame, UserIdError};
+use crate::protocol::{DecodeError, ServerError, ServerFrame, UserIdError};
 
 /// The engine's timers; the driver keeps at most one of each kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -13,14 +13,17 @@ pub enum TimerKind {
     HeartbeatPing,
     /// The limit on the silence after a ping.
     HeartbeatTimeout,
+    /// How long to wait for a first `ack` before concluding the server sends none.
+    AckTimeout,
 }
 
 impl TimerKind {
-    pub(crate) const ALL: [TimerKind; 4] = [
+    pub(crate) const ALL: [TimerKind; 5] = [
         Self::Reconnect,
         Self::ConnectTimeout,
         Self::HeartbeatPing,
         Self::HeartbeatTimeout,
+        Self::AckTimeout,
     ];
 
     pub(crate) fn bit(self) -> u8 {
@@ -168,6 +171,28 @@ impl State {
     }
 }
 
+/// The delivery guarantee in force for chats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Configured at-most-once.
+    AtMostOnce,
+    /// At-least-once: chats are held until acked.
+    AtLeastOnce,
+    /// At-least-once was asked for, but the server sends no acks.
+    Unconfirmed,
+}
+
+impl DeliveryState {
+    /// `"at-most-once"`, `"at-least-once"` or `"unconfirmed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AtMostOnce => "at-most-once",
+            Self::AtLeastOnce => "at-least-once",
+            Self::Unconfirmed => "unconfirmed",
+        }
+    }
+}
+
 /// One transition, as reported to the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateChange {
@@ -208,16 +233,25 @@ pub enum SendError {
     /// The recipient is not a valid user id.
     #[error("invalid recipient: {0}")]
     InvalidRecipient(#[from] UserIdError),
+    /// The server refused the message (its `error` frame named the id).
+    #[error("refused by the server: {message}")]
+    Rejected {
+        /// The server's code, e.g. `recipient_offline` or `rate_limited`.
+        code: String,
+        /// The server's explanation.
+        message: String,
+    },
 }
 
 impl SendError {
-    /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    /// A stable machine-readable code (the server's own for [`SendError::Rejected`]).
+    pub fn code(&self) -> &str {
         match self {
             Self::OutboxFull { .. } => "outbox_full",
             Self::FrameTooLarge { .. } => "frame_too_large",
             Self::Closed => "closed",
             Self::InvalidRecipient(_) => "invalid_recipient",
+            Self::Rejected { code, .. } => code,
         }
     }
 }
@@ -252,11 +286,21 @@ pub enum ErrorEvent {
     /// The URL or token provider failed.
     #[error("the endpoint provider failed: {0}")]
     EndpointFailed(String),
+    /// At-least-once delivery was asked for, but the server sent no `ack`
+    /// within the ack timeout: delivery is at-most-once from now on.
+    #[error("no ack within {ms} ms: the server does not acknowledge, delivery is at-most-once")]
+    AcksUnsupported {
+        /// The ack timeout.
+        ms: u32,
+    },
+    /// The server sent an `error` frame not about a pending message.
+    #[error("{}", .0.message)]
+    Server(ServerError),
 }
 
 impl ErrorEvent {
-    /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    /// A stable machine-readable code (the server's own for [`ErrorEvent::Server`]).
+    pub fn code(&self) -> &str {
         match self {
             Self::Decode(error) => error.code(),
             Self::BinaryFrame { .. } => "binary_frame",
@@ -264,6 +308,16 @@ impl ErrorEvent {
             Self::HeartbeatTimeout { .. } => "heartbeat_timeout",
             Self::OpenFailed(_) => "open_failed",
             Self::EndpointFailed(_) => "endpoint_failed",
+            Self::AcksUnsupported { .. } => "acks_unsupported",
+            Self::Server(error) => &error.code,
+        }
+    }
+
+    /// The message id the error is about, if any.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Server(error) => error.id.as_deref(),
+            _ => None,
         }
     }
 }

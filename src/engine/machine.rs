@@ -3,12 +3,14 @@
 use std::collections::VecDeque;
 
 use super::backoff::{delay_ms, Rng};
-use super::config::Config;
+use super::config::{Config, Delivery};
+use super::dedupe::RecentIds;
 use super::io::{
-    CloseInfo, Command, ErrorEvent, Event, Input, SendError, State, StateChange, TimerKind,
+    CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
+    TimerKind,
 };
 use super::outbox::{Outbox, QueuedFrame};
-use crate::protocol::{decode_with_limit, encode, ClientFrame, UserId};
+use crate::protocol::{decode_with_limit, encode, ClientFrame, ServerFrame, UserId};
 
 /// The close code the client uses when it drops a socket it judged dead.
 pub const CLOSE_DEAD: u16 = 4000;
@@ -35,6 +37,17 @@ enum Socket {
     Open { since: u64 },
     /// `CloseSocket` was issued; waiting for its close.
     Closing,
+}
+
+/// What the engine has learnt about the server's acks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Acks {
+    /// No ack seen yet.
+    Unknown,
+    /// The server acknowledges chats.
+    Confirmed,
+    /// No ack came within the ack timeout: the server sends none.
+    Absent,
 }
 
 /// Why `close()` refused its arguments.
@@ -82,6 +95,11 @@ pub struct Engine {
     /// Whether the outstanding ping re-probes after a suspected suspension.
     reprobing: bool,
     armed_timers: u8,
+    acks: Acks,
+    /// The highest `seq` received, sent as `lastSeq` in `init` to resume.
+    last_seq: Option<u64>,
+    /// Ids of chats already delivered to the application.
+    delivered: RecentIds,
     rng: Rng,
     id_prefix: String,
     next_id: u64,
@@ -97,6 +115,7 @@ impl Engine {
             url: config.url.clone(),
             token: config.token.clone(),
             outbox: Outbox::new(config.outbox),
+            delivered: RecentIds::new(config.dedupe_capacity),
             config,
             state: State::Idle,
             retry: 0,
@@ -108,6 +127,8 @@ impl Engine {
             ping_sent_at: None,
             reprobing: false,
             armed_timers: 0,
+            acks: Acks::Unknown,
+            last_seq: None,
             rng,
             id_prefix,
             next_id: 0,
@@ -133,6 +154,20 @@ impl Engine {
     /// Bytes waiting in the outbox.
     pub fn queued_bytes(&self) -> usize {
         self.outbox.bytes()
+    }
+
+    /// The delivery guarantee in force.
+    pub fn delivery(&self) -> DeliveryState {
+        match (self.config.delivery, self.acks) {
+            (Delivery::AtMostOnce, _) => DeliveryState::AtMostOnce,
+            (Delivery::AtLeastOnce, Acks::Absent) => DeliveryState::Unconfirmed,
+            (Delivery::AtLeastOnce, _) => DeliveryState::AtLeastOnce,
+        }
+    }
+
+    /// The highest server sequence number received.
+    pub fn last_seq(&self) -> Option<u64> {
+        self.last_seq
     }
 
     /// How the last socket closed.
@@ -218,14 +253,15 @@ impl Engine {
             message: message.to_owned(),
             id: Some(id.clone()),
         });
-        self.enqueue(id, text)
+        let awaits_ack = self.delivery() == DeliveryState::AtLeastOnce;
+        self.enqueue(id, text, awaits_ack)
     }
 
     /// Sends `text` as one frame, as it is. Returns a local id for
     /// [`Event::SendFailed`].
     pub fn send_text(&mut self, text: String) -> Result<String, SendError> {
         let id = self.next_message_id();
-        self.enqueue(id, text)
+        self.enqueue(id, text, false)
     }
 
     /// Processes one input at time `now` (ms).
@@ -302,12 +338,14 @@ impl Engine {
         let init = ClientFrame::Init {
             user_id: self.config.user_id.clone(),
             token: self.token.clone(),
-            last_seq: None,
+            last_seq: self.last_seq,
         };
         self.commands.push_back(Command::SendFrame(encode(&init)));
-        for frame in self.outbox.take_all() {
-            self.commands.push_back(Command::SendFrame(frame.text));
+        // What is still unacked from earlier connections goes first, in order.
+        for text in self.outbox.send_all() {
+            self.commands.push_back(Command::SendFrame(text));
         }
+        self.await_first_ack();
         if let Some(heartbeat) = &self.config.heartbeat {
             let interval = heartbeat.interval_ms;
             self.set_timer(TimerKind::HeartbeatPing, interval);
@@ -342,11 +380,65 @@ impl Engine {
             return;
         }
         self.saw_traffic();
-        let event = match decode_with_limit(text, self.config.max_frame_bytes) {
-            Ok(frame) => Event::Frame(frame),
-            Err(error) => Event::Error(ErrorEvent::Decode(error)),
-        };
-        self.emit(event);
+        match decode_with_limit(text, self.config.max_frame_bytes) {
+            Ok(frame) => self.on_server_frame(frame),
+            Err(error) => self.emit(Event::Error(ErrorEvent::Decode(error))),
+        }
+    }
+
+    fn on_server_frame(&mut self, frame: ServerFrame) {
+        match &frame {
+            ServerFrame::Ack(ack) => {
+                self.acks = Acks::Confirmed;
+                self.cancel_timer(TimerKind::AckTimeout);
+                self.outbox.settle(&ack.id);
+            }
+            ServerFrame::Error(error) => {
+                let pending = error.id.as_deref().and_then(|id| self.outbox.settle(id));
+                let event = match pending {
+                    Some(settled) => Event::SendFailed {
+                        id: settled.id,
+                        error: SendError::Rejected {
+                            code: error.code.clone(),
+                            message: error.message.clone(),
+                        },
+                    },
+                    None => Event::Error(ErrorEvent::Server(error.clone())),
+                };
+                self.emit(event);
+            }
+            ServerFrame::Chat(chat) => {
+                // A replay or a resend may bring a message again: the
+                // application sees each one once.
+                if let Some(seq) = chat.seq {
+                    if self.last_seq.is_some_and(|last| seq <= last) {
+                        return;
+                    }
+                    self.last_seq = Some(seq);
+                }
+                if let Some(id) = &chat.id {
+                    let key = format!("{}\u{0}{id}", chat.from_user_id);
+                    if !self.delivered.insert(key) {
+                        return;
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.emit(Event::Frame(frame));
+    }
+
+    /// With at-least-once delivery and no ack seen yet, starts waiting for
+    /// the first one while something awaits it.
+    fn await_first_ack(&mut self) {
+        let waiting = self.acks == Acks::Unknown
+            && self.config.delivery == Delivery::AtLeastOnce
+            && !self.outbox.is_empty()
+            && self.armed_timers & TimerKind::AckTimeout.bit() == 0;
+        if waiting {
+            let ms = self.config.ack_timeout_ms;
+            self.set_timer(TimerKind::AckTimeout, ms);
+        }
     }
 
     fn on_open_failed(&mut self, now: u64, reason: String) {
@@ -391,6 +483,17 @@ impl Engine {
                 }
             }
             TimerKind::HeartbeatTimeout => self.on_heartbeat_timeout(now),
+            TimerKind::AckTimeout => {
+                if self.acks == Acks::Unknown && matches!(self.socket, Socket::Open { .. }) {
+                    // Everything held was written to this open socket; without
+                    // acks there is nothing more to learn about it.
+                    self.acks = Acks::Absent;
+                    self.outbox.stop_awaiting_acks();
+                    self.outbox.send_all();
+                    let ms = self.config.ack_timeout_ms;
+                    self.emit(Event::Error(ErrorEvent::AcksUnsupported { ms }));
+                }
+            }
         }
     }
 
@@ -531,7 +634,7 @@ impl Engine {
         self.transition(State::Reconnecting, None);
     }
 
-    fn enqueue(&mut self, id: String, text: String) -> Result<String, SendError> {
+    fn enqueue(&mut self, id: String, text: String, awaits_ack: bool) -> Result<String, SendError> {
         let max = self.config.max_frame_bytes;
         if text.len() > max {
             return Err(SendError::FrameTooLarge {
@@ -541,14 +644,26 @@ impl Engine {
         }
         match self.state {
             State::Closing | State::Closed => Err(SendError::Closed),
-            State::Open => {
+            State::Open if !awaits_ack => {
                 self.commands.push_back(Command::SendFrame(text));
+                Ok(id)
+            }
+            State::Open => {
+                // Held until acked, so unacked sends count toward the bounds.
+                self.outbox.push(QueuedFrame {
+                    id: id.clone(),
+                    text: text.clone(),
+                    awaits_ack,
+                })?;
+                self.commands.push_back(Command::SendFrame(text));
+                self.await_first_ack();
                 Ok(id)
             }
             State::Idle | State::Connecting | State::Reconnecting => {
                 self.outbox.push(QueuedFrame {
                     id: id.clone(),
                     text,
+                    awaits_ack,
                 })?;
                 Ok(id)
             }
@@ -625,6 +740,7 @@ impl Engine {
             TimerKind::ConnectTimeout,
             TimerKind::HeartbeatPing,
             TimerKind::HeartbeatTimeout,
+            TimerKind::AckTimeout,
         ] {
             self.cancel_timer(kind);
         }

@@ -44,17 +44,20 @@
 
 mod backoff;
 mod config;
+mod dedupe;
 mod io;
 mod machine;
 mod outbox;
 
 pub use backoff::{delay_ms, delay_window_ms, nominal_delay_ms, Rng};
 pub use config::{
-    is_terminal_code, ClosePolicy, Config, HeartbeatConfig, OutboxLimits, ReconnectPolicy,
-    ReconnectPredicate,
+    is_terminal_code, ClosePolicy, Config, Delivery, HeartbeatConfig, OutboxLimits,
+    ReconnectPolicy, ReconnectPredicate,
 };
+pub use dedupe::RecentIds;
 pub use io::{
-    CloseInfo, Command, ErrorEvent, Event, Input, SendError, State, StateChange, TimerKind,
+    CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
+    TimerKind,
 };
 pub use machine::{CloseError, Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT};
 pub use outbox::{Outbox, QueuedFrame};

@@ -1,20 +1,25 @@
-//! The bounded queue of frames waiting for an open connection.
+//! The bounded queue of frames not yet settled: waiting for an open
+//! connection, or (with at-least-once delivery) sent and waiting for an ack.
 
 use std::collections::VecDeque;
 
 use super::config::OutboxLimits;
 use super::io::SendError;
 
-/// A frame waiting to be sent, with the id its sender was given.
+/// A frame waiting to be sent or acknowledged, with the id its sender was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedFrame {
     /// The id `send` returned.
     pub id: String,
     /// The encoded frame.
     pub text: String,
+    /// Settled only by the server's `ack` (or its `error`) for `id`; until
+    /// then it is sent again on every new connection.
+    pub awaits_ack: bool,
 }
 
-/// A FIFO bounded in frames and in bytes.
+/// A FIFO bounded in frames and in bytes; sent frames that await an ack stay
+/// in it, in order, and count toward the bounds.
 #[derive(Debug)]
 pub struct Outbox {
     limits: OutboxLimits,
@@ -47,23 +52,51 @@ impl Outbox {
         Ok(())
     }
 
+    /// The text of every frame, oldest first, for a new connection: frames
+    /// that need no ack leave the outbox, the others stay until acked.
+    pub fn send_all(&mut self) -> Vec<String> {
+        let mut texts = Vec::with_capacity(self.frames.len());
+        self.frames.retain(|frame| {
+            texts.push(frame.text.clone());
+            frame.awaits_ack
+        });
+        self.bytes = self.frames.iter().map(|frame| frame.text.len()).sum();
+        texts
+    }
+
+    /// Removes the frame with `id`, if it is here.
+    pub fn settle(&mut self, id: &str) -> Option<QueuedFrame> {
+        let index = self.frames.iter().position(|frame| frame.id == id)?;
+        let frame = self.frames.remove(index)?;
+        self.bytes -= frame.text.len();
+        Some(frame)
+    }
+
+    /// Stops waiting for acks: frames already sent count as delivered and
+    /// leave; the rest no longer wait for an ack once sent.
+    pub fn stop_awaiting_acks(&mut self) {
+        for frame in &mut self.frames {
+            frame.awaits_ack = false;
+        }
+    }
+
     /// Removes and returns every frame, oldest first.
     pub fn take_all(&mut self) -> VecDeque<QueuedFrame> {
         self.bytes = 0;
         std::mem::take(&mut self.frames)
     }
 
-    /// How many frames are queued.
+    /// How many frames are held.
     pub fn len(&self) -> usize {
         self.frames.len()
     }
 
-    /// Whether nothing is queued.
+    /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.frames.is_empty()
     }
 
-    /// How many bytes are queued.
+    /// How many bytes are held.
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -77,6 +110,14 @@ mod tests {
         QueuedFrame {
             id: id.into(),
             text: "x".repeat(len),
+            awaits_ack: false,
+        }
+    }
+
+    fn acked(id: &str, len: usize) -> QueuedFrame {
+        QueuedFrame {
+            awaits_ack: true,
+            ..frame(id, len)
         }
     }
 
@@ -120,5 +161,26 @@ mod tests {
         assert!(outbox.push(frame("b", 5)).is_err());
         outbox.push(frame("c", 4)).unwrap();
         assert_eq!(outbox.bytes(), 10);
+    }
+
+    #[test]
+    fn frames_awaiting_an_ack_stay_until_settled_and_are_sent_again() {
+        let mut outbox = Outbox::new(OutboxLimits::default());
+        outbox.push(acked("a", 1)).unwrap();
+        outbox.push(frame("b", 2)).unwrap();
+        outbox.push(acked("c", 3)).unwrap();
+        assert_eq!(outbox.send_all().len(), 3);
+        assert_eq!((outbox.len(), outbox.bytes()), (2, 4));
+        assert_eq!(
+            outbox.send_all().len(),
+            2,
+            "sent again on the next connection"
+        );
+        assert_eq!(outbox.settle("a").map(|f| f.id), Some("a".into()));
+        assert_eq!(outbox.settle("a"), None);
+        assert_eq!((outbox.len(), outbox.bytes()), (1, 3));
+        outbox.stop_awaiting_acks();
+        outbox.send_all();
+        assert!(outbox.is_empty());
     }
 }
