@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { parseClientFrame } from './frames.mjs';
+import { createHistory } from './history.mjs';
 import { createStaticHandler } from './static.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,6 +23,8 @@ export const DEFAULTS = {
    */
   rateLimit: { perSecond: 20, burst: 100 },
   allowedOrigins: [],
+  /** Replay history and de-duplication; see server/history.mjs (`file` makes it durable). */
+  history: {},
   log: (line) => console.log(line),
 };
 
@@ -87,6 +90,7 @@ export async function createServer(options = {}) {
 
   /** userId → Set of sockets that sent `init` with it. */
   const users = new Map();
+  const history = createHistory(config.history);
   const send = (socket, frame) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
   };
@@ -95,14 +99,27 @@ export async function createServer(options = {}) {
     for (const sockets of users.values()) for (const socket of sockets) send(socket, frame);
   };
 
-  function register(socket, userId) {
+  function register(socket, userId, lastSeq) {
     let sockets = users.get(userId);
     const joined = !sockets;
     if (joined) users.set(userId, (sockets = new Set()));
     sockets.add(socket);
     socket.userId = userId;
-    log(`init user=${userId} tabs=${sockets.size}`);
+    history.join(userId);
+    log(`init user=${userId} tabs=${sockets.size}${lastSeq === undefined ? '' : ` lastSeq=${lastSeq}`}`);
     if (joined) notifyAll(`${userId} joined`);
+    if (lastSeq !== undefined) {
+      // `resumed` comes first, so the client knows how to read what follows.
+      const { recovered, frames } = history.since(userId, lastSeq);
+      send(socket, { type: 'resumed', recovered });
+      for (const frame of frames) send(socket, frame);
+    }
+  }
+
+  /** Numbers `frame` for `userId`, keeps it for replay, and sends it to the user's tabs. */
+  function deliver(userId, frame) {
+    const numbered = history.record(userId, frame);
+    for (const socket of users.get(userId) ?? []) send(socket, numbered);
   }
 
   function unregister(socket) {
@@ -119,23 +136,31 @@ export async function createServer(options = {}) {
       send(socket, { type: 'error', code: 'unauthorized', message: 'fromUserId must be the user of this connection', id: frame.id });
       return;
     }
+    // A resend of a chat already accepted (the ack was lost): ack it again,
+    // deliver nothing twice.
+    if (frame.id !== undefined && history.seen(frame.fromUserId, frame.id)) {
+      send(socket, { type: 'ack', id: frame.id });
+      return;
+    }
     const out = { type: 'chat', fromUserId: frame.fromUserId, message: frame.message, timestamp: new Date().toISOString() };
     if (frame.toUserId !== undefined) out.toUserId = frame.toUserId;
     if (frame.id !== undefined) out.id = frame.id;
     let recipients;
     if (frame.toUserId === undefined) {
-      recipients = [...users.values()].flatMap((sockets) => [...sockets]);
-    } else {
-      const target = users.get(frame.toUserId);
-      if (!target) {
-        send(socket, { type: 'error', code: 'recipient_offline', message: `${frame.toUserId} is not online`, id: frame.id });
-        return;
-      }
+      recipients = [...users.keys()];
+    } else if (users.has(frame.toUserId) || history.knows(frame.toUserId)) {
+      // A known user who is away gets it on return, from the history.
       // The sender's own tabs see what it sent, too.
-      recipients = new Set([...target, ...(users.get(socket.userId) ?? [])]);
+      recipients = [...new Set([frame.toUserId, frame.fromUserId])];
+    } else {
+      send(socket, { type: 'error', code: 'recipient_offline', message: `${frame.toUserId} has never been online`, id: frame.id });
+      return;
     }
-    for (const recipient of recipients) send(recipient, out);
-    if (frame.id !== undefined) send(socket, { type: 'ack', id: frame.id });
+    for (const userId of recipients) deliver(userId, out);
+    if (frame.id !== undefined) {
+      history.accept(frame.fromUserId, frame.id);
+      send(socket, { type: 'ack', id: frame.id });
+    }
   }
 
   // Browsers answer protocol pings by themselves; a peer that stops
@@ -192,7 +217,7 @@ export async function createServer(options = {}) {
         send(socket, { type: 'pong' });
       } else if (frame.type === 'init') {
         if (socket.userId && socket.userId !== frame.userId) unregister(socket);
-        if (socket.userId !== frame.userId) register(socket, frame.userId);
+        if (socket.userId !== frame.userId) register(socket, frame.userId, frame.lastSeq);
       } else if (!socket.userId) {
         send(socket, { type: 'error', code: 'unauthorized', message: 'send init first', id: frame.id });
       } else {

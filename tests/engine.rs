@@ -948,3 +948,27 @@ fn init_resumes_from_the_last_seq_and_replays_are_not_delivered_twice() {
         Event::Frame(ServerFrame::Resumed(r)) if !r.recovered
     )));
 }
+
+#[test]
+fn an_unrecovered_resume_restarts_the_seq_baseline() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.input(chat_frame("bob", "a", Some(40)));
+    h.drop_with(1006);
+    h.fire(TimerKind::Reconnect);
+    h.input(Input::Opened);
+    // A restarted server without history numbers from 1 again.
+    h.input(Input::Frame(
+        r#"{"type":"resumed","recovered":false}"#.into(),
+    ));
+    assert_eq!(h.engine.last_seq(), None);
+    assert_eq!(
+        delivered_frames(&h.input(chat_frame("bob", "b", Some(1)))),
+        1
+    );
+    assert_eq!(
+        delivered_frames(&h.input(chat_frame("bob", "a", Some(2)))),
+        0,
+        "same id"
+    );
+}

@@ -407,6 +407,10 @@ impl Engine {
                 };
                 self.emit(event);
             }
+            // The server lost our place (a restart without history): its
+            // numbering starts afresh, so ours must too, or its new messages
+            // would look like replays. Ids still catch true duplicates.
+            ServerFrame::Resumed(resumed) if !resumed.recovered => self.last_seq = None,
             ServerFrame::Chat(chat) => {
                 // A replay or a resend may bring a message again: the
                 // application sees each one once.
