@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   CloseInfo,
   ConnectionState,
+  DeliveryState,
   GiveUpEvent,
   InitInput,
   NotificationMessage,
@@ -18,6 +19,7 @@ export type {
   ClientOptions,
   CloseInfo,
   ConnectionState,
+  DeliveryState,
   ErrorCode,
   GiveUpEvent,
   HeartbeatOptions,
@@ -59,7 +61,10 @@ export class Client {
   readonly readyState: number;
   readonly state: ConnectionState;
   readonly attempt: number;
+  /** Frames waiting for the connection (or, with at-least-once delivery, for their ack). */
   readonly queued: number;
+  /** "unconfirmed": at-least-once was asked for but the server sends no acks. */
+  readonly delivery: DeliveryState;
   onOpen(callback: () => void): Unsubscribe;
   onClose(callback: (close: CloseInfo) => void): Unsubscribe;
   onError(callback: (error: WsNotifyError) => void): Unsubscribe;

@@ -59,6 +59,7 @@ export class Client {
   get state() { return this.#inner.state; }
   get attempt() { return this.#inner.attempt; }
   get queued() { return this.#inner.queued; }
+  get delivery() { return this.#inner.delivery; }
 
   // Each registration returns the function that unregisters the callback.
   onOpen(callback) { return unsubscriber(this.#inner.onOpen(callback)); }

@@ -97,7 +97,12 @@ $('join').addEventListener('submit', async (event) => {
   const url = new URL('/ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   try {
-    client = await createClient({ url: url.href, userId: requested, heartbeat: { intervalMs: 15000, timeoutMs: 5000 } });
+    client = await createClient({
+      url: url.href,
+      userId: requested,
+      heartbeat: { intervalMs: 15000, timeoutMs: 5000 },
+      delivery: 'at-least-once',
+    });
   } catch (error) {
     showError(`${error.code}: ${error.message}`);
     return;

@@ -98,7 +98,13 @@ test('a name and a message of HTML render as text and run no script', async (t) 
   await page.waitForSelector('#messages li.own:not(.queued)', WAIT);
   assert.equal(await page.textContent('#messages li.own .text'), payload);
   assert.match(await page.textContent('#messages li.own .meta'), /^<img src=x onerror=alert\(1\)> · /);
-  assert.equal(await page.locator('#messages img').count(), 0);
+  // The recipient field is rendered too: in the message's meta line, and in
+  // the server's error about it (the payload names no one who ever connected).
+  await send(page, 'to a tag', '<svg onload=alert(2)>');
+  await page.waitForSelector('#messages li.failed', WAIT);
+  assert.match(await page.textContent('#error'),
+    /^recipient_offline: message \S+ was not sent: refused by the server: <svg onload=alert\(2\)> has never been online$/);
+  assert.equal(await page.locator('#messages img, #messages svg, #error svg').count(), 0);
   await page.waitForTimeout(200);
   assert.deepEqual(dialogs, []);
   assert.deepEqual(errors, []);

@@ -91,6 +91,16 @@ test('a connection without init is closed with 4401', async () => {
   assert.deepEqual(await client.closed, { code: 4401, reason: 'init required' });
 });
 
+test('by default an unauthenticated socket is closed with 4401 after 10 s', async (t) => {
+  const defaults = await createServer({ port: 0, log: () => {} });
+  t.after(() => defaults.close());
+  const started = Date.now();
+  const client = await connect(defaults.wsUrl);
+  assert.equal((await client.closed).code, 4401);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 9_900 && elapsed < 11_000, `closed after ${elapsed} ms`);
+});
+
 test('frames over 64 KiB are refused by closing with 1009', async () => {
   const client = await join_('big');
   client.send({ type: 'chat', fromUserId: 'big', message: 'x'.repeat(70_000) });

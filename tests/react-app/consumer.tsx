@@ -10,6 +10,7 @@ import {
   type ClientOptions,
   type CloseInfo,
   type ConnectionState,
+  type DeliveryState,
   type ErrorCode,
   type GiveUpEvent,
   type HeartbeatOptions,
@@ -65,6 +66,8 @@ export async function vanilla(): Promise<void> {
   });
   client.connect();
   const id: string = client.sendChat(null, 'hi');
+  const delivery: DeliveryState = client.delivery;
+  void delivery;
   off();
   client.free();
   void [ready, id];

@@ -15,10 +15,10 @@ export async function freePort() {
   return port;
 }
 
-/** Starts `node server/index.mjs` on `port`; resolves once it listens. */
-export async function startServerProcess(port) {
+/** Starts `node server/index.mjs` on `port` with extra `env`; resolves once it listens. */
+export async function startServerProcess(port, env = {}) {
   const child = spawn(process.execPath, [join(root, 'server', 'index.mjs')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -35,6 +35,9 @@ export async function startServerProcess(port) {
   });
   return {
     url: `http://127.0.0.1:${port}/`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    /** Sends `signal` without waiting (SIGSTOP, SIGCONT). */
+    signal: (signal) => child.kill(signal),
     async kill(signal = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
