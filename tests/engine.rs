@@ -972,3 +972,27 @@ fn an_unrecovered_resume_restarts_the_seq_baseline() {
         "same id"
     );
 }
+
+#[test]
+fn a_page_shown_after_a_close_while_frozen_connects_normally_again() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.input(Input::PageHidden);
+    h.engine.close(1000, "").unwrap();
+    h.input(Input::Visible);
+    assert_eq!(h.engine.state(), State::Closed);
+    assert_eq!(opens(&h.connect()), 1, "not left paused by the old freeze");
+}
+
+#[test]
+fn reconnect_unfreezes_a_frozen_page() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.input(Input::PageHidden);
+    h.engine.reconnect();
+    h.commands();
+    // Had the freeze survived, this drop would wait for `Visible` instead.
+    let commands = h.drop_with(1006);
+    assert!(timer_set(&commands, TimerKind::Reconnect).is_some());
+    assert_eq!(opens(&h.fire(TimerKind::Reconnect)), 1);
+}

@@ -236,6 +236,8 @@ impl Engine {
     /// Drops the current socket, if any, and starts a fresh attempt at once,
     /// whatever the state: after a terminal close and after giving up too.
     pub fn reconnect(&mut self) {
+        // Asking to reconnect means the page is in use.
+        self.frozen = false;
         self.cancel_all_timers();
         self.abandon_socket(CLOSE_RECONNECT, "reconnect");
         self.retry = 0;
@@ -314,18 +316,21 @@ impl Engine {
                 }
             }
             Input::PageHidden => self.freeze(),
-            Input::Visible => match self.state {
-                State::Reconnecting => {
-                    self.frozen = false;
-                    if !self.paused() {
-                        self.begin_attempt();
-                    }
-                }
-                // A page back from the background may hold a connection that
-                // died meanwhile: probe it now rather than at the next interval.
-                State::Open if self.ping_sent_at.is_none() => self.send_ping(now),
-                _ => {}
-            },
+            Input::Visible => {
+                // Whatever the state, a shown page is no longer frozen.
+                self.frozen = false;
+                self.on_visible(now);
+            }
+        }
+    }
+
+    fn on_visible(&mut self, now: u64) {
+        match self.state {
+            State::Reconnecting if !self.paused() => self.begin_attempt(),
+            // A page back from the background may hold a connection that
+            // died meanwhile: probe it now rather than at the next interval.
+            State::Open if self.ping_sent_at.is_none() => self.send_ping(now),
+            _ => {}
         }
     }
 

@@ -64,6 +64,17 @@ after(async () => {
   writeFileSync(join(root, 'tests', 'artifacts', 'reliability.json'), `${JSON.stringify(figures, null, 2)}\n`);
 });
 
+/** A bare `ws` server on a free loopback port, for servers that misbehave on purpose; closed when test `t` ends. */
+async function misbehavingServer(t) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  t.after(() => new Promise((resolve) => {
+    for (const client of wss.clients) client.terminate();
+    wss.close(resolve);
+  }));
+  await new Promise((resolve) => wss.once('listening', resolve));
+  return wss;
+}
+
 async function harness(t) {
   const page = await browser.newPage();
   t.after(() => page.close());
@@ -212,12 +223,7 @@ function adversarialFrames(count, random) {
 }
 
 test('10,000 adversarial frames: no panic, no uncaught exception, one error each, and the next message arrives', async (t) => {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  t.after(() => new Promise((resolve) => {
-    for (const client of wss.clients) client.terminate();
-    wss.close(resolve);
-  }));
-  await new Promise((resolve) => wss.once('listening', resolve));
+  const wss = await misbehavingServer(t);
   const { frames, errors: expectedErrors } = adversarialFrames(10_000, seeded(10_000));
   wss.on('connection', (socket) => {
     socket.once('message', async () => {
@@ -248,12 +254,7 @@ test('10,000 adversarial frames: no panic, no uncaught exception, one error each
 });
 
 test('each close code class reconnects exactly where the policy says', async (t) => {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  t.after(() => new Promise((resolve) => {
-    for (const client of wss.clients) client.terminate();
-    wss.close(resolve);
-  }));
-  await new Promise((resolve) => wss.once('listening', resolve));
+  const wss = await misbehavingServer(t);
   /** userId → connections seen; the first of each is closed with the code in its name. */
   const seen = new Map();
   wss.on('connection', (socket) => {
@@ -307,12 +308,7 @@ test('1,500 connect/close cycles: flat wasm memory, no listener left, no connect
 });
 
 test('a token travels in init only: never in the URL', async (t) => {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  t.after(() => new Promise((resolve) => {
-    for (const client of wss.clients) client.terminate();
-    wss.close(resolve);
-  }));
-  await new Promise((resolve) => wss.once('listening', resolve));
+  const wss = await misbehavingServer(t);
   const seen = [];
   wss.on('connection', (socket, request) => socket.once('message', (data) => seen.push({ url: request.url, init: JSON.parse(data.toString()) })));
   const { page } = await harness(t);
