@@ -1,0 +1,175 @@
+// `npm run bench`: size, receive and send throughput, round trips and memory
+// of wsnotify against a raw WebSocket and the peers, in one Chromium run.
+// Prints a markdown table, writes bench/results.json and BENCHMARKS.md.
+// Bounded: each measurement has a deadline, the whole run at most 20 minutes.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { build as bundle } from 'esbuild';
+import { bootstrap, CHROMIUM } from '../scripts/bootstrap.mjs';
+import { build } from '../scripts/build.mjs';
+import { log, root } from '../scripts/lib.mjs';
+import { createStaticHandler } from '../server/static.mjs';
+import { launchBrowser } from '../tests/support/browser.mjs';
+import { startBenchServers } from './servers.mjs';
+import { measureSizes } from './size.mjs';
+
+const N = Number(process.env.BENCH_N ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUND_TRIPS = 1_000;
+const RECONNECTS = 1_000;
+const deadline = setTimeout(() => {
+  console.error('bench: over 20 minutes, giving up');
+  process.exit(2);
+}, 20 * 60_000);
+deadline.unref();
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
+await bootstrap({ browser: true });
+await build();
+
+log('measuring sizes');
+const sizes = await measureSizes();
+
+const scratch = mkdtempSync(join(tmpdir(), 'wsnotify-bench-'));
+await bundle({
+  entryPoints: [join(root, 'bench', 'page', 'peers.js')],
+  bundle: true, minify: true, format: 'esm', platform: 'browser', outfile: join(scratch, 'peers.js'), logLevel: 'warning',
+});
+const site = createHttpServer(createStaticHandler([
+  { prefix: '/pkg/', dir: join(root, 'pkg') },
+  { prefix: '/vendor/', dir: scratch },
+  { prefix: '/', dir: join(root, 'bench', 'page') },
+]));
+await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
+const servers = await startBenchServers(N);
+const browser = await launchBrowser();
+const page = await browser.newPage();
+page.on('pageerror', (error) => console.error(`bench page: ${error.message}`));
+await page.goto(`http://127.0.0.1:${site.address().port}/`);
+await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+const contestants = await page.evaluate(() => window.contestants);
+const urls = { ws: servers.wsUrl, io: servers.ioUrl };
+const timeout = { timeout: 120_000 };
+
+const receive = Object.fromEntries(contestants.map((name) => [name, []]));
+const send = Object.fromEntries(contestants.map((name) => [name, []]));
+const roundTrips = Object.fromEntries(contestants.map((name) => [name, []]));
+for (let round = 0; round < ROUNDS; round += 1) {
+  // Alternate the order so that no contestant always runs first.
+  const order = contestants.map((_, i) => contestants[(i + round) % contestants.length]);
+  for (const name of order) {
+    log(`round ${round + 1}/${ROUNDS}: ${name}`);
+    receive[name].push(await page.evaluate(([c, u, n]) => window.receive(c, u, n), [name, urls, N], timeout));
+    send[name].push(await page.evaluate(([c, u, n]) => window.send(c, u, n), [name, urls, N], timeout));
+    roundTrips[name].push(...await page.evaluate(([c, u, n]) => window.roundTrips(c, u, n), [name, urls, ROUND_TRIPS], timeout));
+  }
+}
+
+log('measuring memory');
+const cdp = await page.context().newCDPSession(page);
+const heap = async () => {
+  await cdp.send('HeapProfiler.collectGarbage');
+  return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+};
+await page.evaluate((u) => window.memory.open(u), urls);
+await page.evaluate(() => window.memory.flood(1000));
+const heapBefore = await heap();
+const wasmBefore = await page.evaluate(() => window.wasmMemoryBytes());
+await page.evaluate((n) => window.memory.flood(n), N, timeout);
+const heapAfterMessages = await heap();
+const wasmAfterMessages = await page.evaluate(() => window.wasmMemoryBytes());
+await page.evaluate((k) => window.memory.reconnect(k), RECONNECTS, timeout);
+const wasmAfterReconnects = await page.evaluate(() => window.wasmMemoryBytes());
+await page.evaluate(() => window.memory.close());
+
+await browser.close();
+await servers.close();
+site.close();
+rmSync(scratch, { recursive: true, force: true });
+
+const raw = 'raw WebSocket';
+const summary = (samples) => ({ median: median(samples), min: Math.min(...samples), max: Math.max(...samples) });
+const throughput = (table) => Object.fromEntries(Object.entries(table).map(([name, samples]) => {
+  const s = summary(samples);
+  return [name, { ...s, ratioToRaw: s.median / median(table[raw]) }];
+}));
+const results = {
+  date: new Date().toISOString(),
+  command: 'npm run bench',
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    chromium: execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim(),
+  },
+  parameters: { messages: N, rounds: ROUNDS, roundTrips: ROUND_TRIPS, reconnects: RECONNECTS },
+  sizes,
+  receive: throughput(receive),
+  send: throughput(send),
+  roundTrip: Object.fromEntries(Object.entries(roundTrips).map(([name, samples]) => [name, {
+    p50: percentile(samples, 0.5), p99: percentile(samples, 0.99),
+    ratioToRawP50: percentile(samples, 0.5) / percentile(roundTrips[raw], 0.5),
+  }])),
+  memory: {
+    heapRetainedAfterMessagesBytes: heapAfterMessages - heapBefore,
+    wasmGrowthAfterMessagesBytes: wasmAfterMessages - wasmBefore,
+    wasmGrowthAcrossReconnectsBytes: wasmAfterReconnects - wasmAfterMessages,
+  },
+};
+
+const core = sizes.find((row) => row.name.startsWith('wsnotify (core'));
+const centrifuge = sizes.find((row) => row.name === 'centrifuge');
+results.targets = [
+  { target: 'core entry ≤ 24 KB gzip and smaller than centrifuge', value: kb(core.gzipBytes), pass: core.gzipBytes <= 24 * 1024 && core.gzipBytes < centrifuge.gzipBytes },
+  { target: `receive throughput ≥ 0.95× raw at N = ${N}`, value: `${results.receive.wsnotify.ratioToRaw.toFixed(2)}×`, pass: results.receive.wsnotify.ratioToRaw >= 0.95 },
+  { target: `send throughput ≥ 0.95× raw at N = ${N}`, value: `${results.send.wsnotify.ratioToRaw.toFixed(2)}×`, pass: results.send.wsnotify.ratioToRaw >= 0.95 },
+  { target: 'round trip p50 ≤ 1.10× raw', value: `${results.roundTrip.wsnotify.ratioToRawP50.toFixed(2)}×`, pass: results.roundTrip.wsnotify.ratioToRawP50 <= 1.10 },
+  { target: `heap retained after ${N} messages ≤ 64 KiB`, value: kb(results.memory.heapRetainedAfterMessagesBytes), pass: results.memory.heapRetainedAfterMessagesBytes <= 64 * 1024 },
+  { target: `wasm memory flat across ${RECONNECTS} reconnects`, value: `${results.memory.wasmGrowthAcrossReconnectsBytes} B`, pass: results.memory.wasmGrowthAcrossReconnectsBytes === 0 },
+];
+
+const lines = [];
+lines.push('| size | raw (JS + wasm) | gzip -9 |', '| --- | --- | --- |');
+for (const row of sizes) lines.push(`| ${row.name} | ${kb(row.rawBytes)}${row.wasmBytes ? ` (${kb(row.jsBytes)} + ${kb(row.wasmBytes)})` : ''} | ${kb(row.gzipBytes)} |`);
+lines.push('', `| throughput, ${N} chats (messages/s) | receive: median (min–max) | ×raw | send: median (min–max) | ×raw |`, '| --- | --- | --- | --- | --- |');
+const rate = (value) => Math.round(value).toLocaleString('en-US');
+for (const name of contestants) {
+  const r = results.receive[name];
+  const s = results.send[name];
+  lines.push(`| ${name} | ${rate(r.median)} (${rate(r.min)}–${rate(r.max)}) | ${r.ratioToRaw.toFixed(2)} | ${rate(s.median)} (${rate(s.min)}–${rate(s.max)}) | ${s.ratioToRaw.toFixed(2)} |`);
+}
+lines.push('', `| round trip, ${ROUND_TRIPS} × ${ROUNDS} | p50 | p99 | p50 ×raw |`, '| --- | --- | --- | --- |');
+for (const name of contestants) {
+  const t = results.roundTrip[name];
+  lines.push(`| ${name} | ${t.p50.toFixed(3)} ms | ${t.p99.toFixed(3)} ms | ${t.ratioToRawP50.toFixed(2)} |`);
+}
+lines.push('', '| target | measured | pass |', '| --- | --- | --- |');
+for (const target of results.targets) lines.push(`| ${target.target} | ${target.value} | ${target.pass ? 'pass' : 'FAIL'} |`);
+const table = lines.join('\n');
+console.log(`\n${table}\n`);
+
+writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const { machine } = results;
+writeFileSync(join(root, 'BENCHMARKS.md'), `# Benchmarks
+
+The last run of \`npm run bench\` (${results.date.slice(0, 10)}): ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB,
+Node ${machine.node}, ${machine.chromium} headless; ${N.toLocaleString('en-US')} chats per throughput
+run, ${ROUNDS} rounds alternating the contestants in one browser; memory:
+JS heap after a forced GC, wasm linear memory. Raw figures: \`bench/results.json\`.
+centrifuge is measured for size only: its throughput needs a Centrifugo server.
+
+${table}
+`);
+log('wrote bench/results.json and BENCHMARKS.md');
+process.exit(0);
