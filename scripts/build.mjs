@@ -59,7 +59,10 @@ export async function build() {
   // has to be allowed to keep them.
   const features = ['--enable-bulk-memory', '--enable-mutable-globals', '--enable-nontrapping-float-to-int',
     '--enable-sign-ext', '--enable-reference-types', '--enable-multivalue'];
-  if (await run('wasm-opt', ['-Oz', ...features, join(bindgenDir, 'wsnotify_bg.wasm'), '-o', optimised]) !== 0) {
+  // The function-name section (a third of the module) and the producers
+  // section are for debuggers, not for the people downloading the package.
+  const strip = ['--strip-debug', '--strip-producers'];
+  if (await run('wasm-opt', ['-Oz', ...features, ...strip, join(bindgenDir, 'wsnotify_bg.wasm'), '-o', optimised]) !== 0) {
     fail('wasm-opt failed');
   }
   for (const name of ['wsnotify.js', 'wsnotify_bg.wasm.d.ts']) {

@@ -714,8 +714,16 @@ fn frames_are_decoded_and_bad_ones_reported_without_breaking_the_connection() {
             ..
         }))
     ));
-    assert!(matches!(&seen[2], Event::Frame(ServerFrame::Other(_))));
-    assert!(matches!(&seen[3], Event::Frame(ServerFrame::Chat(chat)) if chat.message == "hi"));
+    assert!(matches!(
+        &seen[2],
+        Event::Frame {
+            frame: ServerFrame::Other(_),
+            ..
+        }
+    ));
+    assert!(
+        matches!(&seen[3], Event::Frame { frame: ServerFrame::Chat(chat), .. } if chat.message == "hi")
+    );
     assert_eq!(seen[4], Event::Error(ErrorEvent::BinaryFrame { len: 3 }));
     assert_eq!(seen.len(), 5);
     assert_eq!(h.engine.state(), State::Open);
@@ -778,7 +786,7 @@ fn chat_frame(from: &str, id: &str, seq: Option<u64>) -> Input {
 fn delivered_frames(commands: &[Command]) -> usize {
     events(commands)
         .iter()
-        .filter(|e| matches!(e, Event::Frame(_)))
+        .filter(|e| matches!(e, Event::Frame { .. }))
         .count()
 }
 
@@ -945,7 +953,7 @@ fn init_resumes_from_the_last_seq_and_replays_are_not_delivered_twice() {
     ));
     assert!(events(&resumed).iter().any(|e| matches!(
         e,
-        Event::Frame(ServerFrame::Resumed(r)) if !r.recovered
+        Event::Frame { frame: ServerFrame::Resumed(r), .. } if !r.recovered
     )));
 }
 

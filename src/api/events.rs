@@ -79,7 +79,7 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event) {
         }
         Event::Open => call(listeners, &EventKind::Open, &JsValue::UNDEFINED),
         Event::Close(info) => call(listeners, &EventKind::Close, &close_info_to_js(&info)),
-        Event::Frame(frame) => deliver_frame(listeners, &frame),
+        Event::Frame { frame, text } => deliver_frame(listeners, &frame, &text),
         Event::Error(error) => report(listeners, error.code(), &error.to_string(), error.id()),
         Event::SendFailed { id, error } => report(
             listeners,
@@ -94,7 +94,10 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event) {
     }
 }
 
-fn deliver_frame(listeners: &SharedListeners, frame: &ServerFrame) {
+/// Delivers a decoded frame. Its JS object comes from one `JSON.parse` of the
+/// text the decoder has just validated, rather than field by field across
+/// the wasm boundary: the same data, at a fraction of the cost.
+fn deliver_frame(listeners: &SharedListeners, frame: &ServerFrame, text: &str) {
     let specific = match frame {
         ServerFrame::Chat(_) => Some(EventKind::Chat),
         ServerFrame::Notification(_) => Some(EventKind::Notification),
@@ -107,26 +110,24 @@ fn deliver_frame(listeners: &SharedListeners, frame: &ServerFrame) {
             || registered.wants(&EventKind::Message)
             || registered.wants(&by_type)
     };
-    if wanted {
-        match to_js(frame) {
-            Ok(value) => {
-                if let Some(kind) = &specific {
-                    call(listeners, kind, &value);
-                }
-                call(listeners, &EventKind::Message, &value);
-                call(listeners, &by_type, &value);
+    if !wanted {
+        return;
+    }
+    match js_sys::JSON::parse(text) {
+        Ok(value) => {
+            if let Some(kind) = &specific {
+                call(listeners, kind, &value);
             }
-            // Only a number beyond 2^53 in an unknown frame gets here.
-            Err(error) => report(
-                listeners,
-                "invalid_frame",
-                &format!(
-                    "a {} frame cannot be represented in JavaScript: {error}",
-                    frame.type_name()
-                ),
-                None,
-            ),
+            call(listeners, &EventKind::Message, &value);
+            call(listeners, &by_type, &value);
         }
+        // The decoder accepted this text, and JSON.parse accepts whatever it does.
+        Err(exception) => report(
+            listeners,
+            "invalid_json",
+            &describe_exception(&exception),
+            None,
+        ),
     }
 }
 

@@ -331,8 +331,14 @@ pub enum Event {
     Open,
     /// A socket closed; every opened socket ends with exactly one of these.
     Close(CloseInfo),
-    /// A frame arrived.
-    Frame(ServerFrame),
+    /// A valid frame arrived.
+    Frame {
+        /// The decoded frame.
+        frame: ServerFrame,
+        /// Its text as received: already validated, so a consumer that needs
+        /// its own representation (a JS object) can parse it directly.
+        text: String,
+    },
     /// Something went wrong; the client goes on.
     Error(ErrorEvent),
     /// A queued frame will never be sent.

@@ -271,7 +271,7 @@ impl Engine {
         match input {
             Input::Opened => self.on_opened(now),
             Input::Closed(info) => self.on_closed(now, info),
-            Input::Frame(text) => self.on_frame(&text),
+            Input::Frame(text) => self.on_frame(text),
             Input::BinaryFrame { len } => {
                 if matches!(self.socket, Socket::Open { .. }) {
                     self.saw_traffic();
@@ -380,18 +380,18 @@ impl Engine {
         }
     }
 
-    fn on_frame(&mut self, text: &str) {
+    fn on_frame(&mut self, text: String) {
         if !matches!(self.socket, Socket::Open { .. } | Socket::Closing) {
             return;
         }
         self.saw_traffic();
-        match decode_with_limit(text, self.config.max_frame_bytes) {
-            Ok(frame) => self.on_server_frame(frame),
+        match decode_with_limit(&text, self.config.max_frame_bytes) {
+            Ok(frame) => self.on_server_frame(frame, text),
             Err(error) => self.emit(Event::Error(ErrorEvent::Decode(error))),
         }
     }
 
-    fn on_server_frame(&mut self, frame: ServerFrame) {
+    fn on_server_frame(&mut self, frame: ServerFrame, text: String) {
         match &frame {
             ServerFrame::Ack(ack) => {
                 self.acks = Acks::Confirmed;
@@ -434,7 +434,7 @@ impl Engine {
             }
             _ => {}
         }
-        self.emit(Event::Frame(frame));
+        self.emit(Event::Frame { frame, text });
     }
 
     /// With at-least-once delivery and no ack seen yet, starts waiting for

@@ -1,14 +1,12 @@
 //! Client frame encoding.
 
-use serde_json::Value;
-
 use super::frames::ClientFrame;
 
 /// Encodes a client frame as the JSON text of one WebSocket frame, `type`
 /// first and the other fields in protocol order.
 ///
 /// Infallible by construction: keys are fixed ASCII, strings are escaped by
-/// `serde_json`'s `Display` of a JSON string, numbers are integers.
+/// [`push_json_string`], numbers are integers.
 pub fn encode(frame: &ClientFrame) -> String {
     let mut out = JsonObject::new();
     match frame {
@@ -67,7 +65,8 @@ impl JsonObject {
     }
 
     fn string(&mut self, key: &'static str, value: &str) {
-        self.raw(key, &Value::String(value.to_owned()).to_string());
+        self.raw(key, "");
+        push_json_string(&mut self.0, value);
     }
 
     fn finish(mut self) -> String {
@@ -76,10 +75,35 @@ impl JsonObject {
     }
 }
 
+/// Appends `value` as a JSON string literal: quotes, backslashes and control
+/// characters escaped (RFC 8259 §7), everything else as it is.
+fn push_json_string(out: &mut String, value: &str) {
+    out.reserve(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 0xf] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::UserId;
+    use serde_json::Value;
 
     fn user(id: &str) -> UserId {
         UserId::new(id).unwrap()
@@ -125,6 +149,18 @@ mod tests {
         };
         assert!(!encode(&broadcast).contains("toUserId"));
         assert!(encode(&broadcast).starts_with(r#"{"type":"chat","fromUserId":"ada""#));
+    }
+
+    #[test]
+    fn strings_are_escaped_exactly_as_json_requires() {
+        let original = "a\"b\\c\n\r\t\u{1}\u{1f} \u{7f}é😀</script>";
+        let mut out = String::new();
+        push_json_string(&mut out, original);
+        // Only quotes, backslashes and control characters below U+0020 change.
+        let expected = "\"a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f \u{7f}é😀</script>\"";
+        assert_eq!(out, expected);
+        let parsed: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(parsed, original);
     }
 
     #[test]
