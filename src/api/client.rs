@@ -36,7 +36,7 @@ impl Client {
         let sink_listeners = listeners.clone();
         let driver = Driver::new(
             config,
-            Box::new(move |event| dispatch(&sink_listeners, event)),
+            Box::new(move |event, frame_js| dispatch(&sink_listeners, event, frame_js)),
             endpoint,
         );
         Ok(Client { driver, listeners })

@@ -65,8 +65,16 @@ fn state_change_to_js(change: &StateChange) -> JsValue {
     to_js(&value).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Delivers one engine event to the listeners registered for it.
-pub(crate) fn dispatch(listeners: &SharedListeners, event: Event) {
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a string that is already a JavaScript value.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_js_string(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Delivers one engine event to the listeners registered for it;
+/// `frame_js` is the frame's JavaScript string when the driver has it.
+pub(crate) fn dispatch(listeners: &SharedListeners, event: Event, frame_js: Option<&JsValue>) {
     match event {
         Event::StateChange(change) => {
             if listeners.borrow().wants(&EventKind::StateChange) {
@@ -79,7 +87,7 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event) {
         }
         Event::Open => call(listeners, &EventKind::Open, &JsValue::UNDEFINED),
         Event::Close(info) => call(listeners, &EventKind::Close, &close_info_to_js(&info)),
-        Event::Frame { frame, text } => deliver_frame(listeners, &frame, &text),
+        Event::Frame { frame, text } => deliver_frame(listeners, &frame, &text, frame_js),
         Event::Error(error) => report(listeners, error.code(), &error.to_string(), error.id()),
         Event::SendFailed { id, error } => report(
             listeners,
@@ -95,9 +103,15 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event) {
 }
 
 /// Delivers a decoded frame. Its JS object comes from one `JSON.parse` of the
-/// text the decoder has just validated, rather than field by field across
-/// the wasm boundary: the same data, at a fraction of the cost.
-fn deliver_frame(listeners: &SharedListeners, frame: &ServerFrame, text: &str) {
+/// text the decoder has just validated (the original JS string when there is
+/// one), rather than field by field across the wasm boundary: the same data,
+/// at a fraction of the cost.
+fn deliver_frame(
+    listeners: &SharedListeners,
+    frame: &ServerFrame,
+    text: &str,
+    frame_js: Option<&JsValue>,
+) {
     let specific = match frame {
         ServerFrame::Chat(_) => Some(EventKind::Chat),
         ServerFrame::Notification(_) => Some(EventKind::Notification),
@@ -113,7 +127,11 @@ fn deliver_frame(listeners: &SharedListeners, frame: &ServerFrame, text: &str) {
     if !wanted {
         return;
     }
-    match js_sys::JSON::parse(text) {
+    let parsed = match frame_js {
+        Some(js) => parse_js_string(js),
+        None => js_sys::JSON::parse(text),
+    };
+    match parsed {
         Ok(value) => {
             if let Some(kind) = &specific {
                 call(listeners, kind, &value);

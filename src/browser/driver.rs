@@ -6,6 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 
+use wasm_bindgen::JsValue;
+
 use crate::engine::{CloseInfo, Command, Config, Engine, Event, Input};
 
 use super::socket::{Socket, SocketEvent};
@@ -18,8 +20,10 @@ pub type Endpoint = Result<(String, Option<String>), String>;
 /// Produces the endpoint for attempt `n` (see `Command::ResolveEndpoint`).
 pub type EndpointProvider = Box<dyn Fn(u32) -> Pin<Box<dyn Future<Output = Endpoint>>>>;
 
-/// Where the engine's events go (the JS API's listeners).
-pub type EventSink = Box<dyn Fn(Event)>;
+/// Where the engine's events go (the JS API's listeners). A frame event comes
+/// with the JavaScript string of the frame, so that the API can parse it
+/// there instead of sending the text back out of wasm.
+pub type EventSink = Box<dyn Fn(Event, Option<&JsValue>)>;
 
 /// The current time for the engine: wall-clock milliseconds, so that a
 /// suspended page shows up as a jump.
@@ -48,6 +52,8 @@ pub struct Driver {
     /// Set while commands are being carried out, so that a callback that
     /// calls back into the client does not reorder events.
     pumping: Cell<bool>,
+    /// The JavaScript string of the frame being handled, while it is.
+    frame_js: RefCell<Option<JsValue>>,
     _signals: WindowSignals,
 }
 
@@ -65,6 +71,7 @@ impl Driver {
                 sink,
                 endpoint,
                 pumping: Cell::new(false),
+                frame_js: RefCell::new(None),
                 _signals: WindowSignals::new(move |input| feed(&signals_target, input)),
             }
         })
@@ -88,6 +95,19 @@ impl Driver {
         self.pump();
     }
 
+    /// Reports a socket event; a text frame's JS string is kept for the
+    /// events it produces.
+    fn socket_event(&self, event: SocketEvent) {
+        match event {
+            SocketEvent::Text(text, js) => {
+                *self.frame_js.borrow_mut() = Some(js);
+                self.input(Input::Frame(text));
+                self.frame_js.borrow_mut().take();
+            }
+            other => self.input(socket_input(other)),
+        }
+    }
+
     fn pump(&self) {
         if self.pumping.replace(true) {
             return;
@@ -97,18 +117,31 @@ impl Driver {
             match command {
                 None => break,
                 // No borrow is held while application code runs.
-                Some(Command::Emit(event)) => (self.sink)(event),
+                Some(Command::Emit(event)) => self.emit(event),
                 Some(command) => self.execute(command),
             }
         }
         self.pumping.set(false);
     }
 
+    fn emit(&self, event: Event) {
+        let frame_js = match event {
+            Event::Frame { .. } => self.frame_js.borrow().clone(),
+            _ => None,
+        };
+        (self.sink)(event, frame_js.as_ref());
+    }
+
     fn execute(&self, command: Command) {
         match command {
             Command::OpenSocket { url } => {
                 let me = self.me.clone();
-                match Socket::open(&url, move |event| feed(&me, socket_input(event))) {
+                let on_event = move |event| {
+                    if let Some(driver) = me.upgrade() {
+                        driver.socket_event(event);
+                    }
+                };
+                match Socket::open(&url, on_event) {
                     Ok(socket) => self.io.borrow_mut().socket = Some(socket),
                     Err(exception) => self.engine.borrow_mut().handle(
                         now(),
@@ -146,7 +179,7 @@ impl Driver {
             }
             Command::CancelTimer(kind) => self.io.borrow_mut().timers.cancel(kind),
             Command::ResolveEndpoint { attempt } => self.resolve_endpoint(attempt),
-            Command::Emit(event) => (self.sink)(event),
+            Command::Emit(event) => self.emit(event),
         }
     }
 
@@ -182,7 +215,7 @@ fn feed(driver: &Weak<Driver>, input: Input) {
 fn socket_input(event: SocketEvent) -> Input {
     match event {
         SocketEvent::Opened => Input::Opened,
-        SocketEvent::Text(text) => Input::Frame(text),
+        SocketEvent::Text(text, _) => Input::Frame(text),
         SocketEvent::Binary { len } => Input::BinaryFrame { len: len as usize },
         SocketEvent::Closed {
             code,

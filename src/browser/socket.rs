@@ -5,12 +5,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 /// What a [`Socket`] reports to its owner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SocketEvent {
     /// The handshake completed.
     Opened,
-    /// A text frame arrived.
-    Text(String),
+    /// A text frame arrived: as Rust text, and as the JavaScript string it was.
+    Text(String, JsValue),
     /// A binary frame arrived; the SDK speaks text only, so the owner reports it.
     Binary {
         /// Size of the frame in bytes.
@@ -81,7 +81,7 @@ impl Socket {
             };
             let data = event.data();
             let reported = match data.as_string() {
-                Some(text) => SocketEvent::Text(text),
+                Some(text) => SocketEvent::Text(text, data),
                 None => SocketEvent::Binary {
                     len: data
                         .dyn_ref::<js_sys::ArrayBuffer>()
