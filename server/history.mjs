@@ -10,6 +10,8 @@ export const HISTORY_DEFAULTS = {
   maxAgeMs: 120_000,
   /** Accepted chat ids remembered per sender, to drop resends. */
   idsPerSender: 1000,
+  /** Users (and senders) remembered at all; the longest known are forgotten first. */
+  maxUsers: 10_000,
   /** A JSON-lines file to survive restarts; memory only when absent. */
   file: null,
 };
@@ -25,9 +27,17 @@ export function createHistory(options = {}, now = () => Date.now()) {
   const accepted = new Map();
   let linesWritten = 0;
 
+  /** Keeps a Map of per-user state within `maxUsers`, dropping the oldest entry. */
+  const bounded = (map) => {
+    if (map.size > config.maxUsers) map.delete(map.keys().next().value);
+  };
+
   const userOf = (userId) => {
     let user = users.get(userId);
-    if (!user) users.set(userId, (user = { seq: 0, entries: [] }));
+    if (!user) {
+      users.set(userId, (user = { seq: 0, entries: [] }));
+      bounded(users);
+    }
     return user;
   };
 
@@ -40,7 +50,10 @@ export function createHistory(options = {}, now = () => Date.now()) {
 
   const rememberId = (sender, id) => {
     let seen = accepted.get(sender);
-    if (!seen) accepted.set(sender, (seen = { ids: new Set(), order: [] }));
+    if (!seen) {
+      accepted.set(sender, (seen = { ids: new Set(), order: [] }));
+      bounded(accepted);
+    }
     if (seen.ids.has(id)) return;
     seen.ids.add(id);
     seen.order.push(id);

@@ -97,6 +97,16 @@ test('a chat to a user who has never connected is refused with recipient_offline
   ada.close();
 });
 
+test('the number of users remembered is bounded, the longest known forgotten first', () => {
+  const history = createHistory({ maxUsers: 2 });
+  for (const user of ['a', 'b', 'c']) {
+    history.join(user);
+    history.accept(user, 'id');
+  }
+  assert.deepEqual(['a', 'b', 'c'].map((user) => history.knows(user)), [false, true, true]);
+  assert.deepEqual(['a', 'b', 'c'].map((user) => history.seen(user, 'id')), [false, true, true]);
+});
+
 test('a torn history file line does not stop the server from starting', () => {
   const file = join(scratch, 'garbage.jsonl');
   writeFileSync(file, 'not json\n{"k":"s","u":"x","q":7}\n');
