@@ -89,16 +89,21 @@ window.contestants = Object.keys(contestants);
 
 const connect = (name, urls) => contestants[name](urls.ws, urls.io);
 
+/** Resolves once `adapter` has delivered `n` chats, each counted in its callback. */
+function countChats(adapter, n) {
+  let received = 0;
+  return new Promise((resolve) => {
+    adapter.onChat(() => {
+      received += 1;
+      if (received === n) resolve();
+    });
+  });
+}
+
 /** Messages per second received: the server floods `n` chats, each counted in a callback. */
 window.receive = async (name, urls, n) => {
   const adapter = await connect(name, urls);
-  let received = 0;
-  let done;
-  const finished = new Promise((resolve) => { done = resolve; });
-  adapter.onChat(() => {
-    received += 1;
-    if (received === n) done();
-  });
+  const finished = countChats(adapter, n);
   const started = performance.now();
   adapter.request({ type: 'flood', n }, 'never');
   await finished;
@@ -143,13 +148,7 @@ window.memory = {
   },
   async flood(n) {
     const { adapter } = window.memory;
-    let received = 0;
-    let done;
-    const finished = new Promise((resolve) => { done = resolve; });
-    adapter.onChat(() => {
-      received += 1;
-      if (received === n) done();
-    });
+    const finished = countChats(adapter, n);
     adapter.request({ type: 'flood', n }, 'never');
     await finished;
     adapter.onChat(() => {});
