@@ -14,6 +14,7 @@ import { createServer } from '../../server/app.mjs';
 import { createStaticHandler } from '../../server/static.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
 import { freePort, startServerProcess } from '../support/server-process.mjs';
+import { until } from '../support/until.mjs';
 
 const figures = {};
 let scratch;
@@ -33,16 +34,6 @@ function seeded(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-async function until(what, condition, ms = 15_000, every = 25) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
 }
 
 before(async () => {

@@ -13,6 +13,7 @@ import { root } from '../../scripts/lib.mjs';
 import { createServer } from '../../server/app.mjs';
 import { createStaticHandler } from '../../server/static.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { until } from '../support/until.mjs';
 
 const app = join(root, 'tests', 'react-app');
 const WAIT = { timeout: 10_000 };
@@ -23,14 +24,6 @@ let siteUrl;
 let browser;
 /** Every WebSocket connection the server accepted, by user id once known. */
 const opened = [];
-
-const waitUntil = async (what, condition, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'wsnotify-react-'));
@@ -90,7 +83,7 @@ test('under StrictMode the server sees exactly one connection after mount and no
   await page.waitForSelector('li:text("strict-user: hello from React")', WAIT);
 
   await page.click('#toggle');
-  await waitUntil('the connection to close', () => openOf('strict-user').length === 0);
+  await until('the connection to close', () => openOf('strict-user').length === 0, 10_000);
   assert.deepEqual(errors, []);
 });
 
@@ -117,7 +110,7 @@ test('re-rendering with new inline callbacks 100 times causes no reconnect', asy
 test('a burst of 1,000 server messages renders exactly 1,000 items, not 1,000 renders', async (t) => {
   const { page, errors } = await openScenario(t, 'burst', 'burst-user');
   await page.waitForSelector('[data-testid="room-state"]:text("open")', WAIT);
-  await waitUntil('the join', () => openOf('burst-user').length === 1);
+  await until('the join', () => openOf('burst-user').length === 1, 10_000);
   const rendersBefore = await page.evaluate(() => window.__renders);
   const [socket] = openOf('burst-user');
   for (let n = 0; n < 1000; n += 1) {
