@@ -135,22 +135,11 @@ impl Recorder {
     }
 }
 
-/// Polls `condition` every few ms; fails the test after `ms`.
-async fn wait_for(what: &str, ms: u32, mut condition: impl FnMut() -> bool) {
-    let deadline = js_sys::Date::now() + f64::from(ms);
-    while !condition() {
-        assert!(
-            js_sys::Date::now() < deadline,
-            "timed out after {ms} ms waiting for {what}"
-        );
-        TimeoutFuture::new(5).await;
-    }
-}
-
-/// Like [`wait_for`], for a condition that needs the server.
-async fn wait_for_async<F: Future<Output = bool>>(
+/// Polls `condition` every `every_ms`; fails the test after `ms`.
+async fn poll<F: Future<Output = bool>>(
     what: &str,
     ms: u32,
+    every_ms: u32,
     mut condition: impl FnMut() -> F,
 ) {
     let deadline = js_sys::Date::now() + f64::from(ms);
@@ -159,8 +148,22 @@ async fn wait_for_async<F: Future<Output = bool>>(
             js_sys::Date::now() < deadline,
             "timed out after {ms} ms waiting for {what}"
         );
-        TimeoutFuture::new(20).await;
+        TimeoutFuture::new(every_ms).await;
     }
+}
+
+/// Waits for a condition on this page's state, checked every 5 ms.
+async fn wait_for(what: &str, ms: u32, mut condition: impl FnMut() -> bool) {
+    poll(what, ms, 5, || std::future::ready(condition())).await;
+}
+
+/// Waits for a condition that needs the server, asked every 20 ms.
+async fn wait_for_async<F: Future<Output = bool>>(
+    what: &str,
+    ms: u32,
+    condition: impl FnMut() -> F,
+) {
+    poll(what, ms, 20, condition).await;
 }
 
 fn frame_type(frame: &str) -> String {
