@@ -98,14 +98,26 @@ impl Driver {
     /// Reports a socket event; a text frame's JS string is kept for the
     /// events it produces.
     fn socket_event(&self, event: SocketEvent) {
-        match event {
+        let input = match event {
             SocketEvent::Text(text, js) => {
                 *self.frame_js.borrow_mut() = Some(js);
                 self.input(Input::Frame(text));
                 self.frame_js.borrow_mut().take();
+                return;
             }
-            other => self.input(socket_input(other)),
-        }
+            SocketEvent::Opened => Input::Opened,
+            SocketEvent::Binary { len } => Input::BinaryFrame { len: len as usize },
+            SocketEvent::Closed {
+                code,
+                reason,
+                clean,
+            } => Input::Closed(CloseInfo {
+                code,
+                reason,
+                clean,
+            }),
+        };
+        self.input(input);
     }
 
     fn pump(&self) {
@@ -209,23 +221,6 @@ impl Driver {
 fn feed(driver: &Weak<Driver>, input: Input) {
     if let Some(driver) = driver.upgrade() {
         driver.input(input);
-    }
-}
-
-fn socket_input(event: SocketEvent) -> Input {
-    match event {
-        SocketEvent::Opened => Input::Opened,
-        SocketEvent::Text(text, _) => Input::Frame(text),
-        SocketEvent::Binary { len } => Input::BinaryFrame { len: len as usize },
-        SocketEvent::Closed {
-            code,
-            reason,
-            clean,
-        } => Input::Closed(CloseInfo {
-            code,
-            reason,
-            clean,
-        }),
     }
 }
 
