@@ -117,12 +117,12 @@ fn deliver_frame(
         ServerFrame::Notification(_) => Some(EventKind::Notification),
         _ => None,
     };
-    let by_type = EventKind::Type(frame.type_name().to_owned());
+    let frame_type = frame.type_name();
     let wanted = {
         let registered = listeners.borrow();
         specific.as_ref().is_some_and(|kind| registered.wants(kind))
             || registered.wants(&EventKind::Message)
-            || registered.wants(&by_type)
+            || registered.wants_type(frame_type)
     };
     if !wanted {
         return;
@@ -137,7 +137,8 @@ fn deliver_frame(
                 call(listeners, kind, &value);
             }
             call(listeners, &EventKind::Message, &value);
-            call(listeners, &by_type, &value);
+            let by_type = listeners.borrow().of_type(frame_type);
+            invoke(listeners, "on", false, by_type, &value);
         }
         // The decoder accepted this text, and JSON.parse accepts whatever it does.
         Err(exception) => report(
@@ -161,16 +162,32 @@ fn report(listeners: &SharedListeners, code: &str, message: &str, id: Option<&st
 /// to the console) and the remaining callbacks still run.
 fn call(listeners: &SharedListeners, kind: &EventKind, argument: &JsValue) {
     let callbacks = listeners.borrow().of(kind);
+    invoke(
+        listeners,
+        kind.name(),
+        *kind == EventKind::Error,
+        callbacks,
+        argument,
+    );
+}
+
+/// Calls `callbacks` (registered with `registration`) with `argument`; see [`call`].
+fn invoke(
+    listeners: &SharedListeners,
+    registration: &str,
+    are_error_listeners: bool,
+    callbacks: Vec<js_sys::Function>,
+    argument: &JsValue,
+) {
     for callback in callbacks {
         let Err(exception) = callback.call1(&JsValue::NULL, argument) else {
             continue;
         };
         let message = format!(
-            "the {} callback threw: {}",
-            kind.name(),
+            "the {registration} callback threw: {}",
             describe_exception(&exception)
         );
-        if *kind == EventKind::Error {
+        if are_error_listeners {
             web_sys::console::error_2(&format!("wsnotify: {message}").into(), &exception);
         } else {
             let error = js_error("callback_failed", &message, None);

@@ -61,15 +61,37 @@ impl Listeners {
         self.entries.iter().any(|(_, entry, _)| entry == kind)
     }
 
+    /// Whether anything listens for frames of type `frame_type` (`on(type)`).
+    pub(crate) fn wants_type(&self, frame_type: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|(_, entry, _)| is_type(entry, frame_type))
+    }
+
     /// The callbacks for `kind`, copied so that a callback may register or
     /// unregister others while it runs.
     pub(crate) fn of(&self, kind: &EventKind) -> Vec<Function> {
+        self.matching(|entry| entry == kind)
+    }
+
+    /// The `on(frame_type)` callbacks, copied like [`Listeners::of`]'s.
+    pub(crate) fn of_type(&self, frame_type: &str) -> Vec<Function> {
+        self.matching(|entry| is_type(entry, frame_type))
+    }
+
+    fn matching(&self, wanted: impl Fn(&EventKind) -> bool) -> Vec<Function> {
         self.entries
             .iter()
-            .filter(|(_, entry, _)| entry == kind)
+            .filter(|(_, entry, _)| wanted(entry))
             .map(|(_, _, callback)| callback.clone())
             .collect()
     }
+}
+
+/// Whether `entry` is an `on(frame_type)` registration; compared by `&str`,
+/// so a frame's type needs no allocation to be looked up.
+fn is_type(entry: &EventKind, frame_type: &str) -> bool {
+    matches!(entry, EventKind::Type(registered) if registered == frame_type)
 }
 
 /// Shared ownership of a client's [`Listeners`].
