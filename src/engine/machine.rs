@@ -757,6 +757,8 @@ impl Engine {
 
     fn cancel_all_timers(&mut self) {
         self.stop_connection_timers();
+        // Every kind, so that a timer kind added later cannot be forgotten;
+        // cancelling one already stopped does nothing.
         for kind in TimerKind::ALL {
             self.cancel_timer(kind);
         }
