@@ -705,7 +705,7 @@ fn frames_are_decoded_and_bad_ones_reported_without_breaking_the_connection() {
     seen.extend(events(&h.input(Input::BinaryFrame { len: 3 })));
     assert!(matches!(
         &seen[0],
-        Event::Error(ErrorEvent::Decode(DecodeError::InvalidJson(_)))
+        Event::Error(ErrorEvent::Decode(DecodeError::InvalidJson { .. }))
     ));
     assert!(matches!(
         &seen[1],

@@ -1,6 +1,6 @@
 //! Engine events turned into JavaScript values and delivered to listeners.
 
-use serde::Serialize;
+use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
 use super::error::js_error;
@@ -9,60 +9,41 @@ use crate::browser::describe_exception;
 use crate::engine::{CloseInfo, Event, StateChange};
 use crate::protocol::ServerFrame;
 
-/// What `onClose` callbacks (and `shouldReconnect`) receive.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CloseInfoJs<'a> {
-    code: u16,
-    reason: &'a str,
-    was_clean: bool,
-}
-
-impl<'a> From<&'a CloseInfo> for CloseInfoJs<'a> {
-    fn from(info: &'a CloseInfo) -> Self {
-        Self {
-            code: info.code,
-            reason: &info.reason,
-            was_clean: info.clean,
-        }
+/// A plain object of `fields`, built in place: these objects are a handful
+/// of keys, for which a serialiser would cost more code than it saves.
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in fields {
+        // Setting a data property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
     }
+    object.into()
 }
 
-/// What `onStateChange` callbacks receive.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StateChangeJs<'a> {
-    state: &'static str,
-    attempt: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_delay_ms: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_close: Option<CloseInfoJs<'a>>,
-}
-
-#[derive(Serialize)]
-struct GiveUpJs {
-    retries: u32,
-}
-
-/// Plain JS objects; numbers as numbers, maps as objects.
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, serde_wasm_bindgen::Error> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-}
-
+/// What `onClose` callbacks (and `shouldReconnect`) receive:
+/// `{ code, reason, wasClean }`.
 pub(crate) fn close_info_to_js(info: &CloseInfo) -> JsValue {
-    // A struct of a number, a string and a boolean always converts.
-    to_js(&CloseInfoJs::from(info)).unwrap_or(JsValue::UNDEFINED)
+    object(&[
+        ("code", info.code.into()),
+        ("reason", JsValue::from_str(&info.reason)),
+        ("wasClean", info.clean.into()),
+    ])
 }
 
+/// What `onStateChange` callbacks receive:
+/// `{ state, attempt, nextDelayMs?, lastClose? }`.
 fn state_change_to_js(change: &StateChange) -> JsValue {
-    let value = StateChangeJs {
-        state: change.state.as_str(),
-        attempt: change.attempt,
-        next_delay_ms: change.next_delay_ms,
-        last_close: change.last_close.as_ref().map(CloseInfoJs::from),
-    };
-    to_js(&value).unwrap_or(JsValue::UNDEFINED)
+    let mut fields = vec![
+        ("state", JsValue::from_str(change.state.as_str())),
+        ("attempt", change.attempt.into()),
+    ];
+    if let Some(delay) = change.next_delay_ms {
+        fields.push(("nextDelayMs", delay.into()));
+    }
+    if let Some(close) = &change.last_close {
+        fields.push(("lastClose", close_info_to_js(close)));
+    }
+    object(&fields)
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -96,8 +77,11 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event, frame_js: Opti
             Some(&id),
         ),
         Event::GiveUp { retries } => {
-            let value = to_js(&GiveUpJs { retries }).unwrap_or(JsValue::UNDEFINED);
-            call(listeners, &EventKind::GiveUp, &value);
+            call(
+                listeners,
+                &EventKind::GiveUp,
+                &object(&[("retries", retries.into())]),
+            );
         }
     }
 }

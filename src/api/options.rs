@@ -2,8 +2,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
-use serde::Deserialize;
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -15,67 +14,87 @@ use crate::engine::{
 };
 use crate::protocol::UserId;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawOptions {
-    /// A string, or a function returning a string or a promise of one.
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    url: JsValue,
-    user_id: String,
-    /// Absent, a string, or a function like `url`.
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    token: JsValue,
-    #[serde(default)]
-    reconnect: Option<Toggle<RawReconnect>>,
-    #[serde(default)]
-    heartbeat: Option<Toggle<RawHeartbeat>>,
-    #[serde(default)]
-    outbox: Option<RawOutbox>,
-    #[serde(default)]
-    connect_timeout: Option<u32>,
-    #[serde(default)]
-    max_frame_bytes: Option<u32>,
-    /// `(close) => boolean`: whether to reconnect after this close.
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    should_reconnect: JsValue,
-    /// `"at-most-once"` (default) or `"at-least-once"`.
-    #[serde(default)]
-    delivery: Option<String>,
-    #[serde(default)]
-    ack_timeout: Option<u32>,
+/// One options object (the top level or a section such as `reconnect`),
+/// read key by key with `Reflect`: each option costs one property read, and
+/// no generic deserialiser is shipped for a dozen keys.
+struct Section {
+    object: JsValue,
 }
 
-/// `true`/`false`, or an object of settings (which means on).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Toggle<T> {
+/// `name` is the option's full path, e.g. `reconnect.maxDelayMs`; the key
+/// read is its last segment.
+fn key_of(name: &'static str) -> &'static str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+fn must_be(name: &str, what: &str) -> ClientError {
+    let mut message = String::with_capacity(name.len() + what.len() + 9);
+    message.push_str(name);
+    message.push_str(" must be ");
+    message.push_str(what);
+    ClientError::InvalidOptions(message)
+}
+
+impl Section {
+    /// The value of option `name`; `undefined` and `null` are absent.
+    fn get(&self, name: &'static str) -> Result<Option<JsValue>, ClientError> {
+        let value = Reflect::get(&self.object, &JsValue::from_str(key_of(name)))
+            .map_err(|exception| must_be(name, &describe_exception(&exception)))?;
+        Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+    }
+
+    fn number(&self, name: &'static str) -> Result<Option<f64>, ClientError> {
+        self.get(name)?
+            .map(|value| value.as_f64().ok_or_else(|| must_be(name, "a number")))
+            .transpose()
+    }
+
+    fn whole(&self, name: &'static str) -> Result<Option<u32>, ClientError> {
+        match self.number(name)? {
+            None => Ok(None),
+            Some(value) if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) => {
+                Ok(Some(value as u32))
+            }
+            Some(_) => Err(must_be(name, "a whole number from 0 to 4294967295")),
+        }
+    }
+
+    /// A whole number greater than 0, or `default` when absent.
+    fn positive(&self, name: &'static str, default: u32) -> Result<u32, ClientError> {
+        match self.whole(name)? {
+            Some(0) => Err(must_be(name, "greater than 0")),
+            Some(value) => Ok(value),
+            None => Ok(default),
+        }
+    }
+
+    fn string(&self, name: &'static str) -> Result<Option<String>, ClientError> {
+        self.get(name)?
+            .map(|value| value.as_string().ok_or_else(|| must_be(name, "a string")))
+            .transpose()
+    }
+
+    /// `true`/`false`, or an object of settings (which means on).
+    fn toggle(&self, name: &'static str) -> Result<Option<Toggle>, ClientError> {
+        let Some(value) = self.get(name)? else {
+            return Ok(None);
+        };
+        if let Some(enabled) = value.as_bool() {
+            return Ok(Some(Toggle::Enabled(enabled)));
+        }
+        plain_object(value)
+            .map(|object| Some(Toggle::Settings(Section { object })))
+            .ok_or_else(|| must_be(name, "true, false or an object"))
+    }
+}
+
+fn plain_object(value: JsValue) -> Option<JsValue> {
+    (value.is_object() && !value.is_function() && !js_sys::Array::is_array(&value)).then_some(value)
+}
+
+enum Toggle {
     Enabled(bool),
-    Settings(T),
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct RawReconnect {
-    base_delay_ms: Option<u32>,
-    factor: Option<f64>,
-    max_delay_ms: Option<u32>,
-    jitter: Option<f64>,
-    stable_after_ms: Option<u32>,
-    max_retries: Option<u32>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct RawHeartbeat {
-    interval_ms: Option<u32>,
-    timeout_ms: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawOutbox {
-    max_frames: Option<u32>,
-    max_bytes: Option<u32>,
+    Settings(Section),
 }
 
 /// The engine configuration and, when the URL or token is a function, the
@@ -89,16 +108,8 @@ fn invalid(message: impl Into<String>) -> ClientError {
     ClientError::InvalidOptions(message.into())
 }
 
-fn positive(name: &str, value: Option<u32>, default: u32) -> Result<u32, ClientError> {
-    match value {
-        Some(0) => Err(invalid(format!("{name} must be greater than 0"))),
-        Some(value) => Ok(value),
-        None => Ok(default),
-    }
-}
-
-/// The keys each options object may have. serde-wasm-bindgen reads only the
-/// fields it is asked for, so a misspelt option would otherwise pass unseen.
+/// The keys each options object may have. Options are read by name, so a
+/// misspelt option would otherwise pass unseen.
 const KNOWN_KEYS: [(&str, &[&str]); 4] = [
     (
         "",
@@ -157,78 +168,66 @@ fn reject_unknown_keys(options: &JsValue) -> Result<(), ClientError> {
 }
 
 pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
-    if !options.is_object() {
+    let Some(object) = plain_object(options) else {
         return Err(invalid("options must be an object"));
-    }
-    reject_unknown_keys(&options)?;
-    let raw: RawOptions =
-        serde_wasm_bindgen::from_value(options).map_err(|error| invalid(error.to_string()))?;
-    let user_id = UserId::new(raw.user_id).map_err(|error| invalid(format!("userId: {error}")))?;
+    };
+    reject_unknown_keys(&object)?;
+    let options = Section { object };
+    let user_id = options
+        .string("userId")?
+        .ok_or_else(|| must_be("userId", "a string"))?;
+    let user_id = UserId::new(user_id).map_err(|error| must_be("userId", &error.to_string()))?;
 
-    let url_is_function = raw.url.is_function();
-    let fixed_url = match raw.url.as_string() {
+    let url = options.get("url")?.unwrap_or(JsValue::UNDEFINED);
+    let url_is_function = url.is_function();
+    let fixed_url = match url.as_string() {
         Some(url) => url,
         None if url_is_function => String::new(),
-        None => return Err(invalid("url must be a string or a function")),
+        None => return Err(must_be("url", "a string or a function")),
     };
-    let token_is_function = raw.token.is_function();
-    let fixed_token = match raw.token.as_string() {
+    let token = options.get("token")?.unwrap_or(JsValue::UNDEFINED);
+    let token_is_function = token.is_function();
+    let fixed_token = match token.as_string() {
         Some(token) => Some(token),
-        None if raw.token.is_undefined() || raw.token.is_null() || token_is_function => None,
-        None => return Err(invalid("token must be a string or a function")),
+        None if token.is_undefined() || token_is_function => None,
+        None => return Err(must_be("token", "a string or a function")),
     };
 
     let mut config = Config::new(fixed_url, user_id);
     config.token = fixed_token;
     config.resolve_endpoint = url_is_function || token_is_function;
-    config.reconnect = reconnect_policy(raw.reconnect)?;
-    config.heartbeat = heartbeat(raw.heartbeat)?;
-    if let Some(outbox) = raw.outbox {
+    config.reconnect = reconnect_policy(options.toggle("reconnect")?)?;
+    config.heartbeat = heartbeat(options.toggle("heartbeat")?)?;
+    if let Some(object) = options.get("outbox")? {
+        let outbox = Section {
+            object: plain_object(object).ok_or_else(|| must_be("outbox", "an object"))?,
+        };
         let defaults = OutboxLimits::default();
         config.outbox = OutboxLimits {
-            max_frames: positive(
-                "outbox.maxFrames",
-                outbox.max_frames,
-                defaults.max_frames as u32,
-            )? as usize,
-            max_bytes: positive(
-                "outbox.maxBytes",
-                outbox.max_bytes,
-                defaults.max_bytes as u32,
-            )? as usize,
+            max_frames: outbox.positive("outbox.maxFrames", defaults.max_frames as u32)? as usize,
+            max_bytes: outbox.positive("outbox.maxBytes", defaults.max_bytes as u32)? as usize,
         };
     }
-    config.connect_timeout_ms = positive(
-        "connectTimeout",
-        raw.connect_timeout,
-        config.connect_timeout_ms,
-    )?;
-    config.max_frame_bytes = positive(
-        "maxFrameBytes",
-        raw.max_frame_bytes,
-        config.max_frame_bytes as u32,
-    )? as usize;
-    config.close_policy = close_policy(raw.should_reconnect)?;
-    config.delivery = match raw.delivery.as_deref() {
+    config.connect_timeout_ms = options.positive("connectTimeout", config.connect_timeout_ms)?;
+    config.max_frame_bytes =
+        options.positive("maxFrameBytes", config.max_frame_bytes as u32)? as usize;
+    config.close_policy = close_policy(options.get("shouldReconnect")?)?;
+    config.delivery = match options.string("delivery")?.as_deref() {
         None | Some("at-most-once") => Delivery::AtMostOnce,
         Some("at-least-once") => Delivery::AtLeastOnce,
-        Some(other) => {
-            return Err(invalid(format!(
-                "delivery must be \"at-most-once\" or \"at-least-once\", not {other:?}"
-            )))
-        }
+        Some(_) => return Err(must_be("delivery", "\"at-most-once\" or \"at-least-once\"")),
     };
-    config.ack_timeout_ms = positive("ackTimeout", raw.ack_timeout, config.ack_timeout_ms)?;
+    config.ack_timeout_ms = options.positive("ackTimeout", config.ack_timeout_ms)?;
 
     let endpoint = config
         .resolve_endpoint
-        .then(|| endpoint_provider(raw.url, raw.token));
+        .then(|| endpoint_provider(url, token));
     Ok(ParsedOptions { config, endpoint })
 }
 
-fn reconnect_policy(raw: Option<Toggle<RawReconnect>>) -> Result<ReconnectPolicy, ClientError> {
+fn reconnect_policy(toggle: Option<Toggle>) -> Result<ReconnectPolicy, ClientError> {
     let defaults = ReconnectPolicy::default();
-    let raw = match raw {
+    let settings = match toggle {
         None | Some(Toggle::Enabled(true)) => return Ok(defaults),
         Some(Toggle::Enabled(false)) => {
             return Ok(ReconnectPolicy {
@@ -236,28 +235,24 @@ fn reconnect_policy(raw: Option<Toggle<RawReconnect>>) -> Result<ReconnectPolicy
                 ..defaults
             })
         }
-        Some(Toggle::Settings(raw)) => raw,
+        Some(Toggle::Settings(settings)) => settings,
     };
-    let factor = raw.factor.unwrap_or(defaults.factor);
+    let factor = settings
+        .number("reconnect.factor")?
+        .unwrap_or(defaults.factor);
     if !(factor >= 1.0 && factor.is_finite()) {
-        return Err(invalid("reconnect.factor must be a finite number >= 1"));
+        return Err(must_be("reconnect.factor", "a finite number >= 1"));
     }
-    let jitter = raw.jitter.unwrap_or(defaults.jitter);
+    let jitter = settings
+        .number("reconnect.jitter")?
+        .unwrap_or(defaults.jitter);
     if !(0.0..=1.0).contains(&jitter) {
-        return Err(invalid("reconnect.jitter must be between 0 and 1"));
+        return Err(must_be("reconnect.jitter", "between 0 and 1"));
     }
-    let base_delay_ms = positive(
-        "reconnect.baseDelayMs",
-        raw.base_delay_ms,
-        defaults.base_delay_ms,
-    )?;
-    let max_delay_ms = positive(
-        "reconnect.maxDelayMs",
-        raw.max_delay_ms,
-        defaults.max_delay_ms,
-    )?;
+    let base_delay_ms = settings.positive("reconnect.baseDelayMs", defaults.base_delay_ms)?;
+    let max_delay_ms = settings.positive("reconnect.maxDelayMs", defaults.max_delay_ms)?;
     if max_delay_ms < base_delay_ms {
-        return Err(invalid("reconnect.maxDelayMs must be at least baseDelayMs"));
+        return Err(must_be("reconnect.maxDelayMs", "at least baseDelayMs"));
     }
     Ok(ReconnectPolicy {
         enabled: true,
@@ -265,34 +260,32 @@ fn reconnect_policy(raw: Option<Toggle<RawReconnect>>) -> Result<ReconnectPolicy
         factor,
         max_delay_ms,
         jitter,
-        stable_after_ms: raw.stable_after_ms.unwrap_or(defaults.stable_after_ms),
-        max_retries: raw.max_retries,
+        stable_after_ms: settings
+            .whole("reconnect.stableAfterMs")?
+            .unwrap_or(defaults.stable_after_ms),
+        max_retries: settings.whole("reconnect.maxRetries")?,
     })
 }
 
-fn heartbeat(raw: Option<Toggle<RawHeartbeat>>) -> Result<Option<HeartbeatConfig>, ClientError> {
+fn heartbeat(toggle: Option<Toggle>) -> Result<Option<HeartbeatConfig>, ClientError> {
     let defaults = HeartbeatConfig::default();
-    let raw = match raw {
+    let settings = match toggle {
         None | Some(Toggle::Enabled(false)) => return Ok(None),
         Some(Toggle::Enabled(true)) => return Ok(Some(defaults)),
-        Some(Toggle::Settings(raw)) => raw,
+        Some(Toggle::Settings(settings)) => settings,
     };
     Ok(Some(HeartbeatConfig {
-        interval_ms: positive(
-            "heartbeat.intervalMs",
-            raw.interval_ms,
-            defaults.interval_ms,
-        )?,
-        timeout_ms: positive("heartbeat.timeoutMs", raw.timeout_ms, defaults.timeout_ms)?,
+        interval_ms: settings.positive("heartbeat.intervalMs", defaults.interval_ms)?,
+        timeout_ms: settings.positive("heartbeat.timeoutMs", defaults.timeout_ms)?,
     }))
 }
 
-fn close_policy(predicate: JsValue) -> Result<ClosePolicy, ClientError> {
-    if predicate.is_undefined() || predicate.is_null() {
+fn close_policy(predicate: Option<JsValue>) -> Result<ClosePolicy, ClientError> {
+    let Some(predicate) = predicate else {
         return Ok(ClosePolicy::Standard);
-    }
+    };
     let Ok(predicate) = predicate.dyn_into::<Function>() else {
-        return Err(invalid("shouldReconnect must be a function"));
+        return Err(must_be("shouldReconnect", "a function"));
     };
     Ok(ClosePolicy::Custom(Rc::new(move |info| {
         // A predicate that throws or answers something other than a boolean

@@ -1,10 +1,9 @@
 //! Server frame decoding with errors that say what was wrong.
 
-use serde_json::{Map, Value};
-
 use super::frames::{
     Ack, ChatMessage, Notification, Resumed, ServerError, ServerFrame, MAX_USER_ID_CHARS,
 };
+use super::json::{scan_object, unescape, Kind, Raw, Scanned};
 
 /// The largest count (`seq`, `online`) accepted: JavaScript's largest safe integer.
 pub const MAX_COUNT: u64 = (1 << 53) - 1;
@@ -23,9 +22,15 @@ pub enum DecodeError {
         /// The limit in bytes.
         max: usize,
     },
-    /// The frame is not JSON (or nests deeper than the parser allows).
-    #[error("invalid JSON: {0}")]
-    InvalidJson(String),
+    /// The frame is not JSON, or nests deeper than 127 levels, or escapes
+    /// an unpaired UTF-16 surrogate.
+    #[error("invalid JSON: {what} at byte {at}")]
+    InvalidJson {
+        /// What was wrong, e.g. "expected `:`".
+        what: &'static str,
+        /// The byte offset where it was noticed.
+        at: usize,
+    },
     /// The frame is JSON but not an object.
     #[error("a frame must be a JSON object")]
     NotAnObject,
@@ -68,7 +73,7 @@ impl DecodeError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::TooLarge { .. } => "frame_too_large",
-            Self::InvalidJson(_) => "invalid_json",
+            Self::InvalidJson { .. } => "invalid_json",
             _ => "invalid_frame",
         }
     }
@@ -87,133 +92,221 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame, De
             max: max_bytes,
         });
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|error| DecodeError::InvalidJson(error.to_string()))?;
-    let Value::Object(object) = value else {
+    let mut found = Found::default();
+    let scanned = scan_object(text, |key, value| found.keep(key, value)).map_err(|error| {
+        DecodeError::InvalidJson {
+            what: error.what,
+            at: error.at,
+        }
+    })?;
+    if let Scanned::NotAnObject = scanned {
         return Err(DecodeError::NotAnObject);
-    };
-    let frame_type = match object.get("type") {
-        Some(Value::String(frame_type)) => frame_type.as_str(),
+    }
+    let frame_type = match found.frame_type {
+        Some(Raw {
+            kind: Kind::String,
+            text,
+        }) => string_of(text)?,
         _ => return Err(DecodeError::MissingType),
     };
-    match frame_type {
-        "chat" => chat(&Fields::new("chat", &object)).map(ServerFrame::Chat),
+    let fields = |frame_type| Fields {
+        frame_type,
+        found: &found,
+    };
+    match frame_type.as_str() {
+        "chat" => chat(&fields("chat")).map(ServerFrame::Chat),
         "notification" => {
-            let fields = Fields::new("notification", &object);
+            let fields = fields("notification");
             Ok(ServerFrame::Notification(Notification {
-                message: fields.string("message")?,
-                online: fields.optional_count("online")?,
+                message: fields.string(Field::Message)?,
+                online: fields.optional_count(Field::Online)?,
             }))
         }
         "ack" => Ok(ServerFrame::Ack(Ack {
-            id: Fields::new("ack", &object).string("id")?,
+            id: fields("ack").string(Field::Id)?,
         })),
         "pong" => Ok(ServerFrame::Pong),
         "error" => {
-            let fields = Fields::new("error", &object);
+            let fields = fields("error");
             Ok(ServerFrame::Error(ServerError {
-                code: fields.string("code")?,
-                message: fields.string("message")?,
-                id: fields.optional_string("id")?,
+                code: fields.string(Field::Code)?,
+                message: fields.string(Field::Message)?,
+                id: fields.optional_string(Field::Id)?,
             }))
         }
         "resumed" => Ok(ServerFrame::Resumed(Resumed {
-            recovered: Fields::new("resumed", &object).boolean("recovered")?,
+            recovered: fields("resumed").boolean(Field::Recovered)?,
         })),
-        _ => Ok(ServerFrame::Other(object)),
+        _ => Ok(ServerFrame::Other(frame_type)),
     }
 }
 
-fn chat(fields: &Fields<'_>) -> Result<ChatMessage, DecodeError> {
+fn chat(fields: &Fields<'_, '_>) -> Result<ChatMessage, DecodeError> {
     Ok(ChatMessage {
-        from_user_id: fields.user_id("fromUserId")?,
-        to_user_id: match fields.optional_string("toUserId")? {
-            Some(_) => Some(fields.user_id("toUserId")?),
+        from_user_id: fields.user_id(Field::FromUserId)?,
+        to_user_id: match fields.get(Field::ToUserId) {
+            Some(_) => Some(fields.user_id(Field::ToUserId)?),
             None => None,
         },
-        message: fields.string("message")?,
-        timestamp: fields.string("timestamp")?,
-        id: fields.optional_string("id")?,
-        seq: fields.optional_count("seq")?,
+        message: fields.string(Field::Message)?,
+        timestamp: fields.string(Field::Timestamp)?,
+        id: fields.optional_string(Field::Id)?,
+        seq: fields.optional_count(Field::Seq)?,
     })
 }
 
-/// Typed access to the fields of one frame object.
-struct Fields<'a> {
-    frame_type: &'static str,
-    object: &'a Map<String, Value>,
+/// The fields some frame type reads; every other key is validated and skipped.
+#[derive(Clone, Copy)]
+enum Field {
+    FromUserId,
+    ToUserId,
+    Message,
+    Timestamp,
+    Id,
+    Seq,
+    Online,
+    Code,
+    Recovered,
 }
 
-impl<'a> Fields<'a> {
-    fn new(frame_type: &'static str, object: &'a Map<String, Value>) -> Self {
-        Self { frame_type, object }
-    }
+const FIELD_NAMES: [&str; 9] = [
+    "fromUserId",
+    "toUserId",
+    "message",
+    "timestamp",
+    "id",
+    "seq",
+    "online",
+    "code",
+    "recovered",
+];
 
-    fn wrong_type(&self, field: &'static str, expected: &'static str) -> DecodeError {
+impl Field {
+    fn name(self) -> &'static str {
+        FIELD_NAMES[self as usize]
+    }
+}
+
+/// The last value of each interesting key, as `JSON.parse` keeps the last
+/// of duplicate keys.
+#[derive(Default)]
+struct Found<'a> {
+    frame_type: Option<Raw<'a>>,
+    fields: [Option<Raw<'a>>; FIELD_NAMES.len()],
+}
+
+impl<'a> Found<'a> {
+    fn keep(&mut self, key: &str, value: Raw<'a>) {
+        if key == "type" {
+            self.frame_type = Some(value);
+        } else if let Some(slot) = FIELD_NAMES.iter().position(|name| *name == key) {
+            self.fields[slot] = Some(value);
+        }
+    }
+}
+
+/// A validated string token's content.
+fn string_of(token: &str) -> Result<String, DecodeError> {
+    match token
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(plain) if !plain.contains('\\') => Ok(plain.to_owned()),
+        // The scanner has accepted the token, so this cannot fail; if it
+        // ever did, the frame is refused rather than misread.
+        _ => unescape(token).ok_or(DecodeError::InvalidJson {
+            what: "invalid string",
+            at: 0,
+        }),
+    }
+}
+
+/// Typed access to the fields of one frame object.
+struct Fields<'f, 'a> {
+    frame_type: &'static str,
+    found: &'f Found<'a>,
+}
+
+impl<'a> Fields<'_, 'a> {
+    fn wrong_type(&self, field: Field, expected: &'static str) -> DecodeError {
         DecodeError::WrongType {
             frame_type: self.frame_type,
-            field,
+            field: field.name(),
             expected,
         }
     }
 
     /// The field's value; `null` counts as absent.
-    fn get(&self, field: &'static str) -> Option<&'a Value> {
-        self.object.get(field).filter(|value| !value.is_null())
+    fn get(&self, field: Field) -> Option<Raw<'a>> {
+        self.found.fields[field as usize].filter(|value| value.kind != Kind::Null)
     }
 
-    fn required(&self, field: &'static str) -> Result<&'a Value, DecodeError> {
+    fn required(&self, field: Field) -> Result<Raw<'a>, DecodeError> {
         self.get(field).ok_or(DecodeError::MissingField {
             frame_type: self.frame_type,
-            field,
+            field: field.name(),
         })
     }
 
-    fn string(&self, field: &'static str) -> Result<String, DecodeError> {
+    fn string(&self, field: Field) -> Result<String, DecodeError> {
         match self.required(field)? {
-            Value::String(text) => Ok(text.clone()),
+            Raw {
+                kind: Kind::String,
+                text,
+            } => string_of(text),
             _ => Err(self.wrong_type(field, "a string")),
         }
     }
 
-    fn optional_string(&self, field: &'static str) -> Result<Option<String>, DecodeError> {
+    fn optional_string(&self, field: Field) -> Result<Option<String>, DecodeError> {
         match self.get(field) {
             None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(self.wrong_type(field, "a string")),
+            Some(_) => self.string(field).map(Some),
         }
     }
 
-    fn user_id(&self, field: &'static str) -> Result<String, DecodeError> {
+    fn user_id(&self, field: Field) -> Result<String, DecodeError> {
         let id = self.string(field)?;
         let chars = id.chars().count();
         if chars == 0 || chars > MAX_USER_ID_CHARS {
             return Err(DecodeError::OutOfRange {
                 frame_type: self.frame_type,
-                field,
+                field: field.name(),
                 reason: "a user id has 1 to 64 characters",
             });
         }
         Ok(id)
     }
 
-    fn boolean(&self, field: &'static str) -> Result<bool, DecodeError> {
-        self.required(field)?
-            .as_bool()
-            .ok_or_else(|| self.wrong_type(field, "a boolean"))
+    fn boolean(&self, field: Field) -> Result<bool, DecodeError> {
+        match self.required(field)?.kind {
+            Kind::Bool(value) => Ok(value),
+            _ => Err(self.wrong_type(field, "a boolean")),
+        }
     }
 
-    fn optional_count(&self, field: &'static str) -> Result<Option<u64>, DecodeError> {
+    /// A non-negative integer literal. Like `JSON.parse`, `7.0` and `7e0`
+    /// are numbers, but not written as integers; they are refused here so
+    /// that a count is never rounded.
+    fn optional_count(&self, field: Field) -> Result<Option<u64>, DecodeError> {
         let Some(value) = self.get(field) else {
             return Ok(None);
         };
+        let not_a_count = || self.wrong_type(field, "a non-negative integer");
+        if value.kind != Kind::Number || !value.text.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(not_a_count());
+        }
         let count = value
-            .as_u64()
-            .ok_or_else(|| self.wrong_type(field, "a non-negative integer"))?;
+            .text
+            .bytes()
+            .try_fold(0u64, |count, digit| {
+                count.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+            })
+            .ok_or_else(not_a_count)?;
         if count > MAX_COUNT {
             return Err(DecodeError::OutOfRange {
                 frame_type: self.frame_type,
-                field,
+                field: field.name(),
                 reason: "at most 2^53 - 1, the largest integer JavaScript represents exactly",
             });
         }
@@ -285,16 +378,23 @@ mod tests {
     fn an_unknown_type_is_a_generic_frame_not_an_error() {
         let frame = decode(r#"{"type":"typing","userId":"ada"}"#).unwrap();
         assert_eq!(frame.type_name(), "typing");
-        let ServerFrame::Other(object) = frame else {
-            panic!("expected Other");
-        };
-        assert_eq!(object["userId"], "ada");
+        assert_eq!(frame, ServerFrame::Other("typing".into()));
     }
 
     #[test]
     fn invalid_json_says_where() {
         let error = decode(r#"{"type":"chat","#).unwrap_err();
-        assert!(matches!(&error, DecodeError::InvalidJson(detail) if detail.contains("column")));
+        assert_eq!(
+            error,
+            DecodeError::InvalidJson {
+                what: "expected a string key",
+                at: 15
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "invalid JSON: expected a string key at byte 15"
+        );
         assert_eq!(error.code(), "invalid_json");
     }
 
@@ -399,7 +499,7 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(matches!(
             decode_with_limit(&deep, usize::MAX),
-            Err(DecodeError::InvalidJson(_))
+            Err(DecodeError::InvalidJson { .. })
         ));
     }
 }

@@ -1,13 +1,10 @@
 //! The frame types of protocol v1.
 
-use serde::Serialize;
-
 /// The longest `userId` the protocol allows, in characters.
 pub const MAX_USER_ID_CHARS: usize = 64;
 
 /// A user id: 1 to [`MAX_USER_ID_CHARS`] characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UserId(String);
 
 /// Why a string is not a valid [`UserId`].
@@ -75,67 +72,58 @@ pub enum ClientFrame {
 }
 
 /// A chat message from the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatMessage {
     /// The sender.
     pub from_user_id: String,
     /// The recipient, absent for a broadcast.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_user_id: Option<String>,
     /// The text.
     pub message: String,
     /// When the server accepted it (ISO-8601).
     pub timestamp: String,
     /// The sender's client message id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The server's per-user sequence number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
 }
 
 /// A join/leave/system notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// The notice.
     pub message: String,
     /// How many users are connected, when the server says.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub online: Option<u64>,
 }
 
 /// The server accepted the client chat with this id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ack {
     /// The client message id.
     pub id: String,
 }
 
 /// An error reported by the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerError {
     /// A machine-readable code such as `invalid_message` or `recipient_offline`.
     pub code: String,
     /// A human-readable explanation.
     pub message: String,
     /// The client message id the error is about, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 /// The answer to an `init` with `lastSeq`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resumed {
     /// Whether the missed messages were replayed (`false`: a gap remains).
     pub recovered: bool,
 }
 
 /// A frame the server sends.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ServerFrame {
     /// `chat`
     Chat(ChatMessage),
@@ -149,9 +137,9 @@ pub enum ServerFrame {
     Error(ServerError),
     /// `resumed`
     Resumed(Resumed),
-    /// A frame of a type this version does not know, with its parsed JSON.
-    #[serde(untagged)]
-    Other(serde_json::Map<String, serde_json::Value>),
+    /// A valid frame of a type this version does not know, by its `type`;
+    /// the JavaScript API hands its fields to `on(type)` listeners.
+    Other(String),
 }
 
 impl ServerFrame {
@@ -164,10 +152,7 @@ impl ServerFrame {
             Self::Pong => "pong",
             Self::Error(_) => "error",
             Self::Resumed(_) => "resumed",
-            Self::Other(object) => object
-                .get("type")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default(),
+            Self::Other(frame_type) => frame_type,
         }
     }
 }

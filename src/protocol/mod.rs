@@ -3,7 +3,7 @@
 //! Every frame is one JSON object in one text frame, tagged by `"type"`, with
 //! camelCase fields. The client sends [`ClientFrame`]s; the server sends
 //! [`ServerFrame`]s. Unknown fields are ignored, and a frame of an unknown
-//! type is not an error: it decodes to [`ServerFrame::Other`] with its JSON.
+//! type is not an error: it decodes to [`ServerFrame::Other`] with its type.
 //!
 //! ```
 //! use wsnotify::protocol::{decode, encode, ClientFrame, ServerFrame, UserId};
@@ -19,6 +19,7 @@
 mod decode;
 mod encode;
 mod frames;
+mod json;
 
 pub use decode::{decode, decode_with_limit, DecodeError, DEFAULT_MAX_FRAME_BYTES, MAX_COUNT};
 pub use encode::encode;
