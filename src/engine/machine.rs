@@ -426,7 +426,10 @@ impl Engine {
                     self.last_seq = Some(seq);
                 }
                 if let Some(id) = &chat.id {
-                    let key = format!("{}\u{0}{id}", chat.from_user_id);
+                    let mut key = String::with_capacity(chat.from_user_id.len() + 1 + id.len());
+                    key.push_str(&chat.from_user_id);
+                    key.push('\0');
+                    key.push_str(id);
                     if !self.delivered.insert(key) {
                         return;
                     }
@@ -709,7 +712,13 @@ impl Engine {
 
     fn next_message_id(&mut self) -> String {
         self.next_id += 1;
-        format!("{}-{}", self.id_prefix, self.next_id)
+        // Built by hand: this runs for every send, and `format!` would
+        // bring the formatting machinery onto that path.
+        let mut id = String::with_capacity(self.id_prefix.len() + 21);
+        id.push_str(&self.id_prefix);
+        id.push('-');
+        push_decimal(&mut id, self.next_id);
+        id
     }
 
     fn transition(&mut self, state: State, next_delay_ms: Option<u32>) {
@@ -761,6 +770,38 @@ impl Engine {
         // cancelling one already stopped does nothing.
         for kind in TimerKind::ALL {
             self.cancel_timer(kind);
+        }
+    }
+}
+
+/// Appends `value` in decimal.
+fn push_decimal(out: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_decimal;
+
+    #[test]
+    fn decimals_are_written_like_display() {
+        for value in [0, 7, 10, 99, 1_000_001, u64::MAX] {
+            let mut out = String::from("x-");
+            push_decimal(&mut out, value);
+            assert_eq!(out, format!("x-{value}"));
         }
     }
 }

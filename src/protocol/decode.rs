@@ -197,11 +197,23 @@ struct Found<'a> {
 
 impl<'a> Found<'a> {
     fn keep(&mut self, key: &str, value: Raw<'a>) {
-        if key == "type" {
-            self.frame_type = Some(value);
-        } else if let Some(slot) = FIELD_NAMES.iter().position(|name| *name == key) {
-            self.fields[slot] = Some(value);
-        }
+        let field = match key {
+            "type" => {
+                self.frame_type = Some(value);
+                return;
+            }
+            "fromUserId" => Field::FromUserId,
+            "toUserId" => Field::ToUserId,
+            "message" => Field::Message,
+            "timestamp" => Field::Timestamp,
+            "id" => Field::Id,
+            "seq" => Field::Seq,
+            "online" => Field::Online,
+            "code" => Field::Code,
+            "recovered" => Field::Recovered,
+            _ => return,
+        };
+        self.fields[field as usize] = Some(value);
     }
 }
 

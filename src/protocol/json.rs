@@ -156,6 +156,21 @@ fn hex4(digits: &[u8]) -> Option<u32> {
     })
 }
 
+/// The bytes that end a run of plain string content: `"`, `\` and the
+/// control characters JSON forbids unescaped. A table lookup per byte is the
+/// cheapest test the size-optimised build keeps.
+const ENDS_PLAIN_RUN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 struct Scanner<'a> {
     text: &'a str,
     pos: usize,
@@ -171,9 +186,11 @@ impl<'a> Scanner<'a> {
     }
 
     fn whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
-        }
+        let rest = &self.text.as_bytes()[self.pos..];
+        self.pos += rest
+            .iter()
+            .position(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(rest.len());
     }
 
     fn expect(&mut self, byte: u8, what: &'static str) -> Result<(), SyntaxError> {
@@ -298,11 +315,13 @@ impl<'a> Scanner<'a> {
     }
 
     fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        self.pos - start
+        let rest = &self.text.as_bytes()[self.pos..];
+        let count = rest
+            .iter()
+            .position(|byte| !byte.is_ascii_digit())
+            .unwrap_or(rest.len());
+        self.pos += count;
+        count
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
@@ -335,20 +354,27 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// A string token, escapes and surrogate pairs checked.
+    /// A string token, escapes and surrogate pairs checked. Plain runs are
+    /// skipped with one tight search each: most strings have no escape.
     fn string(&mut self) -> Result<(), SyntaxError> {
-        let bytes = self.text.as_bytes();
         self.pos += 1;
         loop {
-            match bytes.get(self.pos) {
-                None => return Err(self.error("unterminated string")),
-                Some(b'"') => {
+            let rest = &self.text.as_bytes()[self.pos..];
+            let Some(special) = rest
+                .iter()
+                .position(|&byte| ENDS_PLAIN_RUN[usize::from(byte)])
+            else {
+                self.pos += rest.len();
+                return Err(self.error("unterminated string"));
+            };
+            self.pos += special;
+            match rest[special] {
+                b'"' => {
                     self.pos += 1;
                     return Ok(());
                 }
-                Some(b'\\') => self.escape()?,
-                Some(0..=0x1f) => return Err(self.error("control character in a string")),
-                Some(_) => self.pos += 1,
+                b'\\' => self.escape()?,
+                _ => return Err(self.error("control character in a string")),
             }
         }
     }
