@@ -1,5 +1,7 @@
 //! Server frame decoding with errors that say what was wrong.
 
+use std::borrow::Cow;
+
 use super::frames::{
     Ack, ChatMessage, Notification, Resumed, ServerError, ServerFrame, MAX_USER_ID_CHARS,
 };
@@ -106,14 +108,15 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame, De
         Some(Raw {
             kind: Kind::String,
             text,
-        }) => string_of(text)?,
+            // Borrowed: the type is only copied for a frame of an unknown type.
+        }) => str_of(text)?,
         _ => return Err(DecodeError::MissingType),
     };
     let fields = |frame_type| Fields {
         frame_type,
         found: &found,
     };
-    match frame_type.as_str() {
+    match &*frame_type {
         "chat" => chat(&fields("chat")).map(ServerFrame::Chat),
         "notification" => {
             let fields = fields("notification");
@@ -137,7 +140,7 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame, De
         "resumed" => Ok(ServerFrame::Resumed(Resumed {
             recovered: fields("resumed").boolean(Field::Recovered)?,
         })),
-        _ => Ok(ServerFrame::Other(frame_type)),
+        _ => Ok(ServerFrame::Other(frame_type.into_owned())),
     }
 }
 
@@ -219,17 +222,24 @@ impl<'a> Found<'a> {
 
 /// A validated string token's content.
 fn string_of(token: &str) -> Result<String, DecodeError> {
+    str_of(token).map(Cow::into_owned)
+}
+
+/// A validated string token's content, copied only when it has escapes.
+fn str_of(token: &str) -> Result<Cow<'_, str>, DecodeError> {
     match token
         .strip_prefix('"')
         .and_then(|rest| rest.strip_suffix('"'))
     {
-        Some(plain) if !plain.contains('\\') => Ok(plain.to_owned()),
+        Some(plain) if !plain.contains('\\') => Ok(Cow::Borrowed(plain)),
         // The scanner has accepted the token, so this cannot fail; if it
         // ever did, the frame is refused rather than misread.
-        _ => unescape(token).ok_or(DecodeError::InvalidJson {
-            what: "invalid string",
-            at: 0,
-        }),
+        _ => unescape(token)
+            .map(Cow::Owned)
+            .ok_or(DecodeError::InvalidJson {
+                what: "invalid string",
+                at: 0,
+            }),
     }
 }
 
@@ -347,6 +357,24 @@ mod tests {
                 seq: Some(7),
             })
         );
+    }
+
+    #[test]
+    fn every_field_is_found_under_its_own_name() {
+        for (slot, name) in FIELD_NAMES.iter().enumerate() {
+            let mut found = Found::default();
+            found.keep(
+                name,
+                Raw {
+                    kind: Kind::Null,
+                    text: "null",
+                },
+            );
+            let filled: Vec<usize> = (0..FIELD_NAMES.len())
+                .filter(|&index| found.fields[index].is_some())
+                .collect();
+            assert_eq!(filled, [slot], "{name}");
+        }
     }
 
     #[test]
