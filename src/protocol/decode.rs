@@ -104,11 +104,11 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame, De
     if let Scanned::NotAnObject = scanned {
         return Err(DecodeError::NotAnObject);
     }
+    // Borrowed: the type is only copied for a frame of an unknown type.
     let frame_type = match found.frame_type {
         Some(Raw {
             kind: Kind::String,
             text,
-            // Borrowed: the type is only copied for a frame of an unknown type.
         }) => str_of(text)?,
         _ => return Err(DecodeError::MissingType),
     };
