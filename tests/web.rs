@@ -221,7 +221,9 @@ async fn init_first_then_chat_notification_and_unknown_types_arrive_typed() {
     let id = client
         .send_chat(Some(user.clone()), "hello".into())
         .map_err(JsValue::from)
-        .unwrap();
+        .unwrap()
+        .as_string()
+        .expect("sendChat returns a string id");
     wait_for("the chat to come back", WAIT_MS, || chats.len() >= 1).await;
     assert_eq!(chats.field(0, "type"), "chat");
     assert_eq!(chats.field(0, "fromUserId").as_string().unwrap(), user);
@@ -243,6 +245,46 @@ async fn init_first_then_chat_notification_and_unknown_types_arrive_typed() {
     assert_eq!(typing.field(0, "who"), "bob");
     let last = messages.get(messages.len() - 1);
     assert_eq!(Reflect::get(&last, &"type".into()).unwrap(), "typing");
+}
+
+/// Frames and ids reach JavaScript by two routes (`browser::text`): short
+/// ASCII through `String.fromCharCode`, everything else through wasm-bindgen's
+/// decoder. Each kind of text must arrive exactly as it was sent.
+#[wasm_bindgen_test]
+async fn chats_of_every_kind_of_text_arrive_as_they_were_sent() {
+    let user = unique_user("texts");
+    let client = client(&user, "{}");
+    let chats = Recorder::new();
+    let _c = client.on_chat(chats.callback()).unwrap();
+    client.connect();
+    wait_for("open", WAIT_MS, || client.state() == "open").await;
+    let texts = [
+        "plain ascii".to_owned(),
+        "quotes \" and \\ and\ncontrol \u{1} <b>".to_owned(),
+        "accents é, emoji 😀, CJK 漢字".to_owned(),
+        "a".repeat(5_000),
+        format!("{}é", "b".repeat(3_000)),
+    ];
+    let mut ids = Vec::new();
+    for text in &texts {
+        let id = client
+            .send_chat(Some(user.clone()), text.clone())
+            .map_err(JsValue::from)
+            .unwrap();
+        ids.push(id.as_string().expect("sendChat returns a string id"));
+    }
+    wait_for("the chats to come back", WAIT_MS, || {
+        chats.len() >= texts.len() as u32
+    })
+    .await;
+    for (index, (text, id)) in texts.iter().zip(&ids).enumerate() {
+        let index = index as u32;
+        assert_eq!(
+            chats.field(index, "message").as_string().as_ref(),
+            Some(text)
+        );
+        assert_eq!(chats.field(index, "id").as_string().as_ref(), Some(id));
+    }
 }
 
 #[wasm_bindgen_test]
@@ -487,6 +529,8 @@ async fn close_rejects_what_is_queued_with_one_error_each() {
                 .send_chat(None, n.to_string())
                 .map_err(JsValue::from)
                 .unwrap()
+                .as_string()
+                .expect("sendChat returns a string id")
         })
         .collect();
     client.close(None, None).map_err(JsValue::from).unwrap();

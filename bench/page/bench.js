@@ -125,19 +125,44 @@ window.send = async (name, urls, n) => {
   return n / seconds;
 };
 
-/** Round trips: send → server echo → callback, `n` times in sequence; ms each. */
-window.roundTrips = async (name, urls, n) => {
-  const adapter = await connect(name, urls);
+/** Round trips over `adapter`: send → server echo → callback, `n` in sequence; ms each. */
+async function timeRoundTrips(adapter, n, label) {
   const times = [];
   for (let i = 0; i < n; i += 1) {
-    const text = `echo-${i}`;
+    const text = `echo-${label}-${i}`;
     const echoed = new Promise((resolve) => adapter.onChat((chat) => chat.message === text && resolve()));
     const started = performance.now();
     adapter.sendChat(text);
     await echoed;
     times.push(performance.now() - started);
   }
-  adapter.close();
+  return times;
+}
+
+/**
+ * Round trips of every contestant in `names`, interleaved: after `warmUp`
+ * unmeasured round trips each, `blocks` turns in which every contestant
+ * makes `perBlock` in a row. A round trip takes half a millisecond here, and
+ * how long the machine takes to wake the server and the browser drifts by
+ * more than that over seconds; interleaving spreads the drift over all
+ * contestants instead of charging it to whoever ran at the time.
+ */
+window.roundTrips = async (names, urls, { warmUp, blocks, perBlock }) => {
+  const adapters = [];
+  for (const name of names) adapters.push([name, await connect(name, urls)]);
+  const times = Object.fromEntries(names.map((name) => [name, []]));
+  try {
+    for (const [name, adapter] of adapters) await timeRoundTrips(adapter, warmUp, `warm-${name}`);
+    for (let block = 0; block < blocks; block += 1) {
+      // Rotate who goes first, as the throughput rounds do.
+      for (let i = 0; i < adapters.length; i += 1) {
+        const [name, adapter] = adapters[(i + block) % adapters.length];
+        times[name].push(...await timeRoundTrips(adapter, perBlock, `${block}`));
+      }
+    }
+  } finally {
+    for (const [, adapter] of adapters) adapter.close();
+  }
   return times;
 };
 

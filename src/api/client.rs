@@ -12,7 +12,7 @@ use super::types::{
     ChatCallback, ClientOptions, CloseCallback, ErrorCallback, GiveUpCallback, MessageCallback,
     NotificationCallback, StateChangeCallback, VoidCallback,
 };
-use crate::browser::Driver;
+use crate::browser::{js_string, Driver};
 
 /// A WebSocket client that reconnects by itself, queues what is sent while
 /// the connection is down, and delivers typed messages.
@@ -66,24 +66,25 @@ impl Client {
     /// id. While not open, the message is queued and sent after `init` on the
     /// next open; throws `outbox_full`, `frame_too_large`, `closed` or
     /// `invalid_recipient` instead of dropping it.
-    #[wasm_bindgen(js_name = sendChat)]
+    #[wasm_bindgen(js_name = sendChat, unchecked_return_type = "string")]
     pub fn send_chat(
         &self,
         #[wasm_bindgen(js_name = toUserId)] to_user_id: Option<String>,
         message: String,
-    ) -> Result<String, ClientError> {
-        Ok(self
+    ) -> Result<JsValue, ClientError> {
+        let id = self
             .driver
-            .with_engine(|engine| engine.send_chat(to_user_id.as_deref(), &message))?)
+            .with_engine(|engine| engine.send_chat(to_user_id.as_deref(), &message))?;
+        Ok(js_string(&id))
     }
 
     /// Sends a JSON object as one frame; returns a local message id. Throws
     /// `not_serializable` for anything but a JSON-serialisable object.
-    #[wasm_bindgen(js_name = sendJson)]
+    #[wasm_bindgen(js_name = sendJson, unchecked_return_type = "string")]
     pub fn send_json(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] value: JsValue,
-    ) -> Result<String, ClientError> {
+    ) -> Result<JsValue, ClientError> {
         if !value.is_object() || js_sys::Array::is_array(&value) {
             return Err(ClientError::NotSerializable(
                 "a frame must be a JSON object".into(),
@@ -95,13 +96,15 @@ impl Client {
             })?
             .as_string()
             .ok_or_else(|| ClientError::NotSerializable("not representable as JSON".into()))?;
-        Ok(self.driver.with_engine(|engine| engine.send_text(text))?)
+        let id = self.driver.with_engine(|engine| engine.send_text(text))?;
+        Ok(js_string(&id))
     }
 
     /// Sends `text` as one frame, as it is; returns a local message id.
-    #[wasm_bindgen(js_name = sendText)]
-    pub fn send_text(&self, text: String) -> Result<String, ClientError> {
-        Ok(self.driver.with_engine(|engine| engine.send_text(text))?)
+    #[wasm_bindgen(js_name = sendText, unchecked_return_type = "string")]
+    pub fn send_text(&self, text: String) -> Result<JsValue, ClientError> {
+        let id = self.driver.with_engine(|engine| engine.send_text(text))?;
+        Ok(js_string(&id))
     }
 
     /// `WebSocket.readyState` semantics: 0 connecting or waiting to

@@ -121,8 +121,8 @@ fn deliver_frame(
                 call(listeners, kind, &value);
             }
             call(listeners, &EventKind::Message, &value);
-            let by_type = listeners.borrow().of_type(frame_type);
-            invoke(listeners, "on", false, by_type, &value);
+            let snapshot = listeners.borrow().snapshot();
+            invoke(listeners, "on", false, snapshot.of_type(frame_type), &value);
         }
         // The decoder accepted this text, and JSON.parse accepts whatever it does.
         Err(exception) => report(
@@ -145,22 +145,22 @@ fn report(listeners: &SharedListeners, code: &str, message: &str, id: Option<&st
 /// reported to `onError` as `callback_failed` (or, for an `onError` callback,
 /// to the console) and the remaining callbacks still run.
 fn call(listeners: &SharedListeners, kind: &EventKind, argument: &JsValue) {
-    let callbacks = listeners.borrow().of(kind);
+    let snapshot = listeners.borrow().snapshot();
     invoke(
         listeners,
         kind.name(),
         *kind == EventKind::Error,
-        callbacks,
+        snapshot.of(kind),
         argument,
     );
 }
 
 /// Calls `callbacks` (registered with `registration`) with `argument`; see [`call`].
-fn invoke(
+fn invoke<'a>(
     listeners: &SharedListeners,
     registration: &str,
     are_error_listeners: bool,
-    callbacks: Vec<js_sys::Function>,
+    callbacks: impl Iterator<Item = &'a js_sys::Function>,
     argument: &JsValue,
 ) {
     for callback in callbacks {

@@ -38,53 +38,79 @@ impl EventKind {
     }
 }
 
+/// One registered callback.
+#[derive(Clone)]
+pub(crate) struct Entry {
+    id: u32,
+    kind: EventKind,
+    callback: Function,
+}
+
 /// Callbacks in registration order, each with the id its [`Subscription`] holds.
+///
+/// The list is shared copy-on-write: delivering an event takes a snapshot
+/// (a reference count, not a copy) so that callbacks may register or
+/// unregister others while it runs, and only such a change copies the list.
 #[derive(Default)]
 pub(crate) struct Listeners {
     next_id: u32,
-    entries: Vec<(u32, EventKind, Function)>,
+    entries: Rc<Vec<Entry>>,
 }
 
 impl Listeners {
     fn add(&mut self, kind: EventKind, callback: Function) -> u32 {
         self.next_id = self.next_id.wrapping_add(1);
-        self.entries.push((self.next_id, kind, callback));
-        self.next_id
+        let id = self.next_id;
+        Rc::make_mut(&mut self.entries).push(Entry { id, kind, callback });
+        id
     }
 
     fn remove(&mut self, id: u32) {
-        self.entries.retain(|(entry_id, _, _)| *entry_id != id);
+        if self.entries.iter().any(|entry| entry.id == id) {
+            Rc::make_mut(&mut self.entries).retain(|entry| entry.id != id);
+        }
     }
 
     /// Whether anything listens for `kind`.
     pub(crate) fn wants(&self, kind: &EventKind) -> bool {
-        self.entries.iter().any(|(_, entry, _)| entry == kind)
+        self.entries.iter().any(|entry| entry.kind == *kind)
     }
 
     /// Whether anything listens for frames of type `frame_type` (`on(type)`).
     pub(crate) fn wants_type(&self, frame_type: &str) -> bool {
         self.entries
             .iter()
-            .any(|(_, entry, _)| is_type(entry, frame_type))
+            .any(|entry| is_type(&entry.kind, frame_type))
     }
 
-    /// The callbacks for `kind`, copied so that a callback may register or
-    /// unregister others while it runs.
-    pub(crate) fn of(&self, kind: &EventKind) -> Vec<Function> {
-        self.matching(|entry| entry == kind)
+    /// The registrations as they are now, unaffected by later changes.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        Snapshot(Rc::clone(&self.entries))
+    }
+}
+
+/// The registrations at one moment; see [`Listeners::snapshot`].
+pub(crate) struct Snapshot(Rc<Vec<Entry>>);
+
+impl Snapshot {
+    /// The callbacks for `kind`, in registration order.
+    pub(crate) fn of<'a>(&'a self, kind: &'a EventKind) -> impl Iterator<Item = &'a Function> {
+        self.matching(move |entry| entry == kind)
     }
 
-    /// The `on(frame_type)` callbacks, copied like [`Listeners::of`]'s.
-    pub(crate) fn of_type(&self, frame_type: &str) -> Vec<Function> {
-        self.matching(|entry| is_type(entry, frame_type))
+    /// The `on(frame_type)` callbacks, in registration order.
+    pub(crate) fn of_type<'a>(&'a self, frame_type: &'a str) -> impl Iterator<Item = &'a Function> {
+        self.matching(move |entry| is_type(entry, frame_type))
     }
 
-    fn matching(&self, wanted: impl Fn(&EventKind) -> bool) -> Vec<Function> {
-        self.entries
+    fn matching<'a>(
+        &'a self,
+        wanted: impl Fn(&EventKind) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a Function> {
+        self.0
             .iter()
-            .filter(|(_, entry, _)| wanted(entry))
-            .map(|(_, _, callback)| callback.clone())
-            .collect()
+            .filter(move |entry| wanted(&entry.kind))
+            .map(|entry| &entry.callback)
     }
 }
 

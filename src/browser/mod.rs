@@ -6,10 +6,12 @@
 
 mod driver;
 mod socket;
+mod text;
 mod timers;
 mod window;
 
 pub use driver::{describe_exception, Driver, Endpoint, EndpointProvider, EventSink};
 pub use socket::{ReadyState, Socket, SocketEvent};
+pub use text::js_string;
 pub use timers::Timers;
 pub use window::WindowSignals;

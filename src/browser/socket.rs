@@ -1,8 +1,23 @@
 //! One WebSocket and the listeners attached to it.
 
 use gloo_events::EventListener;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+use super::text::js_string;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A WebSocket seen only as something to send strings with.
+    #[wasm_bindgen(js_name = WebSocket)]
+    type StringSender;
+
+    /// `WebSocket.send` with a string that is already a JavaScript value
+    /// (web-sys's `send_with_str` would convert a `&str` the slow way).
+    #[wasm_bindgen(method, catch)]
+    fn send(this: &StringSender, data: &JsValue) -> Result<(), JsValue>;
+}
 
 /// What a [`Socket`] reports to its owner.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,10 +91,9 @@ impl Socket {
 
         let handler = on_event.clone();
         let message = EventListener::new(&ws, "message", move |event| {
-            let Some(event) = event.dyn_ref::<MessageEvent>() else {
-                return;
-            };
-            let data = event.data();
+            // A WebSocket's `message` events are MessageEvents; skipping the
+            // `instanceof` check saves a call into JavaScript per frame.
+            let data = event.unchecked_ref::<MessageEvent>().data();
             let reported = match data.as_string() {
                 Some(text) => SocketEvent::Text(text, data),
                 None => SocketEvent::Binary {
@@ -122,7 +136,9 @@ impl Socket {
 
     /// Sends a text frame. Fails if the socket is not open.
     pub fn send_text(&self, text: &str) -> Result<(), JsValue> {
-        self.ws.send_with_str(text)
+        self.ws
+            .unchecked_ref::<StringSender>()
+            .send(&js_string(text))
     }
 
     /// Detaches the listeners and closes with `code` and `reason`: nothing

@@ -1,28 +1,30 @@
 //! A bounded memory of recently delivered message ids.
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, Hasher};
 
 /// Remembers the last `capacity` keys; older ones are forgotten first.
 #[derive(Debug)]
 pub struct RecentIds {
     capacity: usize,
-    seen: HashSet<String>,
+    seen: HashSet<String, SeededHash>,
     order: VecDeque<String>,
 }
 
 impl RecentIds {
-    /// An empty memory of `capacity` keys (at least one).
-    pub fn new(capacity: usize) -> Self {
+    /// An empty memory of `capacity` keys (at least one); `seed` keys the
+    /// hash, so that a server cannot choose ids that all collide.
+    pub fn new(capacity: usize, seed: u64) -> Self {
         Self {
             capacity: capacity.max(1),
-            seen: HashSet::new(),
+            seen: HashSet::with_hasher(SeededHash(seed)),
             order: VecDeque::new(),
         }
     }
 
     /// Records `key`; `false` when it was already there (a duplicate).
     pub fn insert(&mut self, key: String) -> bool {
-        if self.seen.contains(&key) {
+        if !self.seen.insert(key.clone()) {
             return false;
         }
         if self.order.len() == self.capacity {
@@ -30,7 +32,6 @@ impl RecentIds {
                 self.seen.remove(&oldest);
             }
         }
-        self.seen.insert(key.clone());
         self.order.push_back(key);
         true
     }
@@ -46,13 +47,68 @@ impl RecentIds {
     }
 }
 
+/// Builds [`WordHasher`]s starting from a per-engine random seed.
+///
+/// The standard SipHash was a fifth of the wasm time spent on each received
+/// chat (a key is hashed on insert and again when it is evicted); keys are
+/// short ids, for which a multiply-rotate hash over 8-byte words is enough.
+#[derive(Debug, Clone, Copy)]
+struct SeededHash(u64);
+
+impl BuildHasher for SeededHash {
+    type Hasher = WordHasher;
+
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher(self.0)
+    }
+}
+
+/// Folds the input 8 bytes at a time: xor, multiply, and shift the high
+/// half down, since a multiplication alone carries differences upwards only
+/// (FxHash's step, without that shift, collided on ids that differ in
+/// their digits).
+struct WordHasher(u64);
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        let mixed = (self.0 ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = mixed ^ (mixed >> 32);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut buffer = [0; 8];
+            buffer.copy_from_slice(word);
+            self.add(u64::from_le_bytes(buffer));
+        }
+        let mut buffer = [0; 8];
+        let tail = words.remainder();
+        buffer[..tail.len()].copy_from_slice(tail);
+        self.add(u64::from_le_bytes(buffer));
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        // hashbrown picks buckets with the low bits and control bytes with
+        // the top seven: one more multiply-shift spreads every input bit to both.
+        let mixed = self.0.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        mixed ^ (mixed >> 31)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn reports_duplicates_and_forgets_the_oldest_past_capacity() {
-        let mut recent = RecentIds::new(2);
+        let mut recent = RecentIds::new(2, 7);
         assert!(recent.insert("a".into()));
         assert!(!recent.insert("a".into()));
         assert!(recent.insert("b".into()));
@@ -60,5 +116,25 @@ mod tests {
         assert_eq!(recent.len(), 2);
         assert!(recent.insert("a".into()), "a was forgotten");
         assert!(!recent.insert("c".into()));
+    }
+
+    #[test]
+    fn the_hash_spreads_similar_keys_and_depends_on_the_seed() {
+        use std::collections::HashSet;
+        let hash = |seed: u64, key: &str| SeededHash(seed).hash_one(key);
+        // Ids a server hands out differ in a digit or two, often in the
+        // last word only: each must still land on its own hash and bucket.
+        let keys: Vec<String> = (0..10_000)
+            .map(|n| format!("bench-server\0{n}-1"))
+            .collect();
+        let hashes: HashSet<u64> = keys.iter().map(|key| hash(1, key)).collect();
+        assert_eq!(hashes.len(), keys.len());
+        let low_bits: HashSet<u64> = hashes.iter().map(|hash| hash & 0x3fff).collect();
+        assert!(
+            low_bits.len() > 5_000,
+            "{} of 16,384 buckets",
+            low_bits.len()
+        );
+        assert_ne!(hash(1, "a\0b"), hash(2, "a\0b"));
     }
 }

@@ -10,7 +10,7 @@ use super::io::{
     TimerKind,
 };
 use super::outbox::{Outbox, QueuedFrame};
-use crate::protocol::{decode_with_limit, encode, ClientFrame, ServerFrame, UserId};
+use crate::protocol::{decode_with_limit, encode, encode_chat, ClientFrame, ServerFrame, UserId};
 
 /// The close code the client uses when it drops a socket it judged dead.
 pub const CLOSE_DEAD: u16 = 4000;
@@ -111,11 +111,12 @@ impl Engine {
     pub fn new(config: Config, seed: u64) -> Self {
         let mut rng = Rng::new(seed);
         let id_prefix = format!("{:08x}", rng.next_u64() as u32);
+        let dedupe_seed = rng.next_u64();
         Self {
             url: config.url.clone(),
             token: config.token.clone(),
             outbox: Outbox::new(config.outbox),
-            delivered: RecentIds::new(config.dedupe_capacity),
+            delivered: RecentIds::new(config.dedupe_capacity, dedupe_seed),
             config,
             state: State::Idle,
             retry: 0,
@@ -249,12 +250,12 @@ impl Engine {
     pub fn send_chat(&mut self, to: Option<&str>, message: &str) -> Result<String, SendError> {
         let to_user_id = to.map(UserId::new).transpose()?;
         let id = self.next_message_id();
-        let text = encode(&ClientFrame::Chat {
-            from_user_id: self.config.user_id.clone(),
-            to_user_id,
-            message: message.to_owned(),
-            id: Some(id.clone()),
-        });
+        let text = encode_chat(
+            &self.config.user_id,
+            to_user_id.as_ref(),
+            message,
+            Some(&id),
+        );
         let awaits_ack = self.delivery() == DeliveryState::AtLeastOnce;
         self.enqueue(id, text, awaits_ack)
     }

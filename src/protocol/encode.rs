@@ -1,6 +1,6 @@
 //! Client frame encoding.
 
-use super::frames::ClientFrame;
+use super::frames::{ClientFrame, UserId};
 
 /// Encodes a client frame as the JSON text of one WebSocket frame, `type`
 /// first and the other fields in protocol order.
@@ -29,18 +29,36 @@ pub fn encode(frame: &ClientFrame) -> String {
             to_user_id,
             message,
             id,
-        } => {
-            out.string("type", "chat");
-            out.string("fromUserId", from_user_id.as_str());
-            if let Some(to_user_id) = to_user_id {
-                out.string("toUserId", to_user_id.as_str());
-            }
-            out.string("message", message);
-            if let Some(id) = id {
-                out.string("id", id);
-            }
-        }
+        } => return encode_chat(from_user_id, to_user_id.as_ref(), message, id.as_deref()),
         ClientFrame::Ping => out.string("type", "ping"),
+    }
+    out.finish()
+}
+
+/// Encodes a chat frame from borrowed parts: what [`encode`] gives for the
+/// matching [`ClientFrame::Chat`], without building one first (every
+/// `sendChat` comes through here).
+pub fn encode_chat(
+    from_user_id: &UserId,
+    to_user_id: Option<&UserId>,
+    message: &str,
+    id: Option<&str>,
+) -> String {
+    // The fixed part of the frame is under 64 bytes; strings that need no
+    // escaping then fit without the buffer growing.
+    let parts = from_user_id.as_str().len()
+        + to_user_id.map_or(0, |to| to.as_str().len())
+        + message.len()
+        + id.map_or(0, str::len);
+    let mut out = JsonObject::with_capacity(64 + parts);
+    out.string("type", "chat");
+    out.string("fromUserId", from_user_id.as_str());
+    if let Some(to_user_id) = to_user_id {
+        out.string("toUserId", to_user_id.as_str());
+    }
+    out.string("message", message);
+    if let Some(id) = id {
+        out.string("id", id);
     }
     out.finish()
 }
@@ -50,7 +68,13 @@ struct JsonObject(String);
 
 impl JsonObject {
     fn new() -> Self {
-        Self(String::from("{"))
+        Self::with_capacity(32)
+    }
+
+    fn with_capacity(bytes: usize) -> Self {
+        let mut text = String::with_capacity(bytes);
+        text.push('{');
+        Self(text)
     }
 
     /// Appends `"key":` followed by `value_json`, which must be valid JSON.
@@ -77,25 +101,40 @@ impl JsonObject {
 
 /// Appends `value` as a JSON string literal: quotes, backslashes and control
 /// characters escaped (RFC 8259 §7), everything else as it is.
+///
+/// Works on bytes: every byte that needs escaping is ASCII, and no byte of a
+/// multi-byte UTF-8 sequence is, so the runs in between are copied whole and
+/// stay valid UTF-8.
 fn push_json_string(out: &mut String, value: &str) {
     out.reserve(value.len() + 2);
     out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
+    let bytes = value.as_bytes();
+    let mut run_start = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let short_escape = match byte {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0..=0x1f => None,
+            _ => continue,
+        };
+        // `at` is an ASCII byte, hence a character boundary: `get` cannot
+        // miss, and unlike indexing it brings no panic path.
+        out.push_str(value.get(run_start..at).unwrap_or_default());
+        run_start = at + 1;
+        match short_escape {
+            Some(escape) => out.push_str(escape),
+            None => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 0xf] as char);
+                out.push(HEX[usize::from(byte >> 4)] as char);
+                out.push(HEX[usize::from(byte & 0xf)] as char);
             }
-            c => out.push(c),
         }
     }
+    out.push_str(value.get(run_start..).unwrap_or_default());
     out.push('"');
 }
 

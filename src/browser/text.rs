@@ -1,0 +1,40 @@
+//! Rust text handed to JavaScript as a string, cheaply when it is short ASCII.
+//!
+//! wasm-bindgen turns a `&str` into a JavaScript string with
+//! `TextDecoder.decode`, which Chromium runs as a full binding call from the
+//! generated glue: about 2 µs each time, however short the text. Every send
+//! crosses twice (the frame to `WebSocket.send`, its id back to the caller),
+//! so that call dominated the cost of `sendChat`. For ASCII, which frames
+//! and ids nearly always are, a byte is a UTF-16 code unit, and
+//! `String.fromCharCode` applied to a view of the bytes builds the same
+//! string without a decoder.
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+
+/// The longest text built with `fromCharCode`: the bytes become call
+/// arguments, whose number engines bound (V8 at about 65,000); past a few
+/// kilobytes the decoder's fixed cost no longer matters anyway.
+const MAX_APPLIED_BYTES: usize = 4096;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_namespace = String, js_name = fromCharCode)]
+    static FROM_CHAR_CODE: Function;
+
+    /// `Reflect.apply(target, this, bytes)`: each byte of the view becomes
+    /// one argument. The view is only read during the call.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = apply)]
+    fn apply_to_bytes(target: &Function, this: &JsValue, bytes: &[u8]) -> JsValue;
+}
+
+/// `text` as a JavaScript string.
+pub fn js_string(text: &str) -> JsValue {
+    if text.len() <= MAX_APPLIED_BYTES && text.is_ascii() {
+        FROM_CHAR_CODE.with(|from_char_code| {
+            apply_to_bytes(from_char_code, &JsValue::UNDEFINED, text.as_bytes())
+        })
+    } else {
+        JsValue::from_str(text)
+    }
+}
