@@ -40,7 +40,7 @@ impl EventKind {
 
 /// One registered callback.
 #[derive(Clone)]
-pub(crate) struct Entry {
+struct Entry {
     id: u32,
     kind: EventKind,
     callback: Function,
