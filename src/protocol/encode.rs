@@ -8,13 +8,13 @@ use super::frames::{ClientFrame, UserId};
 /// Infallible by construction: keys are fixed ASCII, strings are escaped by
 /// [`push_json_string`], numbers are integers.
 pub fn encode(frame: &ClientFrame) -> String {
-    let mut out = JsonObject::new();
     match frame {
         ClientFrame::Init {
             user_id,
             token,
             last_seq,
         } => {
+            let mut out = JsonObject::new();
             out.string("type", "init");
             out.string("userId", user_id.as_str());
             if let Some(token) = token {
@@ -23,16 +23,20 @@ pub fn encode(frame: &ClientFrame) -> String {
             if let Some(last_seq) = last_seq {
                 out.raw("lastSeq", &last_seq.to_string());
             }
+            out.finish()
         }
         ClientFrame::Chat {
             from_user_id,
             to_user_id,
             message,
             id,
-        } => return encode_chat(from_user_id, to_user_id.as_ref(), message, id.as_deref()),
-        ClientFrame::Ping => out.string("type", "ping"),
+        } => encode_chat(from_user_id, to_user_id.as_ref(), message, id.as_deref()),
+        ClientFrame::Ping => {
+            let mut out = JsonObject::new();
+            out.string("type", "ping");
+            out.finish()
+        }
     }
-    out.finish()
 }
 
 /// Encodes a chat frame from borrowed parts: what [`encode`] gives for the
