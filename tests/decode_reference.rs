@@ -4,6 +4,8 @@
 //! the positions are worded differently). Each property runs 10,000 cases.
 #![cfg(not(target_arch = "wasm32"))]
 
+use std::borrow::Cow;
+
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use wsnotify::protocol::{
@@ -14,7 +16,7 @@ use wsnotify::protocol::{
 const CASES: u32 = 10_000;
 
 /// The decoding rules of protocol v1, written over a `serde_json::Value`.
-fn reference(text: &str) -> Result<ServerFrame, DecodeError> {
+fn reference(text: &str) -> Result<ServerFrame<'static>, DecodeError> {
     if text.len() > DEFAULT_MAX_FRAME_BYTES {
         return Err(DecodeError::TooLarge {
             len: text.len(),
@@ -82,7 +84,7 @@ fn reference(text: &str) -> Result<ServerFrame, DecodeError> {
                 _ => return Err(f.wrong("recovered", "a boolean")),
             }
         }
-        other => ServerFrame::Other(other.to_owned()),
+        other => ServerFrame::Other(Cow::Owned(other.to_owned())),
     })
 }
 
@@ -108,16 +110,19 @@ impl Fields<'_> {
             field,
         })
     }
-    fn string(&self, field: &'static str) -> Result<String, DecodeError> {
+    fn string(&self, field: &'static str) -> Result<Cow<'static, str>, DecodeError> {
         match self.required(field)? {
-            Value::String(text) => Ok(text.clone()),
+            Value::String(text) => Ok(Cow::Owned(text.clone())),
             _ => Err(self.wrong(field, "a string")),
         }
     }
-    fn optional_string(&self, field: &'static str) -> Result<Option<String>, DecodeError> {
+    fn optional_string(
+        &self,
+        field: &'static str,
+    ) -> Result<Option<Cow<'static, str>>, DecodeError> {
         self.get(field).map(|_| self.string(field)).transpose()
     }
-    fn user_id(&self, field: &'static str) -> Result<String, DecodeError> {
+    fn user_id(&self, field: &'static str) -> Result<Cow<'static, str>, DecodeError> {
         let id = self.string(field)?;
         if (1..=MAX_USER_ID_CHARS).contains(&id.chars().count()) {
             Ok(id)

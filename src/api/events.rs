@@ -7,7 +7,7 @@ use super::error::js_error;
 use super::listeners::{EventKind, SharedListeners};
 use crate::browser::describe_exception;
 use crate::engine::{CloseInfo, Event, StateChange};
-use crate::protocol::ServerFrame;
+use crate::protocol::FrameType;
 
 /// A plain object of `fields`, built in place: these objects are a handful
 /// of keys, for which a serialiser would cost more code than it saves.
@@ -68,7 +68,7 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event, frame_js: Opti
         }
         Event::Open => call(listeners, &EventKind::Open, &JsValue::UNDEFINED),
         Event::Close(info) => call(listeners, &EventKind::Close, &close_info_to_js(&info)),
-        Event::Frame { frame, text } => deliver_frame(listeners, &frame, &text, frame_js),
+        Event::Frame { frame_type, text } => deliver_frame(listeners, &frame_type, &text, frame_js),
         Event::Error(error) => report(listeners, error.code(), &error.to_string(), error.id()),
         Event::SendFailed { id, error } => report(
             listeners,
@@ -92,16 +92,16 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event, frame_js: Opti
 /// at a fraction of the cost.
 fn deliver_frame(
     listeners: &SharedListeners,
-    frame: &ServerFrame,
+    frame_type: &FrameType,
     text: &str,
     frame_js: Option<&JsValue>,
 ) {
-    let specific = match frame {
-        ServerFrame::Chat(_) => Some(EventKind::Chat),
-        ServerFrame::Notification(_) => Some(EventKind::Notification),
+    let specific = match frame_type {
+        FrameType::Chat => Some(EventKind::Chat),
+        FrameType::Notification => Some(EventKind::Notification),
         _ => None,
     };
-    let frame_type = frame.type_name();
+    let frame_type = frame_type.as_str();
     let wanted = {
         let registered = listeners.borrow();
         specific.as_ref().is_some_and(|kind| registered.wants(kind))

@@ -101,7 +101,8 @@ impl Driver {
         let input = match event {
             SocketEvent::Text(text, js) => {
                 *self.frame_js.borrow_mut() = Some(js);
-                self.input(Input::Frame(text));
+                self.engine.borrow_mut().handle_frame(text);
+                self.pump();
                 self.frame_js.borrow_mut().take();
                 return;
             }
@@ -138,7 +139,8 @@ impl Driver {
 
     fn emit(&self, event: Event) {
         let frame_js = match event {
-            Event::Frame { .. } => self.frame_js.borrow().clone(),
+            // One frame makes at most one `Frame` event, so the string can be handed over.
+            Event::Frame { .. } => self.frame_js.borrow_mut().take(),
             _ => None,
         };
         (self.sink)(event, frame_js.as_ref());

@@ -1,6 +1,6 @@
 //! What goes into the engine and what comes out of it.
 
-use crate::protocol::{DecodeError, ServerError, ServerFrame, UserIdError};
+use crate::protocol::{DecodeError, FrameType, ServerError, UserIdError};
 
 /// The engine's timers; the driver keeps at most one of each kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -295,7 +295,7 @@ pub enum ErrorEvent {
     },
     /// The server sent an `error` frame not about a pending message.
     #[error("{}", .0.message)]
-    Server(ServerError),
+    Server(ServerError<'static>),
 }
 
 impl ErrorEvent {
@@ -333,10 +333,11 @@ pub enum Event {
     Close(CloseInfo),
     /// A valid frame arrived.
     Frame {
-        /// The decoded frame.
-        frame: ServerFrame,
-        /// Its text as received: already validated, so a consumer that needs
-        /// its own representation (a JS object) can parse it directly.
+        /// Its `type`.
+        frame_type: FrameType,
+        /// Its text as received, already validated: a consumer parses it
+        /// into the representation it needs (a JS object, or
+        /// [`decode`](crate::protocol::decode) for the typed fields).
         text: String,
     },
     /// Something went wrong; the client goes on.

@@ -272,7 +272,7 @@ impl Engine {
         match input {
             Input::Opened => self.on_opened(now),
             Input::Closed(info) => self.on_closed(now, info),
-            Input::Frame(text) => self.on_frame(text),
+            Input::Frame(text) => self.handle_frame(text),
             Input::BinaryFrame { len } => {
                 if matches!(self.socket, Socket::Open { .. }) {
                     self.saw_traffic();
@@ -381,19 +381,31 @@ impl Engine {
         }
     }
 
-    fn on_frame(&mut self, text: String) {
+    /// Processes a text frame, as `handle` does with [`Input::Frame`].
+    /// Nothing about a frame depends on the time, so a driver need not read
+    /// the clock for each one.
+    pub fn handle_frame(&mut self, text: String) {
         if !matches!(self.socket, Socket::Open { .. } | Socket::Closing) {
             return;
         }
         self.saw_traffic();
-        match decode_with_limit(&text, self.config.max_frame_bytes) {
-            Ok(frame) => self.on_server_frame(frame, text),
-            Err(error) => self.emit(Event::Error(ErrorEvent::Decode(error))),
-        }
+        // The decoded frame borrows from `text`, so it is done with before
+        // `text` moves into the event.
+        let frame_type = match decode_with_limit(&text, self.config.max_frame_bytes) {
+            Ok(frame) if self.accept(&frame) => frame.frame_type(),
+            Ok(_) => return,
+            Err(error) => {
+                self.emit(Event::Error(ErrorEvent::Decode(error)));
+                return;
+            }
+        };
+        self.emit(Event::Frame { frame_type, text });
     }
 
-    fn on_server_frame(&mut self, frame: ServerFrame, text: String) {
-        match &frame {
+    /// Acts on a frame; `false` when the application must not see it (a
+    /// chat it has already been given).
+    fn accept(&mut self, frame: &ServerFrame<'_>) -> bool {
+        match frame {
             ServerFrame::Ack(ack) => {
                 self.acks = Acks::Confirmed;
                 self.cancel_timer(TimerKind::AckTimeout);
@@ -405,11 +417,11 @@ impl Engine {
                     Some(settled) => Event::SendFailed {
                         id: settled.id,
                         error: SendError::Rejected {
-                            code: error.code.clone(),
-                            message: error.message.clone(),
+                            code: error.code.to_string(),
+                            message: error.message.to_string(),
                         },
                     },
-                    None => Event::Error(ErrorEvent::Server(error.clone())),
+                    None => Event::Error(ErrorEvent::Server(error.clone().into_owned())),
                 };
                 self.emit(event);
             }
@@ -422,7 +434,7 @@ impl Engine {
                 // application sees each one once.
                 if let Some(seq) = chat.seq {
                     if self.last_seq.is_some_and(|last| seq <= last) {
-                        return;
+                        return false;
                     }
                     self.last_seq = Some(seq);
                 }
@@ -432,13 +444,13 @@ impl Engine {
                     key.push('\0');
                     key.push_str(id);
                     if !self.delivered.insert(key) {
-                        return;
+                        return false;
                     }
                 }
             }
             _ => {}
         }
-        self.emit(Event::Frame { frame, text });
+        true
     }
 
     /// With at-least-once delivery and no ack seen yet, starts waiting for

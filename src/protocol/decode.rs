@@ -82,12 +82,12 @@ impl DecodeError {
 }
 
 /// Decodes a server frame, refusing frames over [`DEFAULT_MAX_FRAME_BYTES`].
-pub fn decode(text: &str) -> Result<ServerFrame, DecodeError> {
+pub fn decode(text: &str) -> Result<ServerFrame<'_>, DecodeError> {
     decode_with_limit(text, DEFAULT_MAX_FRAME_BYTES)
 }
 
 /// Decodes a server frame, refusing frames over `max_bytes` before parsing them.
-pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame, DecodeError> {
+pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame<'_>, DecodeError> {
     if text.len() > max_bytes {
         return Err(DecodeError::TooLarge {
             len: text.len(),
@@ -104,7 +104,6 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame, De
     if let Scanned::NotAnObject = scanned {
         return Err(DecodeError::NotAnObject);
     }
-    // Borrowed: the type is only copied for a frame of an unknown type.
     let frame_type = match found.frame_type {
         Some(Raw {
             kind: Kind::String,
@@ -140,11 +139,11 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame, De
         "resumed" => Ok(ServerFrame::Resumed(Resumed {
             recovered: fields("resumed").boolean(Field::Recovered)?,
         })),
-        _ => Ok(ServerFrame::Other(frame_type.into_owned())),
+        _ => Ok(ServerFrame::Other(frame_type)),
     }
 }
 
-fn chat(fields: &Fields<'_, '_>) -> Result<ChatMessage, DecodeError> {
+fn chat<'a>(fields: &Fields<'_, 'a>) -> Result<ChatMessage<'a>, DecodeError> {
     Ok(ChatMessage {
         from_user_id: fields.user_id(Field::FromUserId)?,
         to_user_id: match fields.get(Field::ToUserId) {
@@ -220,11 +219,6 @@ impl<'a> Found<'a> {
     }
 }
 
-/// A validated string token's content.
-fn string_of(token: &str) -> Result<String, DecodeError> {
-    str_of(token).map(Cow::into_owned)
-}
-
 /// A validated string token's content, copied only when it has escapes.
 fn str_of(token: &str) -> Result<Cow<'_, str>, DecodeError> {
     match token
@@ -270,24 +264,24 @@ impl<'a> Fields<'_, 'a> {
         })
     }
 
-    fn string(&self, field: Field) -> Result<String, DecodeError> {
+    fn string(&self, field: Field) -> Result<Cow<'a, str>, DecodeError> {
         match self.required(field)? {
             Raw {
                 kind: Kind::String,
                 text,
-            } => string_of(text),
+            } => str_of(text),
             _ => Err(self.wrong_type(field, "a string")),
         }
     }
 
-    fn optional_string(&self, field: Field) -> Result<Option<String>, DecodeError> {
+    fn optional_string(&self, field: Field) -> Result<Option<Cow<'a, str>>, DecodeError> {
         match self.get(field) {
             None => Ok(None),
             Some(_) => self.string(field).map(Some),
         }
     }
 
-    fn user_id(&self, field: Field) -> Result<String, DecodeError> {
+    fn user_id(&self, field: Field) -> Result<Cow<'a, str>, DecodeError> {
         let id = self.string(field)?;
         let chars = id.chars().count();
         if chars == 0 || chars > MAX_USER_ID_CHARS {
@@ -417,7 +411,7 @@ mod tests {
     #[test]
     fn an_unknown_type_is_a_generic_frame_not_an_error() {
         let frame = decode(r#"{"type":"typing","userId":"ada"}"#).unwrap();
-        assert_eq!(frame.type_name(), "typing");
+        assert_eq!(frame.frame_type().as_str(), "typing");
         assert_eq!(frame, ServerFrame::Other("typing".into()));
     }
 

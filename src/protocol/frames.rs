@@ -1,5 +1,7 @@
 //! The frame types of protocol v1.
 
+use std::borrow::Cow;
+
 /// The longest `userId` the protocol allows, in characters.
 pub const MAX_USER_ID_CHARS: usize = 64;
 
@@ -71,48 +73,60 @@ pub enum ClientFrame {
     Ping,
 }
 
-/// A chat message from the server.
+/// A chat message from the server. Its text fields borrow from the frame
+/// they were decoded from, unless they had escapes to resolve.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatMessage {
+pub struct ChatMessage<'a> {
     /// The sender.
-    pub from_user_id: String,
+    pub from_user_id: Cow<'a, str>,
     /// The recipient, absent for a broadcast.
-    pub to_user_id: Option<String>,
+    pub to_user_id: Option<Cow<'a, str>>,
     /// The text.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// When the server accepted it (ISO-8601).
-    pub timestamp: String,
+    pub timestamp: Cow<'a, str>,
     /// The sender's client message id.
-    pub id: Option<String>,
+    pub id: Option<Cow<'a, str>>,
     /// The server's per-user sequence number.
     pub seq: Option<u64>,
 }
 
 /// A join/leave/system notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
+pub struct Notification<'a> {
     /// The notice.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// How many users are connected, when the server says.
     pub online: Option<u64>,
 }
 
 /// The server accepted the client chat with this id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ack {
+pub struct Ack<'a> {
     /// The client message id.
-    pub id: String,
+    pub id: Cow<'a, str>,
 }
 
 /// An error reported by the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerError {
+pub struct ServerError<'a> {
     /// A machine-readable code such as `invalid_message` or `recipient_offline`.
-    pub code: String,
+    pub code: Cow<'a, str>,
     /// A human-readable explanation.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// The client message id the error is about, if any.
-    pub id: Option<String>,
+    pub id: Option<Cow<'a, str>>,
+}
+
+impl ServerError<'_> {
+    /// The same error, owning its text.
+    pub fn into_owned(self) -> ServerError<'static> {
+        ServerError {
+            code: Cow::Owned(self.code.into_owned()),
+            message: Cow::Owned(self.message.into_owned()),
+            id: self.id.map(|id| Cow::Owned(id.into_owned())),
+        }
+    }
 }
 
 /// The answer to an `init` with `lastSeq`.
@@ -122,36 +136,71 @@ pub struct Resumed {
     pub recovered: bool,
 }
 
-/// A frame the server sends.
+/// A frame the server sends, borrowing its text from the frame it was
+/// decoded from: a chat is checked and read without copying its fields.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ServerFrame {
+pub enum ServerFrame<'a> {
     /// `chat`
-    Chat(ChatMessage),
+    Chat(ChatMessage<'a>),
     /// `notification`
-    Notification(Notification),
+    Notification(Notification<'a>),
     /// `ack`
-    Ack(Ack),
+    Ack(Ack<'a>),
     /// `pong`
     Pong,
     /// `error`
-    Error(ServerError),
+    Error(ServerError<'a>),
     /// `resumed`
     Resumed(Resumed),
     /// A valid frame of a type this version does not know, by its `type`;
     /// the JavaScript API hands its fields to `on(type)` listeners.
+    Other(Cow<'a, str>),
+}
+
+impl ServerFrame<'_> {
+    /// The frame's `type`.
+    pub fn frame_type(&self) -> FrameType {
+        match self {
+            Self::Chat(_) => FrameType::Chat,
+            Self::Notification(_) => FrameType::Notification,
+            Self::Ack(_) => FrameType::Ack,
+            Self::Pong => FrameType::Pong,
+            Self::Error(_) => FrameType::Error,
+            Self::Resumed(_) => FrameType::Resumed,
+            Self::Other(frame_type) => FrameType::Other(frame_type.to_string()),
+        }
+    }
+}
+
+/// The `type` of a server frame, without its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameType {
+    /// `chat`
+    Chat,
+    /// `notification`
+    Notification,
+    /// `ack`
+    Ack,
+    /// `pong`
+    Pong,
+    /// `error`
+    Error,
+    /// `resumed`
+    Resumed,
+    /// Any other type, by name.
     Other(String),
 }
 
-impl ServerFrame {
-    /// The frame's `type`.
-    pub fn type_name(&self) -> &str {
+impl FrameType {
+    /// The type as the frame's `type` field spells it.
+    pub fn as_str(&self) -> &str {
         match self {
-            Self::Chat(_) => "chat",
-            Self::Notification(_) => "notification",
-            Self::Ack(_) => "ack",
+            Self::Chat => "chat",
+            Self::Notification => "notification",
+            Self::Ack => "ack",
             Self::Pong => "pong",
-            Self::Error(_) => "error",
-            Self::Resumed(_) => "resumed",
+            Self::Error => "error",
+            Self::Resumed => "resumed",
             Self::Other(frame_type) => frame_type,
         }
     }

@@ -24,6 +24,6 @@ mod json;
 pub use decode::{decode, decode_with_limit, DecodeError, DEFAULT_MAX_FRAME_BYTES, MAX_COUNT};
 pub use encode::{encode, encode_chat};
 pub use frames::{
-    Ack, ChatMessage, ClientFrame, Notification, Resumed, ServerError, ServerFrame, UserId,
-    UserIdError, MAX_USER_ID_CHARS,
+    Ack, ChatMessage, ClientFrame, FrameType, Notification, Resumed, ServerError, ServerFrame,
+    UserId, UserIdError, MAX_USER_ID_CHARS,
 };
