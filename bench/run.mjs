@@ -18,8 +18,9 @@ import { measureSizes } from './size.mjs';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 // Five rounds, not three: from one 100,000-message run to the next the same
-// contestant's rate moves by up to 10 % on this 2-core machine, so the
-// median of three could not tell 0.90 from 0.95.
+// contestant's rate moves by up to 10 % on this 2-core machine, and the
+// median of more runs moves less. (Seven would risk the 20-minute bound
+// when the machine is slow.)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // Unmeasured messages each contestant receives and sends before the first
 // round, so that no one's first measured run pays for JIT and wasm tier-up.
@@ -133,7 +134,7 @@ const raw = 'raw WebSocket';
 const summary = (samples) => ({ median: median(samples), min: Math.min(...samples), max: Math.max(...samples) });
 const throughput = (table) => Object.fromEntries(Object.entries(table).map(([name, samples]) => {
   const s = summary(samples);
-  return [name, { ...s, ratioToRaw: s.median / median(table[raw]) }];
+  return [name, { ...s, ratioToRaw: s.median / median(table[raw]), samples }];
 }));
 const results = {
   date: new Date().toISOString(),
