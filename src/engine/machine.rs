@@ -389,22 +389,24 @@ impl Engine {
             return;
         }
         self.saw_traffic();
-        // The decoded frame borrows from `text`, so it is done with before
-        // `text` moves into the event.
-        let frame_type = match decode_with_limit(&text, self.config.max_frame_bytes) {
-            Ok(frame) if self.accept(&frame) => frame.frame_type(),
-            Ok(_) => return,
+        let frame = match decode_with_limit(&text, self.config.max_frame_bytes) {
+            Ok(frame) => frame,
             Err(error) => {
                 self.emit(Event::Error(ErrorEvent::Decode(error)));
                 return;
             }
         };
-        self.emit(Event::Frame { frame_type, text });
+        let frame_type = frame.frame_type();
+        // The frame borrows from `text`; `accept` consumes it, so `text` is
+        // free to move into the event.
+        if self.accept(frame) {
+            self.emit(Event::Frame { frame_type, text });
+        }
     }
 
     /// Acts on a frame; `false` when the application must not see it (a
     /// chat it has already been given).
-    fn accept(&mut self, frame: &ServerFrame<'_>) -> bool {
+    fn accept(&mut self, frame: ServerFrame<'_>) -> bool {
         match frame {
             ServerFrame::Ack(ack) => {
                 self.acks = Acks::Confirmed;
@@ -417,11 +419,11 @@ impl Engine {
                     Some(settled) => Event::SendFailed {
                         id: settled.id,
                         error: SendError::Rejected {
-                            code: error.code.to_string(),
-                            message: error.message.to_string(),
+                            code: error.code.into_owned(),
+                            message: error.message.into_owned(),
                         },
                     },
-                    None => Event::Error(ErrorEvent::Server(error.clone().into_owned())),
+                    None => Event::Error(ErrorEvent::Server(error.into_owned())),
                 };
                 self.emit(event);
             }
