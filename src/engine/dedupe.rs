@@ -16,8 +16,8 @@ pub struct RecentIds {
     capacity: usize,
     order: VecDeque<(u64, Box<str>)>,
     /// How many remembered keys have each hash: one, unless keys collide.
+    /// Its hasher also hashes the keys.
     hashes: HashMap<u64, u32, SeededHash>,
-    hash: SeededHash,
 }
 
 impl RecentIds {
@@ -28,13 +28,12 @@ impl RecentIds {
             capacity: capacity.max(1),
             order: VecDeque::new(),
             hashes: HashMap::with_hasher(SeededHash(seed)),
-            hash: SeededHash(seed),
         }
     }
 
     /// Records `key`; `false` when it was already there (a duplicate).
     pub fn insert(&mut self, key: String) -> bool {
-        let hash = self.hash.hash_one(key.as_str());
+        let hash = self.hashes.hasher().hash_one(key.as_str());
         self.insert_hashed(hash, key)
     }
 
