@@ -54,6 +54,7 @@ fn reference(text: &str) -> Result<ServerFrame<'static>, DecodeError> {
                 timestamp: f.string("timestamp")?,
                 id: f.optional_string("id")?,
                 seq: f.count("seq")?,
+                epoch: f.optional_string("epoch")?,
             })
         }
         "notification" => {
@@ -80,6 +81,7 @@ fn reference(text: &str) -> Result<ServerFrame<'static>, DecodeError> {
             match f.required("recovered")? {
                 Value::Bool(recovered) => ServerFrame::Resumed(Resumed {
                     recovered: *recovered,
+                    epoch: f.optional_string("epoch")?,
                 }),
                 _ => return Err(f.wrong("recovered", "a boolean")),
             }
@@ -245,6 +247,7 @@ fn json_value() -> impl Strategy<Value = Value> {
                     "online",
                     "code",
                     "recovered",
+                    "epoch",
                     "other",
                 ])
                 .prop_map(str::to_owned),

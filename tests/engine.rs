@@ -5,11 +5,12 @@ mod common;
 use std::rc::Rc;
 
 use common::*;
+use wsnotify::engine::Config;
 use wsnotify::engine::{
     delay_window_ms, CloseInfo, ClosePolicy, Command, ErrorEvent, Event, HeartbeatConfig, Input,
-    OutboxLimits, ReconnectPolicy, SendError, State, StateChange, TimerKind, CLOSE_DEAD,
+    OutboxLimits, ReconnectPolicy, SendError, State, StateChange, TimerKind, Verdict, CLOSE_DEAD,
 };
-use wsnotify::protocol::{decode, DecodeError, FrameType, ServerFrame};
+use wsnotify::protocol::{DecodeError, FrameType};
 
 // ── states ──────────────────────────────────────────────────────────────────
 
@@ -450,7 +451,7 @@ fn heartbeat_pings_every_interval_while_open() {
             Some(10_000)
         );
         h.advance(20);
-        let commands = h.input(Input::Frame(r#"{"type":"pong"}"#.into()));
+        let commands = h.frame(r#"{"type":"pong"}"#).1;
         assert!(commands.contains(&Command::CancelTimer(TimerKind::HeartbeatTimeout)));
     }
     assert_eq!(h.engine.state(), State::Open);
@@ -462,10 +463,19 @@ fn heartbeat_is_off_by_default() {
     assert_eq!(timer_set(&h.open(), TimerKind::HeartbeatPing), None);
 }
 
+/// A ping and its pong: the server has shown that it answers pings.
+fn answer_one_ping(h: &mut Harness) {
+    h.advance(25_000);
+    h.fire(TimerKind::HeartbeatPing);
+    h.advance(20);
+    h.frame(r#"{"type":"pong"}"#);
+}
+
 #[test]
 fn silence_after_a_ping_closes_the_socket_as_dead_and_reconnects() {
     let mut h = Harness::new(heartbeat_config());
     h.open();
+    answer_one_ping(&mut h);
     h.advance(25_000);
     h.fire(TimerKind::HeartbeatPing);
     h.advance(10_000);
@@ -486,9 +496,7 @@ fn any_frame_after_a_ping_counts_as_alive() {
     h.advance(25_000);
     h.fire(TimerKind::HeartbeatPing);
     h.advance(5_000);
-    h.input(Input::Frame(
-        r#"{"type":"notification","message":"hi"}"#.into(),
-    ));
+    h.frame(r#"{"type":"notification","message":"hi"}"#).1;
     h.advance(5_000);
     // The timeout was cancelled; had the driver fired it anyway, it is stale.
     assert!(h.fire(TimerKind::HeartbeatTimeout).is_empty());
@@ -512,7 +520,7 @@ fn a_clock_jump_reprobes_instead_of_closing_while_frames_still_arrive() {
     );
     // The connection survived: its frames keep it open.
     h.advance(50);
-    h.input(Input::Frame(r#"{"type":"pong"}"#.into()));
+    h.frame(r#"{"type":"pong"}"#).1;
     h.advance(10_000);
     assert!(h.fire(TimerKind::HeartbeatTimeout).is_empty());
     assert_eq!(h.engine.state(), State::Open);
@@ -522,6 +530,7 @@ fn a_clock_jump_reprobes_instead_of_closing_while_frames_still_arrive() {
 fn after_a_clock_jump_a_silent_connection_is_still_detected() {
     let mut h = Harness::new(heartbeat_config());
     h.open();
+    answer_one_ping(&mut h);
     h.fire(TimerKind::HeartbeatPing);
     h.advance(3_600_000);
     h.fire(TimerKind::HeartbeatTimeout);
@@ -651,6 +660,7 @@ fn a_fresh_url_and_token_are_resolved_before_each_attempt() {
     let commands = h.input(Input::EndpointResolved {
         url: "ws://127.0.0.1:2/ws".into(),
         token: Some("fresh".into()),
+        hello: None,
     });
     assert!(commands.contains(&Command::OpenSocket {
         url: "ws://127.0.0.1:2/ws".into()
@@ -690,60 +700,70 @@ fn a_url_the_browser_refuses_ends_in_closed_with_an_error() {
 // ── inbound frames ──────────────────────────────────────────────────────────
 
 #[test]
-fn frames_are_decoded_and_bad_ones_reported_without_breaking_the_connection() {
+fn every_frame_gets_a_verdict_and_bad_ones_an_error_without_breaking_the_connection() {
     let mut h = Harness::new(config());
     h.open();
-    let mut seen = Vec::new();
+    let mut verdicts = Vec::new();
     for text in [
         "not json",
         r#"{"type":"chat","message":1}"#,
+        r#"{"message":"no type"}"#,
         r#"{"type":"typing","who":"bob"}"#,
         r#"{"type":"chat","fromUserId":"bob","message":"hi","timestamp":"t"}"#,
     ] {
-        seen.extend(events(&h.input(Input::Frame(text.into()))));
+        let (verdict, commands) = h.frame(text);
+        assert!(events(&commands).is_empty(), "{text}: only the verdict");
+        verdicts.push(verdict);
     }
-    seen.extend(events(&h.input(Input::BinaryFrame { len: 3 })));
+    verdicts.push(h.engine.handle_binary(3));
     assert!(matches!(
-        &seen[0],
-        Event::Error(ErrorEvent::Decode(DecodeError::InvalidJson { .. }))
+        &verdicts[0],
+        Verdict::Untyped(Some(ErrorEvent::Decode(DecodeError::InvalidJson { .. })))
     ));
     assert!(matches!(
-        &seen[1],
-        Event::Error(ErrorEvent::Decode(DecodeError::MissingField {
+        &verdicts[1],
+        Verdict::Untyped(Some(ErrorEvent::Decode(DecodeError::MissingField {
             field: "fromUserId",
             ..
-        }))
+        })))
     ));
-    assert!(matches!(
-        &seen[2],
-        Event::Frame {
-            frame_type: FrameType::Other(frame_type),
-            ..
-        } if frame_type == "typing"
-    ));
-    assert!(
-        matches!(&seen[3], Event::Frame { frame_type: FrameType::Chat, text }
-            if matches!(decode(text), Ok(ServerFrame::Chat(chat)) if chat.message == "hi"))
+    assert_eq!(
+        verdicts[2],
+        Verdict::Untyped(Some(ErrorEvent::Decode(DecodeError::MissingType)))
     );
-    assert_eq!(seen[4], Event::Error(ErrorEvent::BinaryFrame { len: 3 }));
-    assert_eq!(seen.len(), 5);
+    assert!(matches!(
+        &verdicts[3],
+        Verdict::Typed(FrameType::Other(frame_type)) if frame_type == "typing"
+    ));
+    assert_eq!(verdicts[4], Verdict::Typed(FrameType::Chat));
+    assert_eq!(
+        verdicts[5],
+        Verdict::Untyped(Some(ErrorEvent::BinaryFrame { len: 3 }))
+    );
     assert_eq!(h.engine.state(), State::Open);
 }
 
 #[test]
-fn oversized_frames_are_reported_not_parsed() {
+fn oversized_frames_are_refused_not_parsed() {
     let mut cfg = config();
     cfg.max_frame_bytes = 32;
     let mut h = Harness::new(cfg);
     h.open();
-    let seen = events(&h.input(Input::Frame("y".repeat(33))));
-    assert_eq!(
-        seen,
-        [Event::Error(ErrorEvent::Decode(DecodeError::TooLarge {
-            len: 33,
-            max: 32
-        }))]
-    );
+    let too_large = Verdict::Refused(ErrorEvent::Decode(DecodeError::TooLarge {
+        len: 33,
+        max: 32,
+    }));
+    assert_eq!(h.frame(&"y".repeat(33)).0, too_large);
+    assert_eq!(h.engine.handle_binary(33), too_large);
+}
+
+#[test]
+fn frames_of_a_socket_no_longer_current_are_dropped() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.drop_with(1006);
+    assert_eq!(h.frame(r#"{"type":"pong"}"#).0, Verdict::Dropped);
+    assert_eq!(h.engine.handle_binary(1), Verdict::Dropped);
 }
 
 #[test]
@@ -777,18 +797,20 @@ fn at_least_once() -> wsnotify::engine::Config {
     cfg
 }
 
-fn chat_frame(from: &str, id: &str, seq: Option<u64>) -> Input {
+fn chat_frame(from: &str, id: &str, seq: Option<u64>) -> String {
     let seq = seq.map_or(String::new(), |seq| format!(r#","seq":{seq}"#));
-    Input::Frame(format!(
+    format!(
         r#"{{"type":"chat","fromUserId":"{from}","message":"m","timestamp":"t","id":"{id}"{seq}}}"#
-    ))
+    )
 }
 
-fn delivered_frames(commands: &[Command]) -> usize {
-    events(commands)
-        .iter()
-        .filter(|e| matches!(e, Event::Frame { .. }))
-        .count()
+/// Whether the application gets the chat `text` (rather than a duplicate drop).
+fn delivered(h: &mut Harness, text: &str) -> bool {
+    match h.frame(text).0 {
+        Verdict::Typed(FrameType::Chat) => true,
+        Verdict::Dropped => false,
+        other => panic!("unexpected verdict {other:?}"),
+    }
 }
 
 #[test]
@@ -810,7 +832,7 @@ fn at_least_once_holds_a_chat_until_acked_and_resends_it_after_a_reconnect() {
     let second = h.engine.send_chat(Some("bob"), "two").unwrap();
     assert_eq!(frames(&h.commands()).len(), 2);
     assert_eq!(h.engine.queued(), 2, "sent but not yet acked");
-    h.input(Input::Frame(format!(r#"{{"type":"ack","id":"{first}"}}"#)));
+    h.frame(&format!(r#"{{"type":"ack","id":"{first}"}}"#)).1;
     assert_eq!(h.engine.queued(), 1);
 
     h.drop_with(1006);
@@ -842,9 +864,9 @@ fn a_server_error_naming_a_pending_chat_settles_it_as_failed() {
     let mut h = Harness::new(at_least_once());
     h.open();
     let id = h.engine.send_chat(Some("nobody"), "hi").unwrap();
-    let commands = h.input(Input::Frame(format!(
+    let commands = h.frame(&format!(
         r#"{{"type":"error","code":"recipient_offline","message":"nobody is offline","id":"{id}"}}"#
-    )));
+    )).1;
     let failure = events(&commands)
         .into_iter()
         .find_map(|e| match e {
@@ -861,9 +883,9 @@ fn a_server_error_naming_a_pending_chat_settles_it_as_failed() {
 fn a_server_error_about_nothing_pending_is_an_error_event() {
     let mut h = Harness::new(config());
     h.open();
-    let commands = h.input(Input::Frame(
-        r#"{"type":"error","code":"rate_limited","message":"slow down"}"#.into(),
-    ));
+    let commands = h
+        .frame(r#"{"type":"error","code":"rate_limited","message":"slow down"}"#)
+        .1;
     let error = events(&commands)
         .into_iter()
         .find_map(|e| match e {
@@ -903,7 +925,7 @@ fn a_first_ack_confirms_acks_and_stops_the_ack_timer() {
     h.open();
     let id = h.engine.send_chat(None, "x").unwrap();
     h.commands();
-    let commands = h.input(Input::Frame(format!(r#"{{"type":"ack","id":"{id}"}}"#)));
+    let commands = h.frame(&format!(r#"{{"type":"ack","id":"{id}"}}"#)).1;
     assert!(commands.contains(&Command::CancelTimer(TimerKind::AckTimeout)));
     assert!(h.fire(TimerKind::AckTimeout).is_empty());
     assert_eq!(h.engine.delivery().as_str(), "at-least-once");
@@ -913,17 +935,10 @@ fn a_first_ack_confirms_acks_and_stops_the_ack_timer() {
 fn a_chat_delivered_twice_reaches_the_application_once() {
     let mut h = Harness::new(config());
     h.open();
-    assert_eq!(
-        delivered_frames(&h.input(chat_frame("bob", "b-1", None))),
-        1
-    );
-    assert_eq!(
-        delivered_frames(&h.input(chat_frame("bob", "b-1", None))),
-        0
-    );
-    assert_eq!(
-        delivered_frames(&h.input(chat_frame("eve", "b-1", None))),
-        1,
+    assert!(delivered(&mut h, &chat_frame("bob", "b-1", None)));
+    assert!(!delivered(&mut h, &chat_frame("bob", "b-1", None)));
+    assert!(
+        delivered(&mut h, &chat_frame("eve", "b-1", None)),
         "ids are per sender"
     );
 }
@@ -933,7 +948,7 @@ fn init_resumes_from_the_last_seq_and_replays_are_not_delivered_twice() {
     let mut h = Harness::new(config());
     h.open();
     for (id, seq) in [("a", 1), ("b", 2), ("c", 3)] {
-        h.input(chat_frame("bob", id, Some(seq)));
+        h.frame(&chat_frame("bob", id, Some(seq)));
     }
     assert_eq!(h.engine.last_seq(), Some(3));
     h.drop_with(1006);
@@ -941,45 +956,83 @@ fn init_resumes_from_the_last_seq_and_replays_are_not_delivered_twice() {
     let init = &frames(&h.input(Input::Opened))[0];
     assert_eq!(init, r#"{"type":"init","userId":"ada","lastSeq":3}"#);
     // The server replays from 3 (overlapping) and on: only 4 is new.
-    assert_eq!(
-        delivered_frames(&h.input(chat_frame("bob", "c2", Some(3)))),
-        0
-    );
-    assert_eq!(
-        delivered_frames(&h.input(chat_frame("bob", "d", Some(4)))),
-        1
-    );
-    let resumed = h.input(Input::Frame(
-        r#"{"type":"resumed","recovered":false}"#.into(),
-    ));
-    assert!(events(&resumed).iter().any(|e| matches!(
-        e,
-        Event::Frame { frame_type: FrameType::Resumed, text }
-            if matches!(decode(text), Ok(ServerFrame::Resumed(r)) if !r.recovered)
-    )));
+    assert!(!delivered(&mut h, &chat_frame("bob", "c2", Some(3))));
+    assert!(delivered(&mut h, &chat_frame("bob", "d", Some(4))));
+    let resumed = h.frame(r#"{"type":"resumed","recovered":false}"#).0;
+    assert_eq!(resumed, Verdict::Typed(FrameType::Resumed));
 }
 
 #[test]
 fn an_unrecovered_resume_restarts_the_seq_baseline() {
     let mut h = Harness::new(config());
     h.open();
-    h.input(chat_frame("bob", "a", Some(40)));
+    h.frame(&chat_frame("bob", "a", Some(40)));
     h.drop_with(1006);
     h.fire(TimerKind::Reconnect);
     h.input(Input::Opened);
     // A restarted server without history numbers from 1 again.
-    h.input(Input::Frame(
-        r#"{"type":"resumed","recovered":false}"#.into(),
-    ));
+    h.frame(r#"{"type":"resumed","recovered":false}"#);
     assert_eq!(h.engine.last_seq(), None);
-    assert_eq!(
-        delivered_frames(&h.input(chat_frame("bob", "b", Some(1)))),
-        1
-    );
-    assert_eq!(
-        delivered_frames(&h.input(chat_frame("bob", "a", Some(2)))),
-        0,
+    assert!(delivered(&mut h, &chat_frame("bob", "b", Some(1))));
+    assert!(
+        !delivered(&mut h, &chat_frame("bob", "a", Some(2))),
         "same id"
+    );
+}
+
+fn chat_in_epoch(id: &str, seq: u64, epoch: &str) -> String {
+    format!(
+        r#"{{"type":"chat","fromUserId":"bob","message":"m","timestamp":"t","id":"{id}","seq":{seq},"epoch":"{epoch}"}}"#
+    )
+}
+
+#[test]
+fn a_sequence_restarted_under_a_new_epoch_is_delivered_not_dropped_as_replays() {
+    let mut h = Harness::new(config());
+    h.open();
+    for seq in 1..=5 {
+        assert!(delivered(
+            &mut h,
+            &chat_in_epoch(&format!("old-{seq}"), seq, "e1")
+        ));
+    }
+    // The server lost this user's history while the connection stayed up
+    // (or before a reconnect it could not resume): numbering starts again.
+    for seq in 1..=5 {
+        assert!(
+            delivered(&mut h, &chat_in_epoch(&format!("new-{seq}"), seq, "e2")),
+            "seq {seq} of the new epoch"
+        );
+    }
+    assert!(
+        !delivered(&mut h, &chat_in_epoch("new-5-again", 5, "e2")),
+        "a replay in the same epoch"
+    );
+    assert_eq!(h.engine.last_seq(), Some(5));
+}
+
+#[test]
+fn init_names_the_epoch_of_its_last_seq_as_resumed_told_it() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.frame(&chat_in_epoch("a", 3, "e1"));
+    h.drop_with(1006);
+    h.fire(TimerKind::Reconnect);
+    let init = &frames(&h.input(Input::Opened))[0];
+    assert_eq!(
+        init,
+        r#"{"type":"init","userId":"ada","lastSeq":3,"epoch":"e1"}"#
+    );
+    // The server answers with a new epoch and nothing recovered.
+    h.frame(r#"{"type":"resumed","recovered":false,"epoch":"e9"}"#);
+    assert_eq!(h.engine.last_seq(), None);
+    assert!(delivered(&mut h, &chat_in_epoch("b", 1, "e9")));
+    h.drop_with(1006);
+    h.fire(TimerKind::Reconnect);
+    let init = &frames(&h.input(Input::Opened))[0];
+    assert_eq!(
+        init,
+        r#"{"type":"init","userId":"ada","lastSeq":1,"epoch":"e9"}"#
     );
 }
 
@@ -1005,4 +1058,192 @@ fn reconnect_unfreezes_a_frozen_page() {
     let commands = h.drop_with(1006);
     assert!(timer_set(&commands, TimerKind::Reconnect).is_some());
     assert_eq!(opens(&h.fire(TimerKind::Reconnect)), 1);
+}
+
+// ── generic mode and servers of other dialects ─────────────────────────────
+
+fn generic() -> Config {
+    Config::generic(URL)
+}
+
+#[test]
+fn generic_mode_sends_nothing_of_its_own_and_hands_over_every_frame() {
+    let mut h = Harness::new(generic());
+    let queued = h.engine.send_text("hello server".into()).unwrap();
+    assert!(!queued.is_empty());
+    let sent = frames(&h.open());
+    assert_eq!(sent, ["hello server"], "no init: only what the app sent");
+    for text in [
+        "plain text",
+        r#"{"name":"ada","msg":"hi"}"#,
+        r#"{"type":"chat","user":"ada","content":"hi"}"#,
+        r#"{"type":"ack"}"#,
+    ] {
+        let (verdict, commands) = h.frame(text);
+        assert_eq!(verdict, Verdict::Untyped(None), "{text}");
+        assert!(
+            commands.is_empty(),
+            "{text}: nothing sent, nothing reported"
+        );
+    }
+    assert_eq!(h.engine.handle_binary(8), Verdict::Untyped(None));
+    assert!(matches!(
+        h.engine.send_chat(None, "x"),
+        Err(SendError::Unsupported("sendChat"))
+    ));
+}
+
+#[test]
+fn generic_mode_sends_the_hello_first_on_every_connection() {
+    let mut cfg = generic();
+    cfg.hello = Some(r#"{"join":"ada"}"#.into());
+    let mut h = Harness::new(cfg);
+    h.engine.send_text("queued".into()).unwrap();
+    assert_eq!(frames(&h.open()), [r#"{"join":"ada"}"#, "queued"]);
+    h.drop_with(1006);
+    h.fire(TimerKind::Reconnect);
+    assert_eq!(frames(&h.input(Input::Opened)), [r#"{"join":"ada"}"#]);
+}
+
+#[test]
+fn a_hello_from_the_provider_replaces_the_configured_one() {
+    let mut cfg = generic();
+    cfg.resolve_endpoint = true;
+    let mut h = Harness::new(cfg);
+    h.connect();
+    h.input(Input::EndpointResolved {
+        url: URL.into(),
+        token: None,
+        hello: Some("hello #0".into()),
+    });
+    assert_eq!(frames(&h.input(Input::Opened)), ["hello #0"]);
+}
+
+#[test]
+fn frames_over_the_limit_are_refused_in_generic_mode_too() {
+    let mut cfg = generic();
+    cfg.max_frame_bytes = 4;
+    let mut h = Harness::new(cfg);
+    h.open();
+    assert!(
+        matches!(h.frame("12345").0, Verdict::Refused(error) if error.code() == "frame_too_large")
+    );
+    assert_eq!(h.frame("1234").0, Verdict::Untyped(None));
+}
+
+fn heartbeat_of(mut cfg: Config) -> Config {
+    cfg.heartbeat = Some(HeartbeatConfig::default());
+    cfg
+}
+
+/// Opens, sends a ping and lets its timeout pass in silence.
+fn silent_ping(h: &mut Harness) -> Vec<Command> {
+    h.advance(25_000);
+    h.fire(TimerKind::HeartbeatPing);
+    h.advance(10_000);
+    h.fire(TimerKind::HeartbeatTimeout)
+}
+
+#[test]
+fn a_server_that_never_answered_a_ping_is_not_closed_for_its_silence() {
+    for cfg in [heartbeat_of(config()), heartbeat_of(generic())] {
+        let mut h = Harness::new(cfg);
+        h.open();
+        // Frames other than a pong keep it alive, but prove no ping support.
+        h.advance(1_000);
+        h.frame(r#"{"type":"notification","message":"hi"}"#);
+        let commands = silent_ping(&mut h);
+        assert_eq!(h.engine.state(), State::Open);
+        assert!(!commands
+            .iter()
+            .any(|c| matches!(c, Command::AbandonSocket { .. })));
+        assert_eq!(
+            events(&commands),
+            [Event::Error(ErrorEvent::HeartbeatUnsupported {
+                ms: 10_000
+            })]
+        );
+        assert!(commands.contains(&Command::CancelTimer(TimerKind::HeartbeatPing)));
+        // Pinging has stopped: no more probes, on this or a later connection.
+        h.drop_with(1006);
+        h.fire(TimerKind::Reconnect);
+        let commands = h.input(Input::Opened);
+        assert_eq!(timer_set(&commands, TimerKind::HeartbeatPing), None);
+        assert!(
+            h.input(Input::Visible).is_empty(),
+            "no probe on becoming visible"
+        );
+    }
+}
+
+#[test]
+fn once_a_pong_was_heard_silence_after_a_ping_is_a_dead_link() {
+    let mut h = Harness::new(heartbeat_of(config()));
+    h.open();
+    h.advance(25_000);
+    h.fire(TimerKind::HeartbeatPing);
+    h.frame(r#"{"type":"pong"}"#);
+    let commands = silent_ping(&mut h);
+    assert!(events(&commands).contains(&Event::Error(ErrorEvent::HeartbeatTimeout { ms: 10_000 })));
+    assert_eq!(h.engine.state(), State::Reconnecting);
+}
+
+#[test]
+fn the_ping_and_its_answer_are_configurable() {
+    let mut cfg = generic();
+    cfg.kind_field = "event".into();
+    cfg.heartbeat = Some(HeartbeatConfig {
+        ping: r#"{"event":"ping"}"#.into(),
+        pong: "pong".into(),
+        ..HeartbeatConfig::default()
+    });
+    // The answer is a frame whose kind is `pong`, or the text `pong` itself.
+    for answer in [r#"{"event":"pong","at":1}"#, "pong"] {
+        let mut h = Harness::new(cfg.clone());
+        h.open();
+        h.advance(25_000);
+        let commands = h.fire(TimerKind::HeartbeatPing);
+        assert_eq!(frames(&commands), [r#"{"event":"ping"}"#]);
+        h.frame(answer);
+        silent_ping(&mut h);
+        assert_eq!(h.engine.state(), State::Reconnecting, "{answer} was a pong");
+    }
+    // `{"type":"pong"}` is not the answer when the kind is in `event`.
+    let mut h = Harness::new(cfg);
+    h.open();
+    h.frame(r#"{"type":"pong"}"#);
+    let commands = silent_ping(&mut h);
+    assert_eq!(h.engine.state(), State::Open);
+    assert_eq!(
+        events(&commands)[0].clone(),
+        Event::Error(ErrorEvent::HeartbeatUnsupported { ms: 10_000 })
+    );
+}
+
+#[test]
+fn an_attempt_that_fails_before_opening_is_a_connect_failed_error_with_its_number() {
+    let mut h = Harness::new(config());
+    h.connect();
+    let mut delays = Vec::new();
+    for attempt in 0..4 {
+        // A refused handshake (HTTP 403) shows up as a close 1006 before open.
+        let commands = h.drop_with(1006);
+        assert_eq!(
+            events(&commands)[0],
+            Event::Error(ErrorEvent::ConnectFailed {
+                attempt,
+                code: 1006
+            })
+        );
+        delays.push(timer_set(&commands, TimerKind::Reconnect).unwrap());
+        h.fire(TimerKind::Reconnect);
+    }
+    // Backoff grows between failed attempts (jitter at most ±50 %).
+    assert!(delays[3] > delays[0], "{delays:?}");
+    // A close after open is a lost connection, not a failed attempt.
+    h.input(Input::Opened);
+    let commands = h.drop_with(1006);
+    assert!(!events(&commands)
+        .iter()
+        .any(|e| matches!(e, Event::Error(_))));
 }

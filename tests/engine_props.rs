@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use proptest::prelude::*;
 use wsnotify::engine::{
     delay_window_ms, CloseInfo, Command, Config, Delivery, Engine, Event, HeartbeatConfig, Input,
-    OutboxLimits, State, TimerKind,
+    Mode, OutboxLimits, State, TimerKind, Verdict,
 };
 use wsnotify::protocol::{encode, ClientFrame, UserId};
 
@@ -75,6 +75,9 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
+/// The hello frame of generic-mode configurations.
+const HELLO: &str = r#"{"type":"hello"}"#;
+
 const FRAMES: [&str; 5] = [
     r#"{"type":"chat","fromUserId":"bob","message":"hi","timestamp":"t"}"#,
     r#"{"type":"notification","message":"bob joined","online":2}"#,
@@ -92,13 +95,21 @@ fn config() -> impl Strategy<Value = Config> {
         40usize..400,
         prop::bool::weighted(0.9),
         any::<bool>(),
+        prop::bool::weighted(0.25),
     )
         .prop_map(
-            |(heartbeat, max_retries, resolve, max_frames, max_bytes, reconnect, acks)| {
-                let mut config = common::config();
+            |(heartbeat, max_retries, resolve, max_frames, max_bytes, reconnect, acks, generic)| {
+                let mut config = if generic {
+                    let mut config = Config::generic(common::URL);
+                    config.hello = Some(HELLO.into());
+                    config
+                } else {
+                    common::config()
+                };
                 config.heartbeat = heartbeat.then_some(HeartbeatConfig {
                     interval_ms: 3_000,
                     timeout_ms: 1_000,
+                    ..HeartbeatConfig::default()
                 });
                 config.reconnect.max_retries = max_retries;
                 config.reconnect.enabled = reconnect;
@@ -107,7 +118,7 @@ fn config() -> impl Strategy<Value = Config> {
                     max_frames,
                     max_bytes,
                 };
-                if acks {
+                if acks && !generic {
                     config.delivery = Delivery::AtLeastOnce;
                     config.ack_timeout_ms = 5_000;
                 }
@@ -212,10 +223,17 @@ impl World {
                 }));
             }
             Action::Frame(index) if matches!(self.socket, Sock::Open | Sock::Closing) => {
-                self.input(Input::Frame(FRAMES[index].to_owned()));
+                let verdict = self.engine.handle_frame(FRAMES[index]);
+                if self.config.mode == Mode::Generic {
+                    prop_assert_eq!(
+                        verdict,
+                        Verdict::Untyped(None),
+                        "generic mode validates nothing"
+                    );
+                }
             }
             Action::Binary if self.socket == Sock::Open => {
-                self.input(Input::BinaryFrame { len: 4 });
+                self.engine.handle_binary(4);
             }
             Action::OpenFailed if self.socket == Sock::Opening => {
                 self.socket = Sock::None;
@@ -228,6 +246,7 @@ impl World {
                 self.input(Input::EndpointResolved {
                     url: common::URL.into(),
                     token: Some("t".into()),
+                    hello: None,
                 });
             }
             Action::EndpointFailed if self.resolving => {
@@ -264,13 +283,14 @@ impl World {
             Action::AckOldest if self.socket == Sock::Open && !self.unsettled.is_empty() => {
                 let id = self.unsettled.remove(0);
                 self.acked.insert(id.clone());
-                self.input(Input::Frame(format!(r#"{{"type":"ack","id":"{id}"}}"#)));
+                self.engine
+                    .handle_frame(&format!(r#"{{"type":"ack","id":"{id}"}}"#));
             }
             Action::RejectOldest if self.socket == Sock::Open && !self.unsettled.is_empty() => {
                 let id = self.unsettled.remove(0);
-                self.input(Input::Frame(format!(
+                self.engine.handle_frame(&format!(
                     r#"{{"type":"error","code":"recipient_offline","message":"m","id":"{id}"}}"#
-                )));
+                ));
             }
             _ => {}
         }
@@ -299,7 +319,11 @@ impl World {
                     prop_assert_eq!(self.socket, Sock::Open, "a frame into a socket not open");
                     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
                     if self.frames_on_socket == 0 {
-                        prop_assert_eq!(&value["type"], "init", "init must come first");
+                        let first = match self.config.mode {
+                            Mode::Wsnotify => "init",
+                            Mode::Generic => "hello",
+                        };
+                        prop_assert_eq!(&value["type"], first, "init or the hello must come first");
                     }
                     self.frames_on_socket += 1;
                     let id = match value["type"].as_str() {

@@ -41,13 +41,25 @@ impl Default for ReconnectPolicy {
 }
 
 /// Heartbeat: probe an open connection and close it when it falls silent.
+///
+/// Any frame received counts as life. A server that has never answered a
+/// ping (no frame matching [`HeartbeatConfig::pong`] since the client was
+/// created) is not judged by its silence: the first timeout reports
+/// `heartbeat_unsupported` once and pinging stops, so a healthy link to a
+/// server without pong is never closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeartbeatConfig {
-    /// How often to send `ping` while open, in ms. Default 25 000.
+    /// How often to send the ping while open, in ms. Default 25 000.
     pub interval_ms: u32,
-    /// How long to wait for any frame after a `ping` before the connection
+    /// How long to wait for any frame after a ping before the connection
     /// counts as dead, in ms. Default 10 000.
     pub timeout_ms: u32,
+    /// The text of the ping frame. Default `{"type":"ping"}`.
+    pub ping: String,
+    /// What the server's answer looks like: a frame whose kind (the field
+    /// [`Config::kind_field`] names) is this string, or a text frame that is
+    /// exactly this string. Default `pong`.
+    pub pong: String,
 }
 
 impl Default for HeartbeatConfig {
@@ -55,8 +67,23 @@ impl Default for HeartbeatConfig {
         Self {
             interval_ms: 25_000,
             timeout_ms: 10_000,
+            ping: r#"{"type":"ping"}"#.to_owned(),
+            pong: "pong".to_owned(),
         }
     }
+}
+
+/// Which protocol the client speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// The wsnotify protocol: `init` first on every connection, typed and
+    /// validated frames, acks, resume and de-duplication. The default.
+    #[default]
+    Wsnotify,
+    /// A reliable WebSocket for any server: the client sends no frame of its
+    /// own (only the configured hello and heartbeat ping), validates nothing
+    /// and hands every frame to the application as it came.
+    Generic,
 }
 
 /// Bounds of the queue of frames waiting for an open connection.
@@ -130,13 +157,22 @@ pub fn is_terminal_code(code: u16) -> bool {
 /// Everything the engine needs to know up front.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The protocol. Default [`Mode::Wsnotify`].
+    pub mode: Mode,
     /// The WebSocket URL. Ignored when `resolve_endpoint` is set.
     pub url: String,
     /// Ask the driver for a fresh URL and token before each attempt
     /// ([`super::Command::ResolveEndpoint`]). Default `false`.
     pub resolve_endpoint: bool,
-    /// The user sent in `init`.
-    pub user_id: UserId,
+    /// The user sent in `init`: required in [`Mode::Wsnotify`], unused in
+    /// [`Mode::Generic`].
+    pub user_id: Option<UserId>,
+    /// In [`Mode::Generic`]: the first frame of every connection, sent
+    /// before the queue (a provider may replace it per attempt). Default none.
+    pub hello: Option<String>,
+    /// The field of a JSON frame that names its kind (`on(kind, …)` and the
+    /// heartbeat's reply). Default `type`.
+    pub kind_field: String,
     /// The token sent in `init`. Default `None`.
     pub token: Option<String>,
     /// Reconnection policy.
@@ -162,12 +198,25 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration with every default, for `url` and `user_id`.
+    /// A configuration with every default, for `url` and `user_id`, in
+    /// [`Mode::Wsnotify`].
     pub fn new(url: impl Into<String>, user_id: UserId) -> Self {
+        Self::with_defaults(url.into(), Mode::Wsnotify, Some(user_id))
+    }
+
+    /// A configuration with every default, for `url`, in [`Mode::Generic`].
+    pub fn generic(url: impl Into<String>) -> Self {
+        Self::with_defaults(url.into(), Mode::Generic, None)
+    }
+
+    fn with_defaults(url: String, mode: Mode, user_id: Option<UserId>) -> Self {
         Self {
-            url: url.into(),
+            mode,
+            url,
             resolve_endpoint: false,
             user_id,
+            hello: None,
+            kind_field: "type".to_owned(),
             token: None,
             reconnect: ReconnectPolicy::default(),
             close_policy: ClosePolicy::default(),

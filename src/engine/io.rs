@@ -49,13 +49,6 @@ pub enum Input {
     Opened,
     /// The socket closed (or failed to connect).
     Closed(CloseInfo),
-    /// A text frame arrived.
-    Frame(String),
-    /// A binary frame of `len` bytes arrived.
-    BinaryFrame {
-        /// Its size in bytes.
-        len: usize,
-    },
     /// The WebSocket constructor threw (malformed URL, security policy).
     OpenFailed {
         /// The browser's message.
@@ -67,6 +60,8 @@ pub enum Input {
         url: String,
         /// The token for `init`, replacing the configured one when `Some`.
         token: Option<String>,
+        /// The hello frame (generic mode), replacing the configured one when `Some`.
+        hello: Option<String>,
     },
     /// The URL or token provider failed; the attempt counts as failed.
     EndpointFailed {
@@ -233,6 +228,10 @@ pub enum SendError {
     /// The recipient is not a valid user id.
     #[error("invalid recipient: {0}")]
     InvalidRecipient(#[from] UserIdError),
+    /// The call belongs to the wsnotify protocol, and the client is in
+    /// generic mode.
+    #[error("{0} belongs to the wsnotify mode; in generic mode send with sendJson or sendText")]
+    Unsupported(&'static str),
     /// The server refused the message (its `error` frame named the id).
     #[error("refused by the server: {message}")]
     Rejected {
@@ -251,6 +250,7 @@ impl SendError {
             Self::FrameTooLarge { .. } => "frame_too_large",
             Self::Closed => "closed",
             Self::InvalidRecipient(_) => "invalid_recipient",
+            Self::Unsupported(_) => "unsupported",
             Self::Rejected { code, .. } => code,
         }
     }
@@ -259,14 +259,32 @@ impl SendError {
 /// Something that went wrong without ending the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ErrorEvent {
-    /// A text frame could not be decoded; it was skipped.
+    /// A frame is not a valid frame of the protocol (or is over the size
+    /// limit); see [`Verdict`] for whether the application still gets it.
     #[error(transparent)]
     Decode(#[from] DecodeError),
-    /// A binary frame arrived; the protocol is text only. It was skipped.
-    #[error("binary frame of {len} bytes ignored: the protocol is text only")]
+    /// A binary frame arrived in wsnotify mode, whose protocol is text only.
+    #[error("binary frame of {len} bytes: the wsnotify protocol is text only")]
     BinaryFrame {
         /// Its size.
         len: usize,
+    },
+    /// An attempt failed before its socket ever opened: the server refused
+    /// the handshake (HTTP 403, 404, …) or could not be reached. Browsers do
+    /// not tell which; the close code is 1006 for both.
+    #[error("connection attempt {attempt} failed before opening (close code {code})")]
+    ConnectFailed {
+        /// The retry number of the attempt (0 for a first connect).
+        attempt: u32,
+        /// The close code the browser reported.
+        code: u16,
+    },
+    /// The server has never answered a ping: the heartbeat stopped rather
+    /// than close a link that may be healthy.
+    #[error("no answer to a ping within {ms} ms from a server that never answered one: heartbeat stopped")]
+    HeartbeatUnsupported {
+        /// The heartbeat timeout.
+        ms: u32,
     },
     /// An attempt did not open within the connect timeout.
     #[error("the connection did not open within {ms} ms")]
@@ -304,6 +322,8 @@ impl ErrorEvent {
         match self {
             Self::Decode(error) => error.code(),
             Self::BinaryFrame { .. } => "binary_frame",
+            Self::ConnectFailed { .. } => "connect_failed",
+            Self::HeartbeatUnsupported { .. } => "heartbeat_unsupported",
             Self::ConnectTimeout { .. } => "connect_timeout",
             Self::HeartbeatTimeout { .. } => "heartbeat_timeout",
             Self::OpenFailed(_) => "open_failed",
@@ -320,6 +340,34 @@ impl ErrorEvent {
             _ => None,
         }
     }
+
+    /// The retry number of the attempt the error is about, if any.
+    pub fn attempt(&self) -> Option<u32> {
+        match self {
+            Self::ConnectFailed { attempt, .. } => Some(*attempt),
+            _ => None,
+        }
+    }
+}
+
+/// What becomes of one received frame: the engine's answer to
+/// [`Engine::handle_frame`](super::Engine::handle_frame). The driver holds
+/// the frame as it came (a JavaScript value) and delivers it accordingly.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// A valid frame of the wsnotify protocol: the application gets it, and
+    /// a chat or a notification also reaches the typed callbacks.
+    Typed(FrameType),
+    /// The application gets it as it came (`onMessage`, `on(kind)`), and
+    /// the error, when there is one, is reported with the raw frame: in
+    /// wsnotify mode, why it is not a valid frame of the protocol.
+    Untyped(Option<ErrorEvent>),
+    /// The application does not get it; the error says why (a frame over
+    /// the size limit, never parsed).
+    Refused(ErrorEvent),
+    /// Nothing to deliver and nothing to report: a chat the application
+    /// already has, or a frame of a socket that is no longer current.
+    Dropped,
 }
 
 /// What the application is told.
@@ -331,15 +379,6 @@ pub enum Event {
     Open,
     /// A socket closed; every opened socket ends with exactly one of these.
     Close(CloseInfo),
-    /// A valid frame arrived.
-    Frame {
-        /// Its `type`.
-        frame_type: FrameType,
-        /// Its text as received, already validated: a consumer parses it
-        /// into the representation it needs (a JS object, or
-        /// [`decode`](crate::protocol::decode) for the typed fields).
-        text: String,
-    },
     /// Something went wrong; the client goes on.
     Error(ErrorEvent),
     /// A queued frame will never be sent.

@@ -3,14 +3,17 @@
 use std::collections::VecDeque;
 
 use super::backoff::{delay_ms, Rng};
-use super::config::{Config, Delivery};
+use super::config::{Config, Delivery, HeartbeatConfig, Mode};
 use super::dedupe::RecentIds;
 use super::io::{
     CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
-    TimerKind,
+    TimerKind, Verdict,
 };
 use super::outbox::{Outbox, QueuedFrame};
-use crate::protocol::{decode_with_limit, encode, encode_chat, ClientFrame, ServerFrame, UserId};
+use crate::protocol::{
+    check_size, decode_with_limit, encode, encode_chat, string_field, ClientFrame, ServerFrame,
+    UserId,
+};
 
 /// The close code the client uses when it drops a socket it judged dead.
 pub const CLOSE_DEAD: u16 = 4000;
@@ -89,15 +92,23 @@ pub struct Engine {
     frozen: bool,
     url: String,
     token: Option<String>,
+    /// The hello frame of the current attempt (generic mode).
+    hello: Option<String>,
     outbox: Outbox,
     /// When the oldest unanswered ping was sent.
     ping_sent_at: Option<u64>,
     /// Whether the outstanding ping re-probes after a suspected suspension.
     reprobing: bool,
+    /// Whether the server has ever answered a ping.
+    pong_heard: bool,
+    /// The heartbeat gave up on a server that never answered a ping.
+    heartbeat_stopped: bool,
     armed_timers: u8,
     acks: Acks,
     /// The highest `seq` received, sent as `lastSeq` in `init` to resume.
     last_seq: Option<u64>,
+    /// The server's numbering `last_seq` belongs to, sent with it.
+    epoch: Option<String>,
     /// Ids of chats already delivered to the application.
     delivered: RecentIds,
     rng: Rng,
@@ -115,6 +126,7 @@ impl Engine {
         Self {
             url: config.url.clone(),
             token: config.token.clone(),
+            hello: config.hello.clone(),
             outbox: Outbox::new(config.outbox),
             delivered: RecentIds::new(config.dedupe_capacity, dedupe_seed),
             config,
@@ -127,9 +139,12 @@ impl Engine {
             frozen: false,
             ping_sent_at: None,
             reprobing: false,
+            pong_heard: false,
+            heartbeat_stopped: false,
             armed_timers: 0,
             acks: Acks::Unknown,
             last_seq: None,
+            epoch: None,
             rng,
             id_prefix,
             next_id: 0,
@@ -247,15 +262,18 @@ impl Engine {
 
     /// Sends a chat from this client's user to `to` (everyone when `None`).
     /// Returns the message id, which the frame carries as `id`.
+    /// In generic mode there is no chat frame: [`SendError::Unsupported`].
     pub fn send_chat(&mut self, to: Option<&str>, message: &str) -> Result<String, SendError> {
+        if self.config.mode != Mode::Wsnotify {
+            return Err(SendError::Unsupported("sendChat"));
+        }
         let to_user_id = to.map(UserId::new).transpose()?;
         let id = self.next_message_id();
-        let text = encode_chat(
-            &self.config.user_id,
-            to_user_id.as_ref(),
-            message,
-            Some(&id),
-        );
+        // Wsnotify mode always has a user id (`Config::new` takes one).
+        let Some(from) = &self.config.user_id else {
+            return Err(SendError::Unsupported("sendChat"));
+        };
+        let text = encode_chat(from, to_user_id.as_ref(), message, Some(&id));
         let awaits_ack = self.delivery() == DeliveryState::AtLeastOnce;
         self.enqueue(id, text, awaits_ack)
     }
@@ -272,19 +290,15 @@ impl Engine {
         match input {
             Input::Opened => self.on_opened(now),
             Input::Closed(info) => self.on_closed(now, info),
-            Input::Frame(text) => self.handle_frame(text),
-            Input::BinaryFrame { len } => {
-                if matches!(self.socket, Socket::Open { .. }) {
-                    self.saw_traffic();
-                    self.emit(Event::Error(ErrorEvent::BinaryFrame { len }));
-                }
-            }
             Input::OpenFailed { reason } => self.on_open_failed(now, reason),
-            Input::EndpointResolved { url, token } => {
+            Input::EndpointResolved { url, token, hello } => {
                 if self.socket == Socket::Resolving {
                     self.url = url;
                     if token.is_some() {
                         self.token = token;
+                    }
+                    if hello.is_some() {
+                        self.hello = hello;
                     }
                     self.open_socket();
                 }
@@ -330,7 +344,9 @@ impl Engine {
             State::Reconnecting if !self.paused() => self.begin_attempt(),
             // A page back from the background may hold a connection that
             // died meanwhile: probe it now rather than at the next interval.
-            State::Open if self.ping_sent_at.is_none() => self.send_ping(now),
+            State::Open if self.ping_sent_at.is_none() && self.heartbeat().is_some() => {
+                self.send_ping(now);
+            }
             _ => {}
         }
     }
@@ -341,18 +357,24 @@ impl Engine {
         }
         self.socket = Socket::Open { since: now };
         self.cancel_timer(TimerKind::ConnectTimeout);
-        let init = ClientFrame::Init {
-            user_id: self.config.user_id.clone(),
-            token: self.token.clone(),
-            last_seq: self.last_seq,
+        let first = match (self.config.mode, &self.config.user_id) {
+            (Mode::Wsnotify, Some(user_id)) => Some(encode(&ClientFrame::Init {
+                user_id: user_id.clone(),
+                token: self.token.clone(),
+                last_seq: self.last_seq,
+                epoch: self.last_seq.and(self.epoch.clone()),
+            })),
+            _ => self.hello.clone(),
         };
-        self.commands.push_back(Command::SendFrame(encode(&init)));
+        if let Some(first) = first {
+            self.commands.push_back(Command::SendFrame(first));
+        }
         // What is still unacked from earlier connections goes first, in order.
         for text in self.outbox.send_all() {
             self.commands.push_back(Command::SendFrame(text));
         }
         self.await_first_ack();
-        if let Some(heartbeat) = &self.config.heartbeat {
+        if let Some(heartbeat) = self.heartbeat() {
             let interval = heartbeat.interval_ms;
             self.set_timer(TimerKind::HeartbeatPing, interval);
         }
@@ -367,6 +389,14 @@ impl Engine {
             Socket::Opening | Socket::Closing => None,
         };
         let user_closed = self.socket == Socket::Closing;
+        if self.socket == Socket::Opening {
+            // Browsers report a refused handshake only as a close: say that
+            // this attempt failed, not that a connection was lost.
+            self.emit(Event::Error(ErrorEvent::ConnectFailed {
+                attempt: self.retry,
+                code: info.code,
+            }));
+        }
         self.socket = Socket::None;
         self.stop_connection_timers();
         self.last_close = Some(info.clone());
@@ -381,27 +411,56 @@ impl Engine {
         }
     }
 
-    /// Processes a text frame, as `handle` does with [`Input::Frame`].
-    /// Nothing about a frame depends on the time, so a driver need not read
-    /// the clock for each one.
-    pub fn handle_frame(&mut self, text: String) {
-        if !matches!(self.socket, Socket::Open { .. } | Socket::Closing) {
-            return;
+    /// Processes a received text frame and says what the application gets
+    /// of it; what else it causes (a settled ack, a refused message) comes
+    /// out as commands. Nothing about a frame depends on the time, so a
+    /// driver need not read the clock for each one.
+    pub fn handle_frame(&mut self, text: &str) -> Verdict {
+        if !self.receiving() {
+            return Verdict::Dropped;
         }
-        self.saw_traffic();
-        let frame = match decode_with_limit(&text, self.config.max_frame_bytes) {
-            Ok(frame) => frame,
-            Err(error) => {
-                self.emit(Event::Error(ErrorEvent::Decode(error)));
-                return;
+        self.saw_traffic(Some(text));
+        if self.config.mode == Mode::Generic {
+            return match check_size(text.len(), self.config.max_frame_bytes) {
+                Ok(()) => Verdict::Untyped(None),
+                Err(error) => Verdict::Refused(ErrorEvent::Decode(error)),
+            };
+        }
+        match decode_with_limit(text, self.config.max_frame_bytes) {
+            Ok(frame) => {
+                let frame_type = frame.frame_type();
+                if self.accept(frame) {
+                    Verdict::Typed(frame_type)
+                } else {
+                    Verdict::Dropped
+                }
             }
-        };
-        let frame_type = frame.frame_type();
-        // The frame borrows from `text`; `accept` consumes it, so `text` is
-        // free to move into the event.
-        if self.accept(frame) {
-            self.emit(Event::Frame { frame_type, text });
+            Err(error @ crate::protocol::DecodeError::TooLarge { .. }) => {
+                Verdict::Refused(ErrorEvent::Decode(error))
+            }
+            Err(error) => Verdict::Untyped(Some(ErrorEvent::Decode(error))),
         }
+    }
+
+    /// Processes a received binary frame of `len` bytes, as
+    /// [`Engine::handle_frame`] does a text frame.
+    pub fn handle_binary(&mut self, len: usize) -> Verdict {
+        if !self.receiving() {
+            return Verdict::Dropped;
+        }
+        self.saw_traffic(None);
+        if let Err(error) = check_size(len, self.config.max_frame_bytes) {
+            return Verdict::Refused(ErrorEvent::Decode(error));
+        }
+        match self.config.mode {
+            Mode::Wsnotify => Verdict::Untyped(Some(ErrorEvent::BinaryFrame { len })),
+            Mode::Generic => Verdict::Untyped(None),
+        }
+    }
+
+    /// Whether frames of the current socket are still taken in.
+    fn receiving(&self) -> bool {
+        matches!(self.socket, Socket::Open { .. } | Socket::Closing)
     }
 
     /// Acts on a frame; `false` when the application must not see it (a
@@ -427,11 +486,28 @@ impl Engine {
                 };
                 self.emit(event);
             }
-            // The server lost our place (a restart without history): its
-            // numbering starts afresh, so ours must too, or its new messages
-            // would look like replays. Ids still catch true duplicates.
-            ServerFrame::Resumed(resumed) if !resumed.recovered => self.last_seq = None,
+            ServerFrame::Resumed(resumed) => {
+                // The server lost our place (a restart without history): its
+                // numbering starts afresh, so ours must too, or its new
+                // messages would look like replays. Ids still catch true
+                // duplicates.
+                if !resumed.recovered {
+                    self.last_seq = None;
+                }
+                if let Some(epoch) = resumed.epoch {
+                    self.epoch = Some(epoch.into_owned());
+                }
+            }
             ServerFrame::Chat(chat) => {
+                // A sequence number under another epoch belongs to a new
+                // numbering: compared with the old one it would look like
+                // a replay and be dropped.
+                if let Some(epoch) = chat.epoch.filter(|_| chat.seq.is_some()) {
+                    if self.epoch.as_deref() != Some(&*epoch) {
+                        self.epoch = Some(epoch.into_owned());
+                        self.last_seq = None;
+                    }
+                }
                 // A replay or a resend may bring a message again: the
                 // application sees each one once.
                 if let Some(seq) = chat.seq {
@@ -499,9 +575,7 @@ impl Engine {
                 }
             }
             TimerKind::HeartbeatPing => {
-                if let (Socket::Open { .. }, Some(heartbeat)) =
-                    (self.socket, &self.config.heartbeat)
-                {
+                if let (Socket::Open { .. }, Some(heartbeat)) = (self.socket, self.heartbeat()) {
                     let interval = heartbeat.interval_ms;
                     self.set_timer(TimerKind::HeartbeatPing, interval);
                     if self.ping_sent_at.is_none() {
@@ -525,7 +599,7 @@ impl Engine {
     }
 
     fn on_heartbeat_timeout(&mut self, now: u64) {
-        let (Some(sent_at), Some(heartbeat)) = (self.ping_sent_at, &self.config.heartbeat) else {
+        let (Some(sent_at), Some(heartbeat)) = (self.ping_sent_at, self.heartbeat()) else {
             return;
         };
         let timeout = heartbeat.timeout_ms;
@@ -541,8 +615,28 @@ impl Engine {
             self.reprobing = true;
             return;
         }
+        if !self.pong_heard {
+            // Silence from a server that has never answered a ping says
+            // nothing about the link: it may not know pings at all.
+            self.ping_sent_at = None;
+            self.reprobing = false;
+            self.heartbeat_stopped = true;
+            self.cancel_timer(TimerKind::HeartbeatPing);
+            self.emit(Event::Error(ErrorEvent::HeartbeatUnsupported {
+                ms: timeout,
+            }));
+            return;
+        }
         self.emit(Event::Error(ErrorEvent::HeartbeatTimeout { ms: timeout }));
         self.drop_dead_socket(now, "heartbeat timeout");
+    }
+
+    /// The heartbeat settings, while the heartbeat runs.
+    fn heartbeat(&self) -> Option<&HeartbeatConfig> {
+        self.config
+            .heartbeat
+            .as_ref()
+            .filter(|_| !self.heartbeat_stopped)
     }
 
     /// Gives up on a socket that did not open in time or fell silent, and
@@ -707,21 +801,27 @@ impl Engine {
     }
 
     fn send_ping(&mut self, now: u64) {
-        let Some(heartbeat) = &self.config.heartbeat else {
+        let Some(heartbeat) = self.heartbeat() else {
             return;
         };
         let timeout = heartbeat.timeout_ms;
-        self.commands
-            .push_back(Command::SendFrame(encode(&ClientFrame::Ping)));
+        let ping = heartbeat.ping.clone();
+        self.commands.push_back(Command::SendFrame(ping));
         self.ping_sent_at = Some(now);
         self.set_timer(TimerKind::HeartbeatTimeout, timeout);
     }
 
-    /// Any inbound frame proves the connection alive.
-    fn saw_traffic(&mut self) {
+    /// Any inbound frame proves the connection alive; a `text` frame may also
+    /// be the first answer to a ping, which shows the server knows them.
+    fn saw_traffic(&mut self, text: Option<&str>) {
         if self.ping_sent_at.take().is_some() {
             self.reprobing = false;
             self.cancel_timer(TimerKind::HeartbeatTimeout);
+        }
+        if let (false, Some(heartbeat), Some(text)) = (self.pong_heard, self.heartbeat(), text) {
+            self.pong_heard = text == heartbeat.pong
+                || string_field(text, &self.config.kind_field)
+                    .is_some_and(|kind| kind == heartbeat.pong);
         }
     }
 

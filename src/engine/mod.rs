@@ -51,13 +51,13 @@ mod outbox;
 
 pub use backoff::{delay_ms, delay_window_ms, nominal_delay_ms, Rng};
 pub use config::{
-    is_terminal_code, ClosePolicy, Config, Delivery, HeartbeatConfig, OutboxLimits,
+    is_terminal_code, ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits,
     ReconnectPolicy, ReconnectPredicate,
 };
 pub use dedupe::RecentIds;
 pub use io::{
     CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
-    TimerKind,
+    TimerKind, Verdict,
 };
 pub use machine::{CloseError, Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT};
 pub use outbox::{Outbox, QueuedFrame};

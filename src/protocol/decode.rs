@@ -81,6 +81,18 @@ impl DecodeError {
     }
 }
 
+/// Refuses a frame of `len` bytes when it is over `max_bytes`; text or
+/// binary, a frame over the limit is never parsed.
+pub fn check_size(len: usize, max_bytes: usize) -> Result<(), DecodeError> {
+    if len > max_bytes {
+        return Err(DecodeError::TooLarge {
+            len,
+            max: max_bytes,
+        });
+    }
+    Ok(())
+}
+
 /// Decodes a server frame, refusing frames over [`DEFAULT_MAX_FRAME_BYTES`].
 pub fn decode(text: &str) -> Result<ServerFrame<'_>, DecodeError> {
     decode_with_limit(text, DEFAULT_MAX_FRAME_BYTES)
@@ -88,12 +100,7 @@ pub fn decode(text: &str) -> Result<ServerFrame<'_>, DecodeError> {
 
 /// Decodes a server frame, refusing frames over `max_bytes` before parsing them.
 pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame<'_>, DecodeError> {
-    if text.len() > max_bytes {
-        return Err(DecodeError::TooLarge {
-            len: text.len(),
-            max: max_bytes,
-        });
-    }
+    check_size(text.len(), max_bytes)?;
     let mut found = Found::default();
     let scanned = scan_object(text, |key, value| found.keep(key, value)).map_err(|error| {
         DecodeError::InvalidJson {
@@ -136,9 +143,13 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame<'_>
                 id: fields.optional_string(Field::Id)?,
             }))
         }
-        "resumed" => Ok(ServerFrame::Resumed(Resumed {
-            recovered: fields("resumed").boolean(Field::Recovered)?,
-        })),
+        "resumed" => {
+            let fields = fields("resumed");
+            Ok(ServerFrame::Resumed(Resumed {
+                recovered: fields.boolean(Field::Recovered)?,
+                epoch: fields.optional_string(Field::Epoch)?,
+            }))
+        }
         _ => Ok(ServerFrame::Other(frame_type)),
     }
 }
@@ -154,7 +165,29 @@ fn chat<'a>(fields: &Fields<'_, 'a>) -> Result<ChatMessage<'a>, DecodeError> {
         timestamp: fields.string(Field::Timestamp)?,
         id: fields.optional_string(Field::Id)?,
         seq: fields.optional_count(Field::Seq)?,
+        epoch: fields.optional_string(Field::Epoch)?,
     })
+}
+
+/// The string value of the top-level field `field` when `text` is a JSON
+/// object that has one; `None` when it is not JSON, not an object, or the
+/// field is absent or not a string. It reads a frame's kind in a dialect the
+/// crate does not know (the heartbeat's reply matcher uses it).
+pub fn string_field<'a>(text: &'a str, field: &str) -> Option<Cow<'a, str>> {
+    let mut value = None;
+    scan_object(text, |key, raw| {
+        if key == field {
+            value = Some(raw);
+        }
+    })
+    .ok()?;
+    match value? {
+        Raw {
+            kind: Kind::String,
+            text,
+        } => str_of(text).ok(),
+        _ => None,
+    }
 }
 
 /// The fields some frame type reads; every other key is validated and skipped.
@@ -169,9 +202,10 @@ enum Field {
     Online,
     Code,
     Recovered,
+    Epoch,
 }
 
-const FIELD_NAMES: [&str; 9] = [
+const FIELD_NAMES: [&str; 10] = [
     "fromUserId",
     "toUserId",
     "message",
@@ -181,6 +215,7 @@ const FIELD_NAMES: [&str; 9] = [
     "online",
     "code",
     "recovered",
+    "epoch",
 ];
 
 impl Field {
@@ -213,6 +248,7 @@ impl<'a> Found<'a> {
             "online" => Field::Online,
             "code" => Field::Code,
             "recovered" => Field::Recovered,
+            "epoch" => Field::Epoch,
             _ => return,
         };
         self.fields[field as usize] = Some(value);
@@ -349,6 +385,7 @@ mod tests {
                 timestamp: "2026-01-01T00:00:00Z".into(),
                 id: Some("m1".into()),
                 seq: Some(7),
+                epoch: None,
             })
         );
     }
@@ -404,8 +441,34 @@ mod tests {
         );
         assert_eq!(
             decode(r#"{"type":"resumed","recovered":false}"#).unwrap(),
-            ServerFrame::Resumed(Resumed { recovered: false })
+            ServerFrame::Resumed(Resumed {
+                recovered: false,
+                epoch: None
+            })
         );
+        assert_eq!(
+            decode(r#"{"type":"resumed","recovered":true,"epoch":"e2"}"#).unwrap(),
+            ServerFrame::Resumed(Resumed {
+                recovered: true,
+                epoch: Some("e2".into())
+            })
+        );
+    }
+
+    #[test]
+    fn a_string_field_is_read_from_any_json_object() {
+        assert_eq!(
+            string_field(r#"{"event":"update","value":42}"#, "event").as_deref(),
+            Some("update")
+        );
+        assert_eq!(
+            string_field(r#"{"event":"a\u0062"}"#, "event").as_deref(),
+            Some("ab")
+        );
+        assert_eq!(string_field(r#"{"event":42}"#, "event"), None);
+        assert_eq!(string_field(r#"{"type":"pong"}"#, "event"), None);
+        assert_eq!(string_field("pong", "type"), None);
+        assert_eq!(string_field(r#"["pong"]"#, "type"), None);
     }
 
     #[test]

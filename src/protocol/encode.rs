@@ -13,6 +13,7 @@ pub fn encode(frame: &ClientFrame) -> String {
             user_id,
             token,
             last_seq,
+            epoch,
         } => {
             let mut out = JsonObject::new();
             out.string("type", "init");
@@ -22,6 +23,9 @@ pub fn encode(frame: &ClientFrame) -> String {
             }
             if let Some(last_seq) = last_seq {
                 out.raw("lastSeq", &last_seq.to_string());
+            }
+            if let Some(epoch) = epoch {
+                out.string("epoch", epoch);
             }
             out.finish()
         }
@@ -158,16 +162,19 @@ mod tests {
             user_id: user("ada"),
             token: None,
             last_seq: None,
+            epoch: None,
         };
         assert_eq!(encode(&bare), r#"{"type":"init","userId":"ada"}"#);
         let full = ClientFrame::Init {
             user_id: user("ada"),
             token: Some("s3cret".into()),
             last_seq: Some(42),
+            epoch: Some("e1".into()),
         };
         let value: Value = serde_json::from_str(&encode(&full)).unwrap();
         assert_eq!(value["token"], "s3cret");
         assert_eq!(value["lastSeq"], 42);
+        assert_eq!(value["epoch"], "e1");
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub enum ClientFrame {
         token: Option<String>,
         /// The last server sequence number seen, to resume from.
         last_seq: Option<u64>,
+        /// The numbering `last_seq` belongs to (see [`Resumed::epoch`]).
+        epoch: Option<String>,
     },
     /// A chat message.
     Chat {
@@ -89,6 +91,8 @@ pub struct ChatMessage<'a> {
     pub id: Option<Cow<'a, str>>,
     /// The server's per-user sequence number.
     pub seq: Option<u64>,
+    /// The numbering `seq` belongs to (see [`Resumed::epoch`]).
+    pub epoch: Option<Cow<'a, str>>,
 }
 
 /// A join/leave/system notice.
@@ -131,9 +135,13 @@ impl ServerError<'_> {
 
 /// The answer to an `init` with `lastSeq`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resumed {
+pub struct Resumed<'a> {
     /// Whether the missed messages were replayed (`false`: a gap remains).
     pub recovered: bool,
+    /// The user's current numbering. The server draws a new epoch whenever
+    /// it starts a user's sequence afresh (history lost); a `seq` is only
+    /// comparable with sequence numbers of the same epoch.
+    pub epoch: Option<Cow<'a, str>>,
 }
 
 /// A frame the server sends, borrowing its text from the frame it was
@@ -151,7 +159,7 @@ pub enum ServerFrame<'a> {
     /// `error`
     Error(ServerError<'a>),
     /// `resumed`
-    Resumed(Resumed),
+    Resumed(Resumed<'a>),
     /// A valid frame of a type this version does not know, by its `type`;
     /// the JavaScript API hands its fields to `on(type)` listeners.
     Other(Cow<'a, str>),

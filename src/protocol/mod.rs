@@ -8,7 +8,7 @@
 //! ```
 //! use wsnotify::protocol::{decode, encode, ClientFrame, ServerFrame, UserId};
 //!
-//! let init = ClientFrame::Init { user_id: UserId::new("ada").unwrap(), token: None, last_seq: None };
+//! let init = ClientFrame::Init { user_id: UserId::new("ada").unwrap(), token: None, last_seq: None, epoch: None };
 //! assert_eq!(encode(&init), r#"{"type":"init","userId":"ada"}"#);
 //!
 //! let frame = decode(r#"{"type":"notification","message":"ada joined","online":2}"#).unwrap();
@@ -21,7 +21,10 @@ mod encode;
 mod frames;
 mod json;
 
-pub use decode::{decode, decode_with_limit, DecodeError, DEFAULT_MAX_FRAME_BYTES, MAX_COUNT};
+pub use decode::{
+    check_size, decode, decode_with_limit, string_field, DecodeError, DEFAULT_MAX_FRAME_BYTES,
+    MAX_COUNT,
+};
 pub use encode::{encode, encode_chat};
 pub use frames::{
     Ack, ChatMessage, ClientFrame, FrameType, Notification, Resumed, ServerError, ServerFrame,

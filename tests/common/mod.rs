@@ -1,7 +1,9 @@
 //! A test driver for the sans-IO engine: a clock and helpers to read commands.
 #![allow(dead_code)]
 
-use wsnotify::engine::{CloseInfo, Command, Config, Engine, Event, Input, State, TimerKind};
+use wsnotify::engine::{
+    CloseInfo, Command, Config, Engine, Event, Input, State, TimerKind, Verdict,
+};
 use wsnotify::protocol::UserId;
 
 pub const URL: &str = "ws://127.0.0.1:1/ws";
@@ -38,6 +40,12 @@ impl Harness {
     pub fn input(&mut self, input: Input) -> Vec<Command> {
         self.engine.handle(self.now, input);
         self.commands()
+    }
+
+    /// Receives a text frame: what the application gets of it, and the commands.
+    pub fn frame(&mut self, text: &str) -> (Verdict, Vec<Command>) {
+        let verdict = self.engine.handle_frame(text);
+        (verdict, self.commands())
     }
 
     pub fn advance(&mut self, ms: u64) {
