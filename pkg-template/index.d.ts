@@ -6,7 +6,9 @@ import type {
   ConnectionState,
   DeliveryState,
   GiveUpEvent,
+  InboundMessage,
   InitInput,
+  MessageInfo,
   NotificationMessage,
   ServerMessage,
   StateChangeEvent,
@@ -18,12 +20,18 @@ export type {
   ChatMessage,
   ClientOptions,
   CloseInfo,
+  CommonOptions,
   ConnectionState,
   DeliveryState,
   ErrorCode,
+  GenericOptions,
   GiveUpEvent,
   HeartbeatOptions,
+  HelloFrame,
+  InboundMessage,
   InitInput,
+  JsonValue,
+  MessageInfo,
   NotificationMessage,
   OutboxOptions,
   PongMessage,
@@ -34,13 +42,14 @@ export type {
   StateChangeEvent,
   StringProvider,
   UnknownMessage,
+  WsnotifyOptions,
   WsNotifyError,
 } from './wsnotify.js';
 
 /** Removes the callback it was returned for; calling it again does nothing. */
 export type Unsubscribe = () => void;
 
-/** Loads the WebAssembly module once; later calls return the same promise. */
+/** Loads the WebAssembly module once; later calls return the same promise. Rejects with code `load_failed`. */
 export function init(source?: InitInput | Promise<InitInput>): Promise<void>;
 /** Whether `init()` has completed. */
 export function isReady(): boolean;
@@ -54,7 +63,7 @@ export class Client {
   connect(): void;
   close(code?: number, reason?: string): void;
   reconnect(): void;
-  /** Returns the message id; `null` sends to everyone. */
+  /** Returns the message id; `null` sends to everyone. Throws `unsupported` in generic mode. */
   sendChat(toUserId: string | null, message: string): string;
   sendJson(value: Record<string, unknown>): string;
   sendText(text: string): string;
@@ -68,10 +77,14 @@ export class Client {
   onOpen(callback: () => void): Unsubscribe;
   onClose(callback: (close: CloseInfo) => void): Unsubscribe;
   onError(callback: (error: WsNotifyError) => void): Unsubscribe;
+  /** Valid chats only (wsnotify mode; throws `unsupported` in generic mode). */
   onChat(callback: (chat: ChatMessage) => void): Unsubscribe;
+  /** Valid notifications only (wsnotify mode; throws `unsupported` in generic mode). */
   onNotification(callback: (notification: NotificationMessage) => void): Unsubscribe;
-  onMessage(callback: (message: ServerMessage) => void): Unsubscribe;
-  on(type: string, callback: (message: ServerMessage) => void): Unsubscribe;
+  /** Every frame: JSON as parsed, other text as the string, binary as it came. */
+  onMessage(callback: (message: InboundMessage, info: MessageInfo) => void): Unsubscribe;
+  /** JSON frames whose kind (the `kindField`, default `type`) is `kind`. */
+  on(kind: string, callback: (message: ServerMessage) => void): Unsubscribe;
   onStateChange(callback: (change: StateChangeEvent) => void): Unsubscribe;
   onGiveUp(callback: (event: GiveUpEvent) => void): Unsubscribe;
   /** Closes the socket and frees every listener and timer. */

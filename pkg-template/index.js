@@ -11,7 +11,8 @@ let ready = false;
 /**
  * Loads and instantiates the WebAssembly module, once. `source` is optional:
  * a URL, Response, BufferSource or WebAssembly.Module (by default the
- * `wsnotify_bg.wasm` next to this file).
+ * `wsnotify_bg.wasm` next to this file). Rejects with an Error whose `code`
+ * is `load_failed` (its `cause` is the browser's error).
  */
 export function init(source) {
   if (!loading) {
@@ -19,9 +20,11 @@ export function init(source) {
       () => {
         ready = true;
       },
-      (error) => {
+      (cause) => {
         // Let a later call try again (e.g. after a network error).
         loading = null;
+        const error = new Error(`wsnotify: the WebAssembly module could not be loaded: ${cause?.message ?? cause}`, { cause });
+        error.code = 'load_failed';
         throw error;
       },
     );

@@ -2,21 +2,26 @@ import type { ReactNode } from 'react';
 import type {
   ChatMessage,
   Client,
-  ClientOptions,
   CloseInfo,
+  GenericOptions,
   ConnectionState,
+  InboundMessage,
+  JsonValue,
+  MessageInfo,
   NotificationMessage,
   ServerMessage,
   StateChangeEvent,
   WsNotifyError,
+  WsnotifyOptions,
 } from './index.js';
 
 /** Client options without `userId` (given separately), plus callbacks and the store size. */
-export interface NotificationOptions extends Omit<ClientOptions, 'userId'> {
+export interface NotificationOptions extends Omit<WsnotifyOptions, 'userId'> {
   /** A notification arrived: its text, and the whole frame. */
   onNotify?: (message: string, frame: NotificationMessage) => void;
   onChat?: (chat: ChatMessage) => void;
-  onMessage?: (message: ServerMessage) => void;
+  onMessage?: (message: InboundMessage, info: MessageInfo) => void;
+  /** Errors of the connection and of sends; without it, they go to `console.error`. */
   onError?: (error: WsNotifyError) => void;
   onStateChange?: (change: StateChangeEvent) => void;
   onOpen?: () => void;
@@ -29,8 +34,8 @@ export interface NotificationHandle {
   /** Sends a chat (`null` = everyone); queued while not open. Returns its id once the client exists. */
   sendMessage(toUserId: string | null, message: string): string | undefined;
   sendJsonMessage(value: Record<string, unknown>): string | undefined;
-  /** The last frame received, of any type. */
-  lastMessage: ServerMessage | null;
+  /** The last frame received, of any type (JSON as parsed). */
+  lastMessage: InboundMessage | null;
   /** 0 connecting or reconnecting, 1 open, 2 closing, 3 idle or closed. */
   readyState: number;
   state: ConnectionState;
@@ -56,3 +61,39 @@ export function useNotificationClient(): NotificationHandle;
 /** The provider's chat messages, oldest first, through `selector` (default: all). */
 export function useNotificationMessages(): readonly ChatMessage[];
 export function useNotificationMessages<T>(selector: (messages: readonly ChatMessage[]) => T): T;
+
+/** Options of `useWebSocket`: the client's (in generic mode), plus callbacks. */
+export interface WebSocketOptions extends Omit<GenericOptions, 'url' | 'mode' | 'userId' | 'delivery'> {
+  onMessage?: (message: InboundMessage, info: MessageInfo) => void;
+  /** Errors of the connection and of sends; without it, they go to `console.error`. */
+  onError?: (error: WsNotifyError) => void;
+  onStateChange?: (change: StateChangeEvent) => void;
+  onOpen?: () => void;
+  onClose?: (close: CloseInfo) => void;
+}
+
+export interface WebSocketHandle<T = JsonValue> {
+  /** Sends text as one frame; queued while not open. Returns its id once the client exists. */
+  sendMessage(text: string): string | undefined;
+  /** Sends a value as JSON; queued while not open. */
+  sendJsonMessage(value: Record<string, unknown>): string | undefined;
+  /** The last frame: `data` as received (text or binary), its format and kind. */
+  lastMessage: MessageInfo | null;
+  /** The last frame parsed, when it was JSON; `null` otherwise. */
+  lastJsonMessage: T | null;
+  /** 0 connecting or reconnecting, 1 open, 2 closing, 3 idle or closed. */
+  readyState: number;
+  state: ConnectionState;
+  attempt: number;
+  client: Client | null;
+}
+
+/**
+ * A reliable WebSocket to any server while the component is mounted (generic
+ * mode: nothing of the client's own is sent). Changing a string `url`
+ * reconnects; other options apply without reconnecting.
+ */
+export function useWebSocket<T = JsonValue>(
+  url: string | ((attempt: number) => string | Promise<string>),
+  options?: WebSocketOptions,
+): WebSocketHandle<T>;

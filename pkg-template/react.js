@@ -1,5 +1,6 @@
 // React bindings: useNotification, NotificationProvider/useNotificationClient
-// and useNotificationMessages. No JSX and no state at module scope.
+// and useNotificationMessages for the wsnotify protocol, useWebSocket for any
+// server. No JSX and no state at module scope.
 import {
   createContext, createElement, useContext, useEffect, useMemo, useRef, useSyncExternalStore,
 } from 'react';
@@ -13,13 +14,22 @@ const MAX_EARLY_SENDS = 1000;
 const HOOK_ONLY = new Set(['onNotify', 'onChat', 'onMessage', 'onError', 'onStateChange', 'onOpen', 'onClose', 'maxMessages']);
 
 const IDLE = Object.freeze({
-  readyState: 3, state: 'idle', attempt: 0, lastMessage: null, messages: Object.freeze([]), client: null,
+  readyState: 3, state: 'idle', attempt: 0, lastMessage: null, lastInfo: null, messages: Object.freeze([]), client: null,
 });
 
 function errorWithCode(code, message) {
   const error = new Error(message);
   error.code = code;
   return error;
+}
+
+/**
+ * Reports `error` to the hook's `onError`, or, when there is none, to the
+ * console: an error nobody listens to is never silent.
+ */
+function reportTo(handler, error) {
+  if (typeof handler === 'function') callHandler(handler, error);
+  else console.error('wsnotify:', error);
 }
 
 /** Calls a user handler; a throwing handler is logged and does not break delivery. */
@@ -92,9 +102,12 @@ export function createConnection(userId, latest) {
     // Providers and predicates are looked up at call time: the newest wins.
     if (typeof options.url === 'function') options.url = (attempt) => latest().url(attempt);
     if (typeof options.token === 'function') options.token = (attempt) => latest().token(attempt);
+    if (typeof options.hello === 'function') options.hello = (attempt) => latest().hello(attempt);
     if (typeof options.shouldReconnect === 'function') options.shouldReconnect = (close) => latest().shouldReconnect(close);
     return { ...options, userId };
   }
+
+  const reportError = (error) => reportTo(latest().onError, error);
 
   function attach(created) {
     client = created;
@@ -105,16 +118,25 @@ export function createConnection(userId, latest) {
       }),
       created.onOpen(() => callHandler(latest().onOpen)),
       created.onClose((close) => callHandler(latest().onClose, close)),
-      created.onError((error) => callHandler(latest().onError, error)),
-      created.onMessage((message) => {
-        next = { ...next, lastMessage: message };
-        if (message.type === 'chat') incoming.push(message);
+      created.onError(reportError),
+      created.onMessage((message, info) => {
+        next = { ...next, lastMessage: message, lastInfo: info };
         schedule();
-        callHandler(latest().onMessage, message);
-        if (message.type === 'chat') callHandler(latest().onChat, message);
-        if (message.type === 'notification') callHandler(latest().onNotify, message.message, message);
+        callHandler(latest().onMessage, message, info);
       }),
     ];
+    // The typed callbacks get frames that passed validation, which only the
+    // wsnotify protocol defines.
+    if (latest().mode !== 'generic') {
+      detach.push(
+        created.onChat((chat) => {
+          incoming.push(chat);
+          schedule();
+          callHandler(latest().onChat, chat);
+        }),
+        created.onNotification((notification) => callHandler(latest().onNotify, notification.message, notification)),
+      );
+    }
     for (const send of early.splice(0)) send();
     update({ client: created });
     created.connect();
@@ -131,7 +153,7 @@ export function createConnection(userId, latest) {
       (error) => {
         loading = false;
         update({ state: 'closed', readyState: 3 });
-        callHandler(latest().onError, error);
+        reportError(error);
       },
     );
   }
@@ -152,7 +174,7 @@ export function createConnection(userId, latest) {
   function whenReady(send) {
     if (client) return send();
     if (early.length >= MAX_EARLY_SENDS) {
-      callHandler(latest().onError, errorWithCode('outbox_full', 'too many messages sent before the client loaded'));
+      reportError(errorWithCode('outbox_full', 'too many messages sent before the client loaded'));
       return undefined;
     }
     early.push(send);
@@ -165,7 +187,7 @@ export function createConnection(userId, latest) {
       try {
         return send(client);
       } catch (error) {
-        callHandler(latest().onError, error);
+        reportError(error);
         return undefined;
       }
     });
@@ -195,6 +217,7 @@ export function createConnection(userId, latest) {
     getServerSnapshot: () => IDLE,
     sendMessage: (toUserId, message) => guarded((c) => c.sendChat(toUserId ?? null, message)),
     sendJsonMessage: (value) => guarded((c) => c.sendJson(value)),
+    sendText: (text) => guarded((c) => c.sendText(text)),
   };
 }
 
@@ -266,4 +289,30 @@ export function useNotificationMessages(selector = everything) {
     return cache.current.selected;
   };
   return useSyncExternalStore(connection.subscribe, select, select);
+}
+
+/**
+ * A reliable WebSocket to any server while the component is mounted (the
+ * client in generic mode): it sends nothing of its own, queues what is sent
+ * while the connection is down and reconnects by itself. Changing `url` (a
+ * string) reconnects; other options apply without reconnecting. Returns the
+ * shape of react-use-websocket: `{ sendMessage(text), sendJsonMessage(value),
+ * lastMessage: { data, format, kind } | null, lastJsonMessage, readyState,
+ * state, attempt, client }`.
+ */
+export function useWebSocket(url, options = {}) {
+  const connection = useConnectionFor(undefined, { ...options, url, mode: 'generic' });
+  useEffect(() => connection.acquire(), [connection]);
+  const snapshot = useSyncExternalStore(connection.subscribe, connection.getSnapshot, connection.getServerSnapshot);
+  const { lastMessage, lastInfo } = snapshot;
+  return useMemo(() => ({
+    sendMessage: connection.sendText,
+    sendJsonMessage: connection.sendJsonMessage,
+    lastMessage: lastInfo,
+    lastJsonMessage: lastInfo?.format === 'json' ? lastMessage : null,
+    readyState: snapshot.readyState,
+    state: snapshot.state,
+    attempt: snapshot.attempt,
+    client: snapshot.client,
+  }), [connection, snapshot]);
 }

@@ -496,7 +496,7 @@ fn any_frame_after_a_ping_counts_as_alive() {
     h.advance(25_000);
     h.fire(TimerKind::HeartbeatPing);
     h.advance(5_000);
-    h.frame(r#"{"type":"notification","message":"hi"}"#).1;
+    h.frame(r#"{"type":"notification","message":"hi"}"#);
     h.advance(5_000);
     // The timeout was cancelled; had the driver fired it anyway, it is stale.
     assert!(h.fire(TimerKind::HeartbeatTimeout).is_empty());
@@ -520,7 +520,7 @@ fn a_clock_jump_reprobes_instead_of_closing_while_frames_still_arrive() {
     );
     // The connection survived: its frames keep it open.
     h.advance(50);
-    h.frame(r#"{"type":"pong"}"#).1;
+    h.frame(r#"{"type":"pong"}"#);
     h.advance(10_000);
     assert!(h.fire(TimerKind::HeartbeatTimeout).is_empty());
     assert_eq!(h.engine.state(), State::Open);
@@ -832,7 +832,7 @@ fn at_least_once_holds_a_chat_until_acked_and_resends_it_after_a_reconnect() {
     let second = h.engine.send_chat(Some("bob"), "two").unwrap();
     assert_eq!(frames(&h.commands()).len(), 2);
     assert_eq!(h.engine.queued(), 2, "sent but not yet acked");
-    h.frame(&format!(r#"{{"type":"ack","id":"{first}"}}"#)).1;
+    h.frame(&format!(r#"{{"type":"ack","id":"{first}"}}"#));
     assert_eq!(h.engine.queued(), 1);
 
     h.drop_with(1006);

@@ -246,7 +246,7 @@ impl World {
                 self.input(Input::EndpointResolved {
                     url: common::URL.into(),
                     token: Some("t".into()),
-                    hello: None,
+                    hello: self.config.hello.clone(),
                 });
             }
             Action::EndpointFailed if self.resolving => {

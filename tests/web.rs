@@ -359,13 +359,14 @@ async fn a_policy_close_1008_does_not_reconnect() {
 }
 
 #[wasm_bindgen_test]
-async fn malformed_frames_each_raise_one_typed_error_and_the_next_message_arrives() {
+async fn malformed_frames_each_raise_one_typed_error_with_the_frame_and_still_reach_on_message() {
     let user = unique_user("fuzz");
     let client = client(&user, "{}");
-    let (errors, chats) = (Recorder::new(), Recorder::new());
+    let (errors, chats, messages) = (Recorder::new(), Recorder::new(), Recorder::new());
     let _e = client.on_error(errors.callback()).unwrap();
     let _c = client.on_chat(chats.callback()).unwrap();
     open(&client).await;
+    let _m = client.on_message(messages.callback()).unwrap();
     let oversized = format!(r#"{{"type":"chat","message":"{}"}}"#, "x".repeat(70_000));
     server_sends(
         &user,
@@ -400,6 +401,23 @@ async fn malformed_frames_each_raise_one_typed_error_and_the_next_message_arrive
         ]
     );
     assert!(errors.get(0).is_instance_of::<js_sys::Error>());
+    // Each error carries the frame as received; only the oversized one,
+    // never parsed, does not reach onMessage.
+    assert_eq!(errors.field(0, "frame"), "not json");
+    assert_eq!(
+        errors.field(3, "frame").as_string().map(|f| f.len()),
+        Some(oversized.len())
+    );
+    assert!(errors
+        .field(4, "frame")
+        .is_instance_of::<js_sys::ArrayBuffer>());
+    assert_eq!(messages.len(), 5, "every frame but the oversized one");
+    assert_eq!(messages.get(0), "not json");
+    assert_eq!(messages.field(1, "fromUserId"), "bob");
+    assert!(Array::is_array(&messages.get(2)));
+    assert!(messages.get(3).is_instance_of::<js_sys::ArrayBuffer>());
+    assert_eq!(messages.field(4, "message"), "still here");
+    assert_eq!(chats.len(), 1, "onChat gets only the valid chat");
     assert_eq!(chats.field(0, "message"), "still here");
     assert_eq!(client.state(), "open");
 }

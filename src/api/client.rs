@@ -5,14 +5,15 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use super::error::ClientError;
-use super::events::dispatch;
+use super::events::Dispatcher;
 use super::listeners::{subscribe, EventKind, SharedListeners, Subscription};
 use super::options;
 use super::types::{
-    ChatCallback, ClientOptions, CloseCallback, ErrorCallback, GiveUpCallback, MessageCallback,
-    NotificationCallback, StateChangeCallback, VoidCallback,
+    ChatCallback, ClientOptions, CloseCallback, ErrorCallback, GiveUpCallback, KindCallback,
+    MessageCallback, NotificationCallback, StateChangeCallback, VoidCallback,
 };
 use crate::browser::{js_string, Driver};
+use crate::engine::{Mode, SendError};
 
 /// A WebSocket client that reconnects by itself, queues what is sent while
 /// the connection is down, and delivers typed messages.
@@ -31,15 +32,23 @@ impl Client {
     /// missing, of the wrong type, or out of range.
     #[wasm_bindgen(constructor)]
     pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
-        let options::ParsedOptions { config, endpoint } = options::parse(options.into())?;
+        let options::ParsedOptions { config, driver } = options::parse(options.into())?;
         let listeners = SharedListeners::default();
-        let sink_listeners = listeners.clone();
-        let driver = Driver::new(
-            config,
-            Box::new(move |event, frame_js| dispatch(&sink_listeners, event, frame_js)),
-            endpoint,
-        );
+        let dispatcher = Dispatcher {
+            listeners: listeners.clone(),
+            kind_field: JsValue::from_str(&config.kind_field),
+        };
+        let driver = Driver::new(config, Box::new(dispatcher), driver);
         Ok(Client { driver, listeners })
+    }
+
+    /// Refuses a registration of the wsnotify protocol (`name`) in generic
+    /// mode, where it could never be called.
+    fn wsnotify_only(&self, name: &'static str) -> Result<(), ClientError> {
+        match self.driver.read(|engine| engine.config().mode) {
+            Mode::Wsnotify => Ok(()),
+            Mode::Generic => Err(SendError::Unsupported(name).into()),
+        }
     }
 
     /// Starts connecting (from `idle` or `closed`; otherwise does nothing).
@@ -163,32 +172,36 @@ impl Client {
         subscribe(&self.listeners, EventKind::Error, callback.into())
     }
 
-    /// `callback(chat)` for every chat message.
+    /// `callback(chat)` for every valid chat message (wsnotify mode).
     #[wasm_bindgen(js_name = onChat)]
     pub fn on_chat(&self, callback: ChatCallback) -> Result<Subscription, ClientError> {
+        self.wsnotify_only("onChat")?;
         subscribe(&self.listeners, EventKind::Chat, callback.into())
     }
 
-    /// `callback(notification)` for every notification.
+    /// `callback(notification)` for every valid notification (wsnotify mode).
     #[wasm_bindgen(js_name = onNotification)]
     pub fn on_notification(
         &self,
         callback: NotificationCallback,
     ) -> Result<Subscription, ClientError> {
+        self.wsnotify_only("onNotification")?;
         subscribe(&self.listeners, EventKind::Notification, callback.into())
     }
 
-    /// `callback(message)` for every frame received, of a known type or not.
+    /// `callback(message, { format, kind })` for every frame received: JSON
+    /// as its parsed value, other text as the string, binary as it came.
     #[wasm_bindgen(js_name = onMessage)]
     pub fn on_message(&self, callback: MessageCallback) -> Result<Subscription, ClientError> {
         subscribe(&self.listeners, EventKind::Message, callback.into())
     }
 
-    /// `callback(message)` for every frame whose `type` is `type`.
+    /// `callback(message)` for every JSON frame whose kind (the field
+    /// `kindField` names, `type` by default) is `type`.
     pub fn on(
         &self,
         #[wasm_bindgen(js_name = type)] frame_type: String,
-        callback: MessageCallback,
+        callback: KindCallback,
     ) -> Result<Subscription, ClientError> {
         subscribe(
             &self.listeners,

@@ -5,8 +5,8 @@ use wasm_bindgen::JsValue;
 
 use super::error::js_error;
 use super::listeners::{EventKind, SharedListeners};
-use crate::browser::describe_exception;
-use crate::engine::{CloseInfo, Event, StateChange};
+use crate::browser::{describe_exception, Sink};
+use crate::engine::{CloseInfo, ErrorEvent, Event, StateChange, Verdict};
 use crate::protocol::FrameType;
 
 /// A plain object of `fields`, built in place: these objects are a handful
@@ -53,9 +53,98 @@ extern "C" {
     fn parse_js_string(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// Delivers one engine event to the listeners registered for it;
-/// `frame_js` is the frame's JavaScript string when the driver has it.
-pub(crate) fn dispatch(listeners: &SharedListeners, event: Event, frame_js: Option<&JsValue>) {
+/// Where the driver's output reaches the application: the listeners, and
+/// what reading a frame takes.
+pub(crate) struct Dispatcher {
+    pub listeners: SharedListeners,
+    /// The field that names a JSON frame's kind, as a JavaScript string.
+    pub kind_field: JsValue,
+}
+
+impl Sink for Dispatcher {
+    fn event(&self, event: Event) {
+        dispatch(&self.listeners, event);
+    }
+
+    /// Delivers a frame as the socket gave it: a string that is JSON as its
+    /// parsed value (one `JSON.parse`, of the string the socket gave), other
+    /// text as the string, binary as it came. The engine's verdict says
+    /// whether it goes to the typed callbacks too, or to nobody, and which
+    /// error, carrying the raw frame, comes with it.
+    fn frame(&self, data: &JsValue, verdict: Verdict) {
+        let typed = match verdict {
+            Verdict::Dropped => return,
+            Verdict::Refused(error) => {
+                report(&self.listeners, error_to_js(&error, Some(data)));
+                return;
+            }
+            Verdict::Untyped(error) => {
+                if let Some(error) = error {
+                    report(&self.listeners, error_to_js(&error, Some(data)));
+                }
+                None
+            }
+            Verdict::Typed(FrameType::Chat) => Some(EventKind::Chat),
+            Verdict::Typed(FrameType::Notification) => Some(EventKind::Notification),
+            Verdict::Typed(_) => None,
+        };
+        let (wants_typed, wants_message, wants_kinds) = {
+            let registered = self.listeners.borrow();
+            (
+                typed.as_ref().is_some_and(|kind| registered.wants(kind)),
+                registered.wants(&EventKind::Message),
+                registered.wants_any_type(),
+            )
+        };
+        if !(wants_typed || wants_message || wants_kinds) {
+            return;
+        }
+        let (value, format) = match data.is_string() {
+            true => match parse_js_string(data) {
+                Ok(value) => (value, "json"),
+                Err(_) => (data.clone(), "text"),
+            },
+            false => (data.clone(), "binary"),
+        };
+        let kind = (format == "json" && value.is_object() && !js_sys::Array::is_array(&value))
+            .then(|| Reflect::get(&value, &self.kind_field).ok())
+            .flatten()
+            .and_then(|kind| kind.as_string());
+        if let (true, Some(typed)) = (wants_typed, &typed) {
+            call(&self.listeners, typed, &value);
+        }
+        if wants_message {
+            let mut meta = vec![
+                ("format", JsValue::from_str(format)),
+                ("data", data.clone()),
+            ];
+            if let Some(kind) = &kind {
+                meta.push(("kind", JsValue::from_str(kind)));
+            }
+            let snapshot = self.listeners.borrow().snapshot();
+            invoke(
+                &self.listeners,
+                "onMessage",
+                false,
+                snapshot.of(&EventKind::Message),
+                &[&value, &object(&meta)],
+            );
+        }
+        if let (true, Some(kind)) = (wants_kinds, &kind) {
+            let snapshot = self.listeners.borrow().snapshot();
+            invoke(
+                &self.listeners,
+                "on",
+                false,
+                snapshot.of_type(kind),
+                &[&value],
+            );
+        }
+    }
+}
+
+/// Delivers one engine event to the listeners registered for it.
+fn dispatch(listeners: &SharedListeners, event: Event) {
     match event {
         Event::StateChange(change) => {
             if listeners.borrow().wants(&EventKind::StateChange) {
@@ -68,13 +157,14 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event, frame_js: Opti
         }
         Event::Open => call(listeners, &EventKind::Open, &JsValue::UNDEFINED),
         Event::Close(info) => call(listeners, &EventKind::Close, &close_info_to_js(&info)),
-        Event::Frame { frame_type, text } => deliver_frame(listeners, &frame_type, &text, frame_js),
-        Event::Error(error) => report(listeners, error.code(), &error.to_string(), error.id()),
+        Event::Error(error) => report(listeners, error_to_js(&error, None)),
         Event::SendFailed { id, error } => report(
             listeners,
-            error.code(),
-            &format!("message {id} was not sent: {error}"),
-            Some(&id),
+            js_error(
+                error.code(),
+                &format!("message {id} was not sent: {error}"),
+                Some(&id),
+            ),
         ),
         Event::GiveUp { retries } => {
             call(
@@ -86,58 +176,27 @@ pub(crate) fn dispatch(listeners: &SharedListeners, event: Event, frame_js: Opti
     }
 }
 
-/// Delivers a decoded frame. Its JS object comes from one `JSON.parse` of the
-/// text the decoder has just validated (the original JS string when there is
-/// one), rather than field by field across the wasm boundary: the same data,
-/// at a fraction of the cost.
-fn deliver_frame(
-    listeners: &SharedListeners,
-    frame_type: &FrameType,
-    text: &str,
-    frame_js: Option<&JsValue>,
-) {
-    let specific = match frame_type {
-        FrameType::Chat => Some(EventKind::Chat),
-        FrameType::Notification => Some(EventKind::Notification),
-        _ => None,
-    };
-    let frame_type = frame_type.as_str();
-    let wanted = {
-        let registered = listeners.borrow();
-        specific.as_ref().is_some_and(|kind| registered.wants(kind))
-            || registered.wants(&EventKind::Message)
-            || registered.wants_type(frame_type)
-    };
-    if !wanted {
-        return;
+/// An `Error` with `code` (and `id`, `attempt`, and the raw `frame` it is
+/// about, when there are such).
+fn error_to_js(error: &ErrorEvent, frame: Option<&JsValue>) -> JsValue {
+    let js = js_error(error.code(), &error.to_string(), error.id());
+    // Setting properties on a fresh Error object cannot fail.
+    if let Some(attempt) = error.attempt() {
+        let _ = Reflect::set(&js, &"attempt".into(), &attempt.into());
     }
-    let parsed = match frame_js {
-        Some(js) => parse_js_string(js),
-        None => js_sys::JSON::parse(text),
-    };
-    match parsed {
-        Ok(value) => {
-            if let Some(kind) = &specific {
-                call(listeners, kind, &value);
-            }
-            call(listeners, &EventKind::Message, &value);
-            let snapshot = listeners.borrow().snapshot();
-            invoke(listeners, "on", false, snapshot.of_type(frame_type), &value);
-        }
-        // The decoder accepted this text, and JSON.parse accepts whatever it does.
-        Err(exception) => report(
-            listeners,
-            "invalid_json",
-            &describe_exception(&exception),
-            None,
-        ),
+    if let Some(frame) = frame {
+        let _ = Reflect::set(&js, &"frame".into(), frame);
     }
+    js
 }
 
-/// Sends an `Error` with `code` to the `onError` listeners.
-fn report(listeners: &SharedListeners, code: &str, message: &str, id: Option<&str>) {
+/// Sends `error` to the `onError` listeners; with none registered, to the
+/// console, so that no error goes unseen.
+fn report(listeners: &SharedListeners, error: JsValue) {
     if listeners.borrow().wants(&EventKind::Error) {
-        call(listeners, &EventKind::Error, &js_error(code, message, id));
+        call(listeners, &EventKind::Error, &error);
+    } else {
+        web_sys::console::error_2(&"wsnotify:".into(), &error);
     }
 }
 
@@ -151,20 +210,26 @@ fn call(listeners: &SharedListeners, kind: &EventKind, argument: &JsValue) {
         kind.name(),
         *kind == EventKind::Error,
         snapshot.of(kind),
-        argument,
+        &[argument],
     );
 }
 
-/// Calls `callbacks` (registered with `registration`) with `argument`; see [`call`].
+/// Calls `callbacks` (registered with `registration`) with `arguments` (one
+/// or two); see [`call`].
 fn invoke<'a>(
     listeners: &SharedListeners,
     registration: &str,
     are_error_listeners: bool,
     callbacks: impl Iterator<Item = &'a js_sys::Function>,
-    argument: &JsValue,
+    arguments: &[&JsValue],
 ) {
     for callback in callbacks {
-        let Err(exception) = callback.call1(&JsValue::NULL, argument) else {
+        let called = match arguments {
+            [first, second] => callback.call2(&JsValue::NULL, first, second),
+            [first, ..] => callback.call1(&JsValue::NULL, first),
+            [] => callback.call0(&JsValue::NULL),
+        };
+        let Err(exception) = called else {
             continue;
         };
         let message = format!(
@@ -176,7 +241,7 @@ fn invoke<'a>(
         } else {
             let error = js_error("callback_failed", &message, None);
             let _ = js_sys::Reflect::set(&error, &"cause".into(), &exception);
-            call(listeners, &EventKind::Error, &error);
+            report(listeners, error);
         }
     }
 }

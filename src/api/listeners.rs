@@ -76,11 +76,11 @@ impl Listeners {
         self.entries.iter().any(|entry| entry.kind == *kind)
     }
 
-    /// Whether anything listens for frames of type `frame_type` (`on(type)`).
-    pub(crate) fn wants_type(&self, frame_type: &str) -> bool {
+    /// Whether anything listens for frames of some kind (`on(kind)`).
+    pub(crate) fn wants_any_type(&self) -> bool {
         self.entries
             .iter()
-            .any(|entry| is_type(&entry.kind, frame_type))
+            .any(|entry| matches!(entry.kind, EventKind::Type(_)))
     }
 
     /// The registrations as they are now, unaffected by later changes.

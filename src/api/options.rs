@@ -8,9 +8,9 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::error::ClientError;
 use super::events::close_info_to_js;
-use crate::browser::{describe_exception, EndpointProvider};
+use crate::browser::{describe_exception, DriverOptions, Endpoint, EndpointProvider};
 use crate::engine::{
-    ClosePolicy, Config, Delivery, HeartbeatConfig, OutboxLimits, ReconnectPolicy,
+    ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy,
 };
 use crate::protocol::UserId;
 
@@ -97,11 +97,12 @@ enum Toggle {
     Settings(Section),
 }
 
-/// The engine configuration and, when the URL or token is a function, the
-/// provider the driver calls before each attempt.
+/// The engine configuration, and how the driver talks to the browser (with
+/// the providers it calls before each attempt when the URL, the token or the
+/// hello is a function).
 pub(crate) struct ParsedOptions {
     pub config: Config,
-    pub endpoint: Option<EndpointProvider>,
+    pub driver: DriverOptions,
 }
 
 fn invalid(message: impl Into<String>) -> ClientError {
@@ -115,8 +116,12 @@ const KNOWN_KEYS: [(&str, &[&str]); 4] = [
         "",
         &[
             "url",
+            "mode",
             "userId",
             "token",
+            "hello",
+            "kindField",
+            "binaryType",
             "reconnect",
             "heartbeat",
             "outbox",
@@ -138,7 +143,7 @@ const KNOWN_KEYS: [(&str, &[&str]); 4] = [
             "maxRetries",
         ],
     ),
-    ("heartbeat", &["intervalMs", "timeoutMs"]),
+    ("heartbeat", &["intervalMs", "timeoutMs", "ping", "pong"]),
     ("outbox", &["maxFrames", "maxBytes"]),
 ];
 
@@ -173,10 +178,21 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     };
     reject_unknown_keys(&object)?;
     let options = Section { object };
-    let user_id = options
-        .string("userId")?
-        .ok_or_else(|| must_be("userId", "a string"))?;
-    let user_id = UserId::new(user_id).map_err(|error| must_be("userId", &error.to_string()))?;
+    let mode = match options.string("mode")?.as_deref() {
+        None | Some("wsnotify") => Mode::Wsnotify,
+        Some("generic") => Mode::Generic,
+        Some(_) => return Err(must_be("mode", "\"wsnotify\" or \"generic\"")),
+    };
+    let user_id = match options.string("userId")? {
+        Some(id) => Some(UserId::new(id).map_err(|error| must_be("userId", &error.to_string()))?),
+        None if mode == Mode::Generic => None,
+        None => {
+            return Err(must_be(
+                "userId",
+                "a string (the wsnotify mode sends it in init)",
+            ))
+        }
+    };
 
     let url = options.get("url")?.unwrap_or(JsValue::UNDEFINED);
     let url_is_function = url.is_function();
@@ -193,9 +209,31 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         None => return Err(must_be("token", "a string or a function")),
     };
 
-    let mut config = Config::new(fixed_url, user_id);
+    let hello = options.get("hello")?.unwrap_or(JsValue::UNDEFINED);
+    let hello_is_function = hello.is_function();
+    let fixed_hello = match hello.as_bool() {
+        Some(false) => None,
+        _ if hello.is_undefined() || hello_is_function => None,
+        _ => Some(frame_text("hello", &hello)?),
+    };
+    if mode == Mode::Wsnotify && !(hello.is_undefined() || hello.as_bool() == Some(false)) {
+        return Err(invalid(
+            "hello is for mode \"generic\": the wsnotify mode sends init first",
+        ));
+    }
+
+    let mut config = Config::generic(fixed_url);
+    config.mode = mode;
+    config.user_id = user_id;
     config.token = fixed_token;
-    config.resolve_endpoint = url_is_function || token_is_function;
+    config.hello = fixed_hello;
+    config.resolve_endpoint = url_is_function || token_is_function || hello_is_function;
+    if let Some(field) = options.string("kindField")? {
+        if field.is_empty() {
+            return Err(must_be("kindField", "a non-empty string"));
+        }
+        config.kind_field = field;
+    }
     config.reconnect = reconnect_policy(options.toggle("reconnect")?)?;
     config.heartbeat = heartbeat(options.toggle("heartbeat")?)?;
     if let Some(object) = options.get("outbox")? {
@@ -214,15 +252,43 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     config.close_policy = close_policy(options.get("shouldReconnect")?)?;
     config.delivery = match options.string("delivery")?.as_deref() {
         None | Some("at-most-once") => Delivery::AtMostOnce,
+        Some("at-least-once") if mode == Mode::Generic => {
+            return Err(invalid(
+                "delivery \"at-least-once\" needs the acks of the wsnotify mode",
+            ))
+        }
         Some("at-least-once") => Delivery::AtLeastOnce,
         Some(_) => return Err(must_be("delivery", "\"at-most-once\" or \"at-least-once\"")),
     };
     config.ack_timeout_ms = options.positive("ackTimeout", config.ack_timeout_ms)?;
+    let binary_type = match options.string("binaryType")?.as_deref() {
+        None | Some("arraybuffer") => web_sys::BinaryType::Arraybuffer,
+        Some("blob") => web_sys::BinaryType::Blob,
+        Some(_) => return Err(must_be("binaryType", "\"arraybuffer\" or \"blob\"")),
+    };
 
     let endpoint = config
         .resolve_endpoint
-        .then(|| endpoint_provider(url, token));
-    Ok(ParsedOptions { config, endpoint })
+        .then(|| endpoint_provider(url, token, hello, config.hello.clone()));
+    Ok(ParsedOptions {
+        config,
+        driver: DriverOptions {
+            endpoint,
+            binary_type,
+        },
+    })
+}
+
+/// The text of a frame given as an option: a string as it is, anything else
+/// as JSON.
+fn frame_text(name: &str, value: &JsValue) -> Result<String, ClientError> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| must_be(name, "a string or a JSON-serialisable value"))
 }
 
 fn reconnect_policy(toggle: Option<Toggle>) -> Result<ReconnectPolicy, ClientError> {
@@ -274,9 +340,16 @@ fn heartbeat(toggle: Option<Toggle>) -> Result<Option<HeartbeatConfig>, ClientEr
         Some(Toggle::Enabled(true)) => return Ok(Some(defaults)),
         Some(Toggle::Settings(settings)) => settings,
     };
+    let ping = match settings.get("heartbeat.ping")? {
+        Some(ping) => frame_text("heartbeat.ping", &ping)?,
+        None => defaults.ping,
+    };
+    let pong = settings.string("heartbeat.pong")?.unwrap_or(defaults.pong);
     Ok(Some(HeartbeatConfig {
         interval_ms: settings.positive("heartbeat.intervalMs", defaults.interval_ms)?,
         timeout_ms: settings.positive("heartbeat.timeoutMs", defaults.timeout_ms)?,
+        ping,
+        pong,
     }))
 }
 
@@ -298,41 +371,71 @@ fn close_policy(predicate: Option<JsValue>) -> Result<ClosePolicy, ClientError> 
     })))
 }
 
-fn endpoint_provider(url: JsValue, token: JsValue) -> EndpointProvider {
+/// The providers of each attempt: `url`, `token` and `hello` are the
+/// options as given (a value or a function); `fixed_hello` is the hello's
+/// text when it is not a function.
+fn endpoint_provider(
+    url: JsValue,
+    token: JsValue,
+    hello: JsValue,
+    fixed_hello: Option<String>,
+) -> EndpointProvider {
     Box::new(move |attempt| {
         let url = url.clone();
         let token = token.clone();
+        let hello = hello.clone();
+        let fixed_hello = fixed_hello.clone();
         Box::pin(async move {
             let url = produce_string(&url, attempt)
                 .await
                 .map_err(|error| format!("url: {error}"))?;
-            let token = if token.is_undefined() || token.is_null() {
-                None
-            } else {
-                Some(
+            let token = match token.is_function() {
+                true => Some(
                     produce_string(&token, attempt)
                         .await
                         .map_err(|error| format!("token: {error}"))?,
-                )
+                ),
+                // A fixed token is in the configuration already.
+                false => None,
             };
-            Ok((url, token))
+            let hello = match hello.is_function() {
+                true => {
+                    let produced = produce(&hello, attempt)
+                        .await
+                        .map_err(|error| format!("hello: {error}"))?;
+                    match produced.as_bool() {
+                        Some(false) => None,
+                        _ if produced.is_undefined() || produced.is_null() => None,
+                        _ => Some(
+                            frame_text("hello", &produced).map_err(|error| error.to_string())?,
+                        ),
+                    }
+                }
+                false => fixed_hello,
+            };
+            Ok(Endpoint { url, token, hello })
         })
     })
 }
 
-/// A string value as it is; a function is called with the attempt number and
-/// its result (a string or a promise of one) awaited.
+/// Like [`produce`], for a value that must be a string.
 async fn produce_string(value: &JsValue, attempt: u32) -> Result<String, String> {
+    produce(value, attempt)
+        .await?
+        .as_string()
+        .ok_or_else(|| "the provider must produce a string".to_owned())
+}
+
+/// A value as it is; a function is called with the attempt number and its
+/// result (a value or a promise of one) awaited.
+async fn produce(value: &JsValue, attempt: u32) -> Result<JsValue, String> {
     let produced = match value.dyn_ref::<Function>() {
         Some(function) => function
             .call1(&JsValue::NULL, &attempt.into())
             .map_err(|exception| describe_exception(&exception))?,
         None => value.clone(),
     };
-    let settled = JsFuture::from(Promise::resolve(&produced))
+    JsFuture::from(Promise::resolve(&produced))
         .await
-        .map_err(|exception| describe_exception(&exception))?;
-    settled
-        .as_string()
-        .ok_or_else(|| "the provider must produce a string".to_owned())
+        .map_err(|exception| describe_exception(&exception))
 }

@@ -24,12 +24,21 @@ export interface ReconnectOptions {
   maxRetries?: number;
 }
 
-/** Heartbeat: `ping` while open; silence after it means a dead connection. */
+/**
+ * Heartbeat: a ping while open; silence after it means a dead connection.
+ * Any frame received counts as life. A server that has never answered a
+ * ping is not judged by its silence: the first timeout reports
+ * `heartbeat_unsupported` once and pinging stops.
+ */
 export interface HeartbeatOptions {
   /** Between pings, ms. Default 25000. */
   intervalMs?: number;
   /** Silence after a ping before the socket is closed as dead, ms. Default 10000. */
   timeoutMs?: number;
+  /** The ping frame: a string as it is, anything else as JSON. Default `{"type":"ping"}`. */
+  ping?: string | Record<string, unknown>;
+  /** The answer: a frame whose kind (`kindField`) is this, or a text frame equal to it. Default "pong". */
+  pong?: string;
 }
 
 /** Bounds of the queue of frames sent while not open. */
@@ -43,13 +52,19 @@ export interface OutboxOptions {
 /** A string, or a function of the attempt number returning one (or a promise of one). */
 export type StringProvider = string | ((attempt: number) => string | Promise<string>);
 
-export interface ClientOptions {
+/** A frame to send first: a string as it is, anything else as JSON; `false` for none. */
+export type HelloFrame = string | Record<string, unknown> | false;
+
+/** The options of both modes. */
+export interface CommonOptions {
   /** The WebSocket URL, or a provider called before each attempt. */
   url: StringProvider;
-  /** Sent in `init`; 1-64 characters. */
-  userId: string;
   /** Sent in `init` (never in the URL), or a provider called before each attempt. */
   token?: StringProvider;
+  /** The field that names a JSON frame's kind, for `on(kind)` and the heartbeat's answer. Default "type". */
+  kindField?: string;
+  /** How binary frames reach `onMessage`. Default "arraybuffer". */
+  binaryType?: "arraybuffer" | "blob";
   /** `false` turns reconnection off. Default on, with the defaults above. */
   reconnect?: boolean | ReconnectOptions;
   /** `true` or settings turn the heartbeat on. Default off. */
@@ -61,6 +76,13 @@ export interface ClientOptions {
   maxFrameBytes?: number;
   /** Overrides the close-code policy: return `true` to reconnect after `close`. */
   shouldReconnect?: (close: CloseInfo) => boolean;
+}
+
+/** The wsnotify protocol (the default mode): `init` first, typed frames, acks, resume. */
+export interface WsnotifyOptions extends CommonOptions {
+  mode?: "wsnotify";
+  /** Sent in `init`; 1-64 characters. */
+  userId: string;
   /**
    * "at-least-once": a chat stays queued until the server's `ack` and is sent
    * again after a reconnect (the receiver drops duplicates). Default "at-most-once".
@@ -68,7 +90,21 @@ export interface ClientOptions {
   delivery?: "at-most-once" | "at-least-once";
   /** With at-least-once: no ack at all within this many ms means the server sends none. Default 10000. */
   ackTimeout?: number;
+  /** Only in generic mode: this mode sends `init` first. */
+  hello?: never;
 }
+
+/** A reliable WebSocket for any server: the client sends no frame of its own. */
+export interface GenericOptions extends CommonOptions {
+  mode: "generic";
+  /** Not sent; accepted for symmetry with the wsnotify mode. */
+  userId?: string;
+  /** The first frame of every connection, or a provider of it called before each attempt. Default none. */
+  hello?: HelloFrame | ((attempt: number) => HelloFrame | Promise<HelloFrame>);
+  delivery?: "at-most-once";
+}
+
+export type ClientOptions = WsnotifyOptions | GenericOptions;
 
 /** "unconfirmed": at-least-once was asked for, but the server sends no acks. */
 export type DeliveryState = "at-most-once" | "at-least-once" | "unconfirmed";
@@ -88,6 +124,8 @@ export interface ChatMessage {
   timestamp: string;
   id?: string;
   seq?: number;
+  /** The numbering `seq` belongs to; a new epoch restarts the sequence. */
+  epoch?: string;
 }
 
 export interface NotificationMessage {
@@ -100,9 +138,20 @@ export interface NotificationMessage {
 export interface AckMessage { type: "ack"; id: string; }
 export interface PongMessage { type: "pong"; }
 export interface ServerErrorMessage { type: "error"; code: string; message: string; id?: string; }
-export interface ResumedMessage { type: "resumed"; recovered: boolean; }
+export interface ResumedMessage { type: "resumed"; recovered: boolean; epoch?: string; }
 /** A frame of a type this version does not know, as parsed. */
 export interface UnknownMessage { type: string; [field: string]: unknown; }
+/** Any JSON value, as `JSON.parse` gives it. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** What `onMessage` receives: JSON as parsed, other text as the string, binary as it came. */
+export type InboundMessage = ServerMessage | JsonValue | ArrayBuffer | Blob;
+/** How a frame came: its format, for a JSON object its kind (the `kindField`), and the frame as received. */
+export interface MessageInfo {
+  format: "json" | "text" | "binary";
+  kind?: string;
+  /** The frame as the socket gave it (the text, or the binary data), like `MessageEvent.data`. */
+  data: string | ArrayBuffer | Blob;
+}
 
 export type ServerMessage =
   | ChatMessage | NotificationMessage | AckMessage | PongMessage
@@ -121,11 +170,13 @@ export interface GiveUpEvent { retries: number; }
 
 /** The stable `code` of every error the client throws or reports. */
 export type ErrorCode =
-  | "invalid_options" | "invalid_callback" | "not_serializable"
+  | "invalid_options" | "invalid_callback" | "not_serializable" | "unsupported"
+  | "not_initialized" | "load_failed"
   | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient"
   | "invalid_close_code" | "close_reason_too_long"
   | "invalid_json" | "invalid_frame" | "binary_frame"
-  | "connect_timeout" | "heartbeat_timeout" | "open_failed" | "endpoint_failed"
+  | "connect_failed" | "connect_timeout" | "heartbeat_timeout" | "heartbeat_unsupported"
+  | "open_failed" | "endpoint_failed"
   | "callback_failed" | "acks_unsupported"
   /** Codes of the server's `error` frames, e.g. "recipient_offline". */
   | (string & {});
@@ -134,6 +185,10 @@ export interface WsNotifyError extends Error {
   code: ErrorCode;
   /** The message id the error is about, if any. */
   id?: string;
+  /** `connect_failed`: the retry number of the failed attempt (0 for the first). */
+  attempt?: number;
+  /** `invalid_json`, `invalid_frame`, `binary_frame`, `frame_too_large`: the frame as received. */
+  frame?: string | ArrayBuffer | Blob;
 }
 "#;
 
@@ -157,9 +212,12 @@ extern "C" {
     /// `(notification: NotificationMessage) => void`
     #[wasm_bindgen(typescript_type = "(notification: NotificationMessage) => void")]
     pub type NotificationCallback;
+    /// `(message: InboundMessage, info: MessageInfo) => void`
+    #[wasm_bindgen(typescript_type = "(message: InboundMessage, info: MessageInfo) => void")]
+    pub type MessageCallback;
     /// `(message: ServerMessage) => void`
     #[wasm_bindgen(typescript_type = "(message: ServerMessage) => void")]
-    pub type MessageCallback;
+    pub type KindCallback;
     /// `(change: StateChangeEvent) => void`
     #[wasm_bindgen(typescript_type = "(change: StateChangeEvent) => void")]
     pub type StateChangeCallback;

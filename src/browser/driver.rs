@@ -7,23 +7,48 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsValue;
+use web_sys::BinaryType;
 
-use crate::engine::{CloseInfo, Command, Config, Engine, Event, Input};
+use crate::engine::{CloseInfo, Command, Config, Engine, Event, Input, Verdict};
 
 use super::socket::{Socket, SocketEvent};
 use super::timers::Timers;
 use super::window::WindowSignals;
 
-/// A fresh URL and, optionally, token for one attempt, or why there is none.
-pub type Endpoint = Result<(String, Option<String>), String>;
+/// What one attempt connects with, produced before it by the application's
+/// providers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Where to connect.
+    pub url: String,
+    /// The token for `init`, when there is a token provider.
+    pub token: Option<String>,
+    /// The hello frame (generic mode), when there is a hello provider.
+    pub hello: Option<String>,
+}
 
-/// Produces the endpoint for attempt `n` (see `Command::ResolveEndpoint`).
-pub type EndpointProvider = Box<dyn Fn(u32) -> Pin<Box<dyn Future<Output = Endpoint>>>>;
+/// Produces the endpoint for attempt `n` (see `Command::ResolveEndpoint`),
+/// or says why it cannot.
+pub type EndpointProvider =
+    Box<dyn Fn(u32) -> Pin<Box<dyn Future<Output = Result<Endpoint, String>>>>>;
 
-/// Where the engine's events go (the JS API's listeners). A frame event comes
-/// with the JavaScript string of the frame, so that the API can parse it
-/// there instead of sending the text back out of wasm.
-pub type EventSink = Box<dyn Fn(Event, Option<&JsValue>)>;
+/// Where the driver's output goes: the JS API's listeners.
+pub trait Sink {
+    /// An engine event.
+    fn event(&self, event: Event);
+    /// A received frame, as the socket gave it (a string, an `ArrayBuffer`
+    /// or a `Blob`), with the engine's verdict on it.
+    fn frame(&self, data: &JsValue, verdict: Verdict);
+}
+
+/// How the driver talks to the browser, besides the engine's configuration.
+pub struct DriverOptions {
+    /// The providers called before each attempt, when
+    /// `Config::resolve_endpoint` is set.
+    pub endpoint: Option<EndpointProvider>,
+    /// How binary frames arrive.
+    pub binary_type: BinaryType,
+}
 
 /// The current time for the engine: wall-clock milliseconds, so that a
 /// suspended page shows up as a jump.
@@ -47,20 +72,18 @@ pub struct Driver {
     me: Weak<Driver>,
     engine: RefCell<Engine>,
     io: RefCell<Io>,
-    sink: EventSink,
-    endpoint: Option<EndpointProvider>,
+    sink: Box<dyn Sink>,
+    options: DriverOptions,
     /// Set while commands are being carried out, so that a callback that
     /// calls back into the client does not reorder events.
     pumping: Cell<bool>,
-    /// The JavaScript string of the frame being handled, while it is.
-    frame_js: RefCell<Option<JsValue>>,
     _signals: WindowSignals,
 }
 
 impl Driver {
-    /// A driver for `config`; `endpoint` is required when
+    /// A driver for `config`; `options.endpoint` is required when
     /// `config.resolve_endpoint` is set.
-    pub fn new(config: Config, sink: EventSink, endpoint: Option<EndpointProvider>) -> Rc<Self> {
+    pub fn new(config: Config, sink: Box<dyn Sink>, options: DriverOptions) -> Rc<Self> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         Rc::new_cyclic(|me: &Weak<Driver>| {
             let signals_target = me.clone();
@@ -69,9 +92,8 @@ impl Driver {
                 engine: RefCell::new(Engine::new(config, seed)),
                 io: RefCell::new(Io::default()),
                 sink,
-                endpoint,
+                options,
                 pumping: Cell::new(false),
-                frame_js: RefCell::new(None),
                 _signals: WindowSignals::new(move |input| feed(&signals_target, input)),
             }
         })
@@ -95,19 +117,24 @@ impl Driver {
         self.pump();
     }
 
-    /// Reports a socket event; a text frame's JS string is kept for the
-    /// events it produces.
+    /// Reports a socket event. A frame goes to the engine for its verdict,
+    /// then what the engine produced (acks settled, errors) is carried out,
+    /// and then the frame, as the socket gave it, goes to the application.
     fn socket_event(&self, event: SocketEvent) {
         let input = match event {
-            SocketEvent::Text(text, js) => {
-                *self.frame_js.borrow_mut() = Some(js);
-                self.engine.borrow_mut().handle_frame(text);
+            SocketEvent::Text(text, data) => {
+                let verdict = self.engine.borrow_mut().handle_frame(&text);
                 self.pump();
-                self.frame_js.borrow_mut().take();
+                self.sink.frame(&data, verdict);
+                return;
+            }
+            SocketEvent::Binary { len, data } => {
+                let verdict = self.engine.borrow_mut().handle_binary(len);
+                self.pump();
+                self.sink.frame(&data, verdict);
                 return;
             }
             SocketEvent::Opened => Input::Opened,
-            SocketEvent::Binary { len } => Input::BinaryFrame { len: len as usize },
             SocketEvent::Closed {
                 code,
                 reason,
@@ -130,20 +157,11 @@ impl Driver {
             match command {
                 None => break,
                 // No borrow is held while application code runs.
-                Some(Command::Emit(event)) => self.emit(event),
+                Some(Command::Emit(event)) => self.sink.event(event),
                 Some(command) => self.execute(command),
             }
         }
         self.pumping.set(false);
-    }
-
-    fn emit(&self, event: Event) {
-        let frame_js = match event {
-            // One frame makes at most one `Frame` event, so the string can be handed over.
-            Event::Frame { .. } => self.frame_js.borrow_mut().take(),
-            _ => None,
-        };
-        (self.sink)(event, frame_js.as_ref());
     }
 
     fn execute(&self, command: Command) {
@@ -155,7 +173,7 @@ impl Driver {
                         driver.socket_event(event);
                     }
                 };
-                match Socket::open(&url, on_event) {
+                match Socket::open(&url, self.options.binary_type, on_event) {
                     Ok(socket) => self.io.borrow_mut().socket = Some(socket),
                     Err(exception) => self.engine.borrow_mut().handle(
                         now(),
@@ -193,12 +211,12 @@ impl Driver {
             }
             Command::CancelTimer(kind) => self.io.borrow_mut().timers.cancel(kind),
             Command::ResolveEndpoint { attempt } => self.resolve_endpoint(attempt),
-            Command::Emit(event) => self.emit(event),
+            Command::Emit(event) => self.sink.event(event),
         }
     }
 
     fn resolve_endpoint(&self, attempt: u32) {
-        let Some(provider) = &self.endpoint else {
+        let Some(provider) = &self.options.endpoint else {
             self.engine.borrow_mut().handle(
                 now(),
                 Input::EndpointFailed {
@@ -211,7 +229,7 @@ impl Driver {
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let input = match pending.await {
-                Ok((url, token)) => Input::EndpointResolved { url, token },
+                Ok(Endpoint { url, token, hello }) => Input::EndpointResolved { url, token, hello },
                 Err(reason) => Input::EndpointFailed { reason },
             };
             feed(&me, input);

@@ -10,7 +10,7 @@ mod text;
 mod timers;
 mod window;
 
-pub use driver::{describe_exception, Driver, Endpoint, EndpointProvider, EventSink};
+pub use driver::{describe_exception, Driver, DriverOptions, Endpoint, EndpointProvider, Sink};
 pub use socket::{ReadyState, Socket, SocketEvent};
 pub use text::js_string;
 pub use timers::Timers;

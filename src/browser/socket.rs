@@ -26,10 +26,13 @@ pub enum SocketEvent {
     Opened,
     /// A text frame arrived: as Rust text, and as the JavaScript string it was.
     Text(String, JsValue),
-    /// A binary frame arrived; the SDK speaks text only, so the owner reports it.
+    /// A binary frame arrived, as an `ArrayBuffer` or a `Blob` (the
+    /// socket's `binaryType`).
     Binary {
         /// Size of the frame in bytes.
-        len: u32,
+        len: usize,
+        /// The frame.
+        data: JsValue,
     },
     /// The socket closed (or failed to open).
     Closed {
@@ -77,13 +80,18 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// Opens a WebSocket to `url` and routes its events to `on_event`.
+    /// Opens a WebSocket to `url` and routes its events to `on_event`;
+    /// binary frames arrive as `binary_type`.
     ///
     /// Fails with the browser's exception (a `SyntaxError` for a malformed
     /// URL, a `SecurityError` for e.g. `ws://` from an `https:` page).
-    pub fn open(url: &str, on_event: impl Fn(SocketEvent) + 'static) -> Result<Self, JsValue> {
+    pub fn open(
+        url: &str,
+        binary_type: BinaryType,
+        on_event: impl Fn(SocketEvent) + 'static,
+    ) -> Result<Self, JsValue> {
         let ws = WebSocket::new(url)?;
-        ws.set_binary_type(BinaryType::Arraybuffer);
+        ws.set_binary_type(binary_type);
         let on_event = std::rc::Rc::new(on_event);
 
         let handler = on_event.clone();
@@ -97,9 +105,8 @@ impl Socket {
             let reported = match data.as_string() {
                 Some(text) => SocketEvent::Text(text, data),
                 None => SocketEvent::Binary {
-                    len: data
-                        .dyn_ref::<js_sys::ArrayBuffer>()
-                        .map_or(0, |buffer| buffer.byte_length()),
+                    len: binary_len(&data),
+                    data,
                 },
             };
             handler(reported);
@@ -152,6 +159,16 @@ impl Socket {
     /// Starts the closing handshake with `code` and `reason`.
     pub fn close(&self, code: u16, reason: &str) -> Result<(), JsValue> {
         self.ws.close_with_code_and_reason(code, reason)
+    }
+}
+
+/// The size of a binary frame, an `ArrayBuffer` or a `Blob`.
+fn binary_len(data: &JsValue) -> usize {
+    match data.dyn_ref::<js_sys::ArrayBuffer>() {
+        Some(buffer) => buffer.byte_length() as usize,
+        None => data
+            .dyn_ref::<web_sys::Blob>()
+            .map_or(0, |blob| blob.size() as usize),
     }
 }
 

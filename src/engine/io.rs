@@ -60,7 +60,8 @@ pub enum Input {
         url: String,
         /// The token for `init`, replacing the configured one when `Some`.
         token: Option<String>,
-        /// The hello frame (generic mode), replacing the configured one when `Some`.
+        /// The hello frame of this attempt (generic mode): it replaces the
+        /// configured one, `None` meaning no hello.
         hello: Option<String>,
     },
     /// The URL or token provider failed; the attempt counts as failed.
@@ -228,9 +229,9 @@ pub enum SendError {
     /// The recipient is not a valid user id.
     #[error("invalid recipient: {0}")]
     InvalidRecipient(#[from] UserIdError),
-    /// The call belongs to the wsnotify protocol, and the client is in
-    /// generic mode.
-    #[error("{0} belongs to the wsnotify mode; in generic mode send with sendJson or sendText")]
+    /// The call (named) belongs to the wsnotify protocol, and the client is
+    /// in generic mode.
+    #[error("{0} is part of the wsnotify mode, and this client is in generic mode: use onMessage, on(kind), sendJson or sendText")]
     Unsupported(&'static str),
     /// The server refused the message (its `error` frame named the id).
     #[error("refused by the server: {message}")]

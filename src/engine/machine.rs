@@ -297,9 +297,7 @@ impl Engine {
                     if token.is_some() {
                         self.token = token;
                     }
-                    if hello.is_some() {
-                        self.hello = hello;
-                    }
+                    self.hello = hello;
                     self.open_socket();
                 }
             }

@@ -91,7 +91,7 @@ test('the TypeScript declarations describe the Client API', () => {
   for (const member of ['export class Client', 'constructor(options: ClientOptions)', 'connect(): void',
     'sendChat(toUserId: string | null | undefined, message: string): string',
     'onChat(callback: (chat: ChatMessage) => void): Subscription', 'readonly state: ConnectionState',
-    'export interface ClientOptions', 'export type ErrorCode', 'unsubscribe(): void']) {
+    'export type ClientOptions', 'export type ErrorCode', 'unsubscribe(): void']) {
     assert.ok(types.includes(member), `wsnotify.d.ts lacks ${member}`);
   }
 });

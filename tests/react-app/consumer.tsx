@@ -14,6 +14,8 @@ import {
   type ErrorCode,
   type GiveUpEvent,
   type HeartbeatOptions,
+  type InboundMessage,
+  type MessageInfo,
   type NotificationMessage,
   type OutboxOptions,
   type PongMessage,
@@ -33,9 +35,11 @@ import {
   useNotification,
   useNotificationClient,
   useNotificationMessages,
+  useWebSocket,
   type NotificationHandle,
   type NotificationOptions,
   type NotificationProviderProps,
+  type WebSocketHandle,
 } from 'wsnotify/react';
 
 const reconnect: ReconnectOptions = { baseDelayMs: 100, maxRetries: 3 };
@@ -60,9 +64,9 @@ export async function vanilla(): Promise<void> {
     const code: ErrorCode = error.code;
     void code;
   });
-  client.onMessage((message: ServerMessage) => {
+  client.onMessage((message: InboundMessage, info: MessageInfo) => {
     const known: AckMessage | PongMessage | ServerErrorMessage | ResumedMessage | UnknownMessage | null = null;
-    void [known, message.type];
+    if (info.format === 'json') void [known, (message as ServerMessage).type];
   });
   client.connect();
   const id: string = client.sendChat(null, 'hi');
@@ -87,9 +91,21 @@ export function Hooks({ userId }: { userId: string }) {
   return (
     <NotificationProvider {...providerProps}>
       <Inner />
-      <p>{handle.readyState} {handle.state} {handle.lastMessage?.type}</p>
+      <p>{handle.readyState} {handle.state} {(handle.lastMessage as ServerMessage | null)?.type}</p>
     </NotificationProvider>
   );
+}
+
+export function Ticker() {
+  const socket: WebSocketHandle<{ event: string; value: number }> = useWebSocket('ws://127.0.0.1:9000/', {
+    hello: { join: 'ticker' },
+    kindField: 'event',
+    onError: (error: WsNotifyError) => void error.code,
+  });
+  socket.sendMessage('hello');
+  socket.sendJsonMessage({ event: 'subscribe' });
+  const raw = socket.lastMessage?.data;
+  return <p>{socket.readyState} {socket.lastJsonMessage?.value} {typeof raw}</p>;
 }
 
 function Inner() {

@@ -11,6 +11,9 @@ import {
   type ConnectionState,
   type ErrorCode,
   type GiveUpEvent,
+  type GenericOptions,
+  type InboundMessage,
+  type MessageInfo,
   type NotificationMessage,
   type ServerMessage,
   type StateChangeEvent,
@@ -42,8 +45,11 @@ export async function start(): Promise<Client> {
       void [text, when, chat.toUserId?.length, chat.seq];
     }),
     client.onNotification((notification: NotificationMessage) => void notification.online),
-    client.onMessage((message: ServerMessage) => {
-      if (message.type === 'resumed' && 'recovered' in message) void message.recovered;
+    client.onMessage((message: InboundMessage, info: MessageInfo) => {
+      if (info.format === 'text') void (message as string).length;
+      if (info.kind === 'resumed') void (message as ServerMessage).type;
+      const raw: string | ArrayBuffer | Blob = info.data;
+      void raw;
     }),
     client.on('typing', (message: ServerMessage) => void message.type),
     client.onStateChange(({ state, attempt, nextDelayMs, lastClose }: StateChangeEvent) => {
@@ -53,7 +59,7 @@ export async function start(): Promise<Client> {
     client.onGiveUp(({ retries }: GiveUpEvent) => void retries),
     client.onError((error: WsNotifyError) => {
       const code: ErrorCode = error.code;
-      void [code, error.id, error.message];
+      void [code, error.id, error.message, error.attempt, error.frame];
     }),
   ];
   client.connect();
@@ -68,10 +74,25 @@ export async function start(): Promise<Client> {
   subscriptions.forEach((unsubscribe) => unsubscribe());
   client.reconnect();
   client.close(1000, 'bye');
+  const generic: GenericOptions = {
+    url: 'ws://127.0.0.1:9000/',
+    mode: 'generic',
+    hello: (attempt: number) => ({ join: 'ada', attempt }),
+    kindField: 'event',
+    binaryType: 'blob',
+    heartbeat: { intervalMs: 20000, ping: { event: 'ping' }, pong: 'pong' },
+  };
+  const any = new Client(generic);
+  any.on('update', (update: ServerMessage) => void update);
+  any.free();
   return client;
 }
 
-// @ts-expect-error: userId is required
+// @ts-expect-error: userId is required in the wsnotify mode
 new Client({ url: 'ws://x' });
+// @ts-expect-error: a hello is for the generic mode; the wsnotify mode sends init
+new Client({ url: 'ws://x', userId: 'a', hello: 'hi' });
+// @ts-expect-error: at-least-once needs the acks of the wsnotify mode
+new Client({ url: 'ws://x', mode: 'generic', delivery: 'at-least-once' });
 // @ts-expect-error: a chat callback receives a ChatMessage, not a number
 new Client({ url: 'ws://x', userId: 'a' }).onChat((n: number) => n);

@@ -1,0 +1,224 @@
+// The client against servers that are not ours: five small fixture servers
+// of the kinds people write (tests/fixtures/servers/), each a separate
+// process, deliberately naive (bare JSON.parse, no acks, no pong). For each:
+// every frame the server sends reaches the application exactly once and
+// intact, the server receives nothing the application did not send, a send
+// while connecting arrives after open, and a SIGKILL + restart heals by
+// itself. The figures are written to tests/artifacts/any-server.json.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { root } from '../../scripts/lib.mjs';
+import { createStaticHandler } from '../../server/static.mjs';
+import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { startFixture } from '../support/fixture-process.mjs';
+import { freePort } from '../support/server-process.mjs';
+import { until } from '../support/until.mjs';
+
+const figures = {};
+let site;
+let siteUrl;
+let browser;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const FAST_RECONNECT = { baseDelayMs: 100, maxDelayMs: 500 };
+
+before(async () => {
+  site = createHttpServer(createStaticHandler([
+    { prefix: '/pkg/', dir: join(root, 'pkg') },
+    { prefix: '/', dir: join(root, 'tests', 'generic-page') },
+  ]));
+  await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteUrl = `http://127.0.0.1:${site.address().port}`;
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  site?.close();
+  mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true });
+  writeFileSync(join(root, 'tests', 'artifacts', 'any-server.json'), `${JSON.stringify(figures, null, 2)}\n`);
+});
+
+/** Starts fixture `name` on a free port; killed when test `t` ends. */
+async function fixture(t, name, env) {
+  const server = await startFixture(name, await freePort(), env);
+  t.after(() => server.kill());
+  return server;
+}
+
+/** A page whose client connects with `options` (see tests/generic-page/harness.js). */
+async function client(t, options, extras = {}) {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  const consoleErrors = collectPageErrors(page);
+  await page.goto(`${siteUrl}/`);
+  await page.waitForFunction(() => typeof window.startAny === 'function');
+  await page.evaluate(([o, e]) => window.startAny(o, e), [options, extras]);
+  const report = () => page.evaluate(() => window.anyReport());
+  return { page, report, consoleErrors };
+}
+
+const stateOf = async ({ report }) => (await report()).state;
+
+/** What the application got, as the server would have written it (binary as base64). */
+const appFrames = (report) => report.messages.map((message) => message.data);
+const serverFrames = (server, event) => server.of(event).map((entry) => entry.data);
+
+/**
+ * Waits until the application has every frame the server sent so far (and
+ * at least `min`), then checks they are the same frames, in order, once each.
+ */
+async function everyFrameArrived(server, app, min) {
+  const report = await until(`${min}+ frames at the app, as many as the server sent`, async () => {
+    const current = await app.report();
+    const sent = serverFrames(server, 'sent').length;
+    return sent >= min && current.messages.length === sent && current.messages.every((m) => m.data !== null) && current;
+  }, 15_000);
+  assert.deepEqual(appFrames(report), serverFrames(server, 'sent'));
+  return report;
+}
+
+/**
+ * SIGKILLs the fixture, sends `payload` while it is down, restarts it: the
+ * client reconnects by itself and the payload arrives after the reconnect.
+ */
+async function healsAfterSigkill(server, app, payload) {
+  const connections = server.of('connection').length;
+  await server.kill();
+  await until('the loss to be noticed', async () => (await stateOf(app)) !== 'open');
+  await app.page.evaluate((text) => window.anySend(text), payload);
+  await server.start();
+  await until('open again', async () => (await stateOf(app)) === 'open', 15_000);
+  await until('the frame sent while down', async () => serverFrames(server, 'received').includes(payload));
+  assert.equal(server.of('connection').length, connections + 1, 'one new connection');
+}
+
+/** The figures of one fixture: what reached the application and the server. */
+function record(name, report, server) {
+  const formats = {};
+  for (const message of report.messages) formats[message.format] = (formats[message.format] ?? 0) + 1;
+  figures[name] = {
+    serverSent: serverFrames(server, 'sent').length,
+    appReceived: report.messages.length,
+    appReceivedByFormat: formats,
+    serverReceived: serverFrames(server, 'received'),
+    connections: server.of('connection').length,
+    errors: report.errors.map((error) => error.code),
+  };
+}
+
+test('a plain-text push server: every line reaches the app, the server gets only what the app sent', async (t) => {
+  const server = await fixture(t, 'plain-push', { TICK_MS: '100' });
+  const app = await client(t, { url: server.url, mode: 'generic', reconnect: FAST_RECONNECT }, { early: 'hello from the app' });
+  const first = await app.report();
+  assert.equal(first.sent[0].id.length > 0, true, 'the early send got an id');
+  await everyFrameArrived(server, app, 10);
+  assert.deepEqual(serverFrames(server, 'received'), ['hello from the app'], 'queued while connecting, sent after open; no init, no ping');
+  await healsAfterSigkill(server, app, 'sent while the server was down');
+  const report = await everyFrameArrived(server, app, serverFrames(server, 'sent').length + 5);
+  assert.ok(report.messages.every((message) => message.format === 'text' && message.kind === null));
+  assert.deepEqual(serverFrames(server, 'received'), ['hello from the app', 'sent while the server was down']);
+  assert.deepEqual(report.errors.filter((error) => error.code !== 'connect_failed'), []);
+  record('plain-push', report, server);
+});
+
+test('a broadcast chat with its own shapes: every frame intact, nothing of ours in the chat', async (t) => {
+  const server = await fixture(t, 'broadcast-chat');
+  const early = JSON.stringify({ name: 'ada', msg: 'hello' });
+  const app = await client(t, { url: server.url, mode: 'generic', reconnect: FAST_RECONNECT }, { early, listenFor: 'notification' });
+  await until('open', async () => (await stateOf(app)) === 'open');
+  await app.page.evaluate((text) => window.anySend(text), JSON.stringify({ type: 'message', name: 'ada', text: 'typed' }));
+  let report = await everyFrameArrived(server, app, 3);
+  const values = report.messages.map((message) => message.value);
+  assert.deepEqual(values[0], { type: 'notification', msg: 'Someone joined', online: 1 });
+  assert.deepEqual(values[1], { name: 'ada', msg: 'hello' });
+  assert.deepEqual(values[2], { type: 'message', name: 'ada', text: 'typed' });
+  assert.deepEqual(report.messages.map((message) => message.kind), ['notification', null, 'message']);
+  assert.deepEqual(report.kinds, [values[0]], 'on("notification") gets the frame although it is not our notification shape');
+  assert.deepEqual(report.errors, [], 'no invalid_frame noise in generic mode');
+  await healsAfterSigkill(server, app, JSON.stringify({ name: 'ada', msg: 'while down' }));
+  report = await everyFrameArrived(server, app, serverFrames(server, 'sent').length);
+  // No undefined lines, no phantom users: the server saw only the app's frames.
+  assert.deepEqual(serverFrames(server, 'received').map((text) => JSON.parse(text)), [
+    { name: 'ada', msg: 'hello' },
+    { type: 'message', name: 'ada', text: 'typed' },
+    { name: 'ada', msg: 'while down' },
+  ]);
+  record('broadcast-chat', report, server);
+});
+
+test('a handshake refused by an origin check is a connect_failed error per attempt, with growing backoff', async (t) => {
+  const server = await fixture(t, 'broadcast-chat', { ALLOWED_ORIGIN: 'https://elsewhere.example' });
+  const app = await client(t, {
+    url: server.url,
+    mode: 'generic',
+    reconnect: { baseDelayMs: 100, factor: 2, maxDelayMs: 5000, jitter: 0 },
+  });
+  const report = await until('four failed attempts', async () => {
+    const current = await app.report();
+    return current.errors.length >= 4 && current;
+  }, 15_000);
+  assert.deepEqual(report.errors.slice(0, 4).map(({ code, attempt }) => ({ code, attempt })), [0, 1, 2, 3].map((attempt) => ({ code: 'connect_failed', attempt })));
+  const delays = report.states.filter((change) => change.state === 'reconnecting').map((change) => change.nextDelayMs);
+  assert.deepEqual(delays.slice(0, 4), [100, 200, 400, 800]);
+  assert.equal(server.of('connection').length, 0, 'never opened');
+  figures.originRefused = { errors: report.errors.slice(0, 4), delaysMs: delays.slice(0, 4) };
+});
+
+test('a relay of JSON events and binary that ends the session with 1000: all delivered, then closed for good', async (t) => {
+  const server = await fixture(t, 'relay');
+  const app = await client(t, { url: server.url, mode: 'generic', kindField: 'event', reconnect: FAST_RECONNECT }, { early: 'subscribe', listenFor: 'update' });
+  await until('closed', async () => (await stateOf(app)) === 'closed');
+  await sleep(1000);
+  const report = await everyFrameArrived(server, app, 2);
+  assert.deepEqual(report.messages.map(({ format, kind }) => ({ format, kind })), [
+    { format: 'json', kind: 'update' },
+    { format: 'binary', kind: null },
+  ]);
+  assert.deepEqual(report.kinds, [{ event: 'update', value: 42 }], 'on(kind) reads the configured kindField');
+  assert.deepEqual(report.closes, [{ code: 1000, reason: 'Session ended' }]);
+  assert.equal(server.of('connection').length, 1, '1000 is terminal: no reconnect');
+  assert.deepEqual(serverFrames(server, 'received'), ['subscribe']);
+  assert.deepEqual(report.errors, []);
+  record('relay', report, server);
+});
+
+test('a chat that greets in plain text and sends {type:"chat",user,content}: both reach the app as they are', async (t) => {
+  const server = await fixture(t, 'greeter-chat');
+  const early = JSON.stringify({ user: 'ada', content: 'hi all' });
+  const app = await client(t, { url: server.url, mode: 'generic', reconnect: FAST_RECONNECT }, { early, listenFor: 'chat' });
+  let report = await everyFrameArrived(server, app, 2);
+  assert.deepEqual(report.messages.map(({ format, value }) => ({ format, value })), [
+    { format: 'text', value: 'Welcome to the chat!' },
+    { format: 'json', value: { type: 'chat', user: 'ada', content: 'hi all' } },
+  ]);
+  assert.deepEqual(report.kinds, [{ type: 'chat', user: 'ada', content: 'hi all' }], 'on("chat") gets a chat of their shape');
+  assert.deepEqual(report.errors, []);
+  await healsAfterSigkill(server, app, JSON.stringify({ user: 'ada', content: 'back' }));
+  report = await everyFrameArrived(server, app, serverFrames(server, 'sent').length);
+  assert.deepEqual(serverFrames(server, 'received'), [early, JSON.stringify({ user: 'ada', content: 'back' })]);
+  record('greeter-chat', report, server);
+});
+
+test('an init/chat/notification server without acks or pong: one connection for 3 × (interval + timeout) with heartbeat on', async (t) => {
+  const server = await fixture(t, 'init-chat');
+  const [intervalMs, timeoutMs] = [300, 300];
+  const app = await client(t, { url: server.url, userId: 'ada', heartbeat: { intervalMs, timeoutMs }, reconnect: FAST_RECONNECT });
+  await until('open', async () => (await stateOf(app)) === 'open');
+  await app.page.evaluate(() => window.anySend(JSON.stringify({ type: 'chat', fromUserId: 'ada', message: 'hello' })));
+  await sleep(3 * (intervalMs + timeoutMs) + 200);
+  let report = await everyFrameArrived(server, app, 2);
+  assert.equal(report.state, 'open');
+  assert.equal(server.of('connection').length, 1, 'the healthy connection was never closed');
+  assert.deepEqual(report.errors.map((error) => error.code), ['heartbeat_unsupported'], 'said once');
+  const received = serverFrames(server, 'received').map((text) => JSON.parse(text).type);
+  assert.deepEqual(received, ['init', 'chat', 'ping'], 'one ping, then pinging stopped');
+  await healsAfterSigkill(server, app, JSON.stringify({ type: 'chat', fromUserId: 'ada', message: 'back' }));
+  report = await everyFrameArrived(server, app, serverFrames(server, 'sent').length);
+  const afterRestart = serverFrames(server, 'received').slice(3).map((text) => JSON.parse(text).type);
+  assert.deepEqual(afterRestart, ['init', 'chat'], 'init first on the new connection, then the queued chat');
+  record('init-chat', report, server);
+});
