@@ -222,3 +222,24 @@ test('an init/chat/notification server without acks or pong: one connection for 
   assert.deepEqual(afterRestart, ['init', 'chat'], 'init first on the new connection, then the queued chat');
   record('init-chat', report, server);
 });
+
+test('a WebAssembly module that fails to load is a load_failed error; a later init() still works', async (t) => {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  await page.goto(`${siteUrl}/`); // the harness loads the package, not the module
+  const outcome = await page.evaluate(async () => {
+    const { init, isReady } = await import('/pkg/index.js');
+    let failure = null;
+    try {
+      await init('/pkg/missing.wasm');
+    } catch (error) {
+      failure = { code: error.code, message: error.message, ready: isReady() };
+    }
+    await init();
+    return { failure, readyAfterRetry: isReady() };
+  });
+  assert.equal(outcome.failure?.code, 'load_failed');
+  assert.match(outcome.failure.message, /could not be loaded/);
+  assert.equal(outcome.failure.ready, false);
+  assert.equal(outcome.readyAfterRetry, true);
+});

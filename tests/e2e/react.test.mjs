@@ -13,6 +13,8 @@ import { root } from '../../scripts/lib.mjs';
 import { createServer } from '../../server/app.mjs';
 import { createStaticHandler } from '../../server/static.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { startFixture } from '../support/fixture-process.mjs';
+import { freePort } from '../support/server-process.mjs';
 import { until } from '../support/until.mjs';
 
 const app = join(root, 'tests', 'react-app');
@@ -127,6 +129,34 @@ test('a burst of 1,000 server messages renders exactly 1,000 items, not 1,000 re
   const renders = (await page.evaluate(() => window.__renders)) - rendersBefore;
   assert.ok(renders < 100, `the list rendered ${renders} times for 1,000 messages`);
   assert.deepEqual(errors, []);
+});
+
+test('useWebSocket against a server that is not ours: one connection under StrictMode, JSON both ways, nothing of ours sent', async (t) => {
+  const chat = await startFixture('broadcast-chat', await freePort());
+  t.after(() => chat.kill());
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  const errors = collectPageErrors(page);
+  await page.goto(`${siteUrl}/?scenario=generic&ws=${encodeURIComponent(chat.url)}`);
+  await page.waitForSelector('[data-testid="ws-state"]:text("open")', WAIT);
+  await page.waitForSelector('[data-testid="last-format"]:text("json")', WAIT);
+  await page.waitForTimeout(300);
+  assert.equal(chat.of('connection').length, 1, 'the double mount opened no second connection');
+  await page.click('text=Send JSON');
+  await page.waitForSelector('[data-testid="last-json"]:text("hello from the hook")', WAIT);
+  const raw = await page.textContent('[data-testid="last-data"]');
+  assert.deepEqual(JSON.parse(raw), { name: 'react', msg: 'hello from the hook' }, 'lastMessage.data is the frame as received');
+  assert.deepEqual(chat.of('received').map((entry) => entry.data), [JSON.stringify({ name: 'react', msg: 'hello from the hook' })]);
+  await page.click('#toggle');
+  await until('the unmount to close the connection', () => chat.of('close').length === 1, 10_000);
+  assert.deepEqual(errors, []);
+});
+
+test('a misspelt option with no onError handler is reported on the console, not swallowed', async (t) => {
+  const { page, errors } = await openScenario(t, 'misspelt', 'misspelt-user');
+  await page.waitForSelector('[data-testid="misspelt-state"]:text("closed")', WAIT);
+  await until('the console error', () => errors.some((line) => line.includes('unknown option `heartbaet`')), 5_000);
+  assert.equal(everOpenedBy('misspelt-user'), 0);
 });
 
 test('tsc --noEmit passes on a TypeScript consumer of every exported type of the installed package', () => {

@@ -11,7 +11,7 @@ import { root } from '../../scripts/lib.mjs';
 /**
  * Starts fixture `name` on `port` with extra `env`; resolves once it listens
  * to `{ url, trace, start(), kill() }`. `trace` holds every traced line of
- * every run: `{ event: 'connection' | 'received' | 'sent', data, binary }`.
+ * every run: `{ event: 'connection' | 'received' | 'sent' | 'close', data, binary }`.
  */
 export async function startFixture(name, port, env = {}) {
   const trace = [];

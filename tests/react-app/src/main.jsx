@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { useNotification } from 'wsnotify/react';
 import { Chat } from './Chat.jsx';
 import { Room } from './Room.jsx';
+import { Ticker } from './Ticker.jsx';
 
 const params = new URLSearchParams(location.search);
 const url = params.get('ws');
@@ -41,6 +42,12 @@ function Rerenders() {
   return <p data-testid="rerenders">{count}</p>;
 }
 
+/** A misspelt option, and no onError: the error must still be seen. */
+function Misspelt() {
+  const { state } = useNotification(user, { url, heartbaet: true });
+  return <p data-testid="misspelt-state">{state}</p>;
+}
+
 const scenarios = {
   strict: () => (
     <StrictMode>
@@ -55,6 +62,14 @@ const scenarios = {
     </StrictMode>
   ),
   rerender: () => <Rerenders />,
+  misspelt: () => <Misspelt />,
+  generic: () => (
+    <StrictMode>
+      <Toggle>
+        <Ticker url={url} />
+      </Toggle>
+    </StrictMode>
+  ),
   burst: () => <Room userId={user} url={url} onRender={() => (window.__renders += 1)} />,
 };
 
