@@ -13,7 +13,8 @@ export const EPOCH_PATTERN = /^[\x21-\x7e]{1,32}$/;
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 const chars = (text) => [...text].length;
 
-function userId(value, field) {
+/** Null when `value` is an acceptable user id, else the reason (naming `field`). */
+export function validateUserId(value, field) {
   if (typeof value !== 'string') return `${field} must be a string`;
   const length = chars(value);
   if (length < 1 || length > MAX_USER_ID_CHARS) return `${field} must be 1-${MAX_USER_ID_CHARS} characters`;
@@ -29,15 +30,15 @@ function optional(value, check) {
 // `valueOf` must find nothing rather than an inherited member.
 const VALIDATORS = new Map([
   ['init', (frame) =>
-    userId(frame.userId, 'userId') ??
+    validateUserId(frame.userId, 'userId') ??
     optional(frame.token, (token) => (typeof token === 'string' && token.length <= MAX_TOKEN_CHARS
       ? null : `token must be a string of at most ${MAX_TOKEN_CHARS} characters`)) ??
     optional(frame.lastSeq, (seq) => (Number.isSafeInteger(seq) && seq >= 0 ? null : 'lastSeq must be a non-negative integer')) ??
     optional(frame.epoch, (epoch) => (typeof epoch === 'string' && EPOCH_PATTERN.test(epoch)
       ? null : 'epoch must be 1-32 printable ASCII characters'))],
   ['chat', (frame) =>
-    userId(frame.fromUserId, 'fromUserId') ??
-    optional(frame.toUserId, (to) => userId(to, 'toUserId')) ??
+    validateUserId(frame.fromUserId, 'fromUserId') ??
+    optional(frame.toUserId, (to) => validateUserId(to, 'toUserId')) ??
     (typeof frame.message === 'string' ? null : 'message must be a string') ??
     (isWellFormed(frame.message) ? null : 'message must not contain a lone surrogate') ??
     optional(frame.id, (id) => (typeof id === 'string' && chars(id) >= 1 && chars(id) <= MAX_ID_CHARS && isWellFormed(id)
