@@ -198,16 +198,23 @@ export async function createServer(options = {}) {
     setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
   }
 
-  const broadcast = (frame) => {
+  const broadcast = (frame, exceptUsers) => {
     const text = JSON.stringify(frame);
-    for (const userId of presence.users()) for (const socket of presence.connectionsOf(userId)) sendText(socket, text);
+    for (const userId of presence.users()) {
+      if (exceptUsers?.has(userId)) continue;
+      for (const socket of presence.connectionsOf(userId)) sendText(socket, text);
+    }
   };
   const announcer = createPresenceAnnouncer({ presence, broadcast, ...config.presence });
 
   function register(socket, frame) {
     const { userId, lastSeq, epoch } = frame;
     socket.userId = userId;
-    if (presence.add(userId, socket)) announcer.joined(userId);
+    if (presence.add(userId, socket)) {
+      // The newcomer hears of its own join at once; everybody else in the next batch.
+      send(socket, { type: 'notification', message: `${userId} joined`, online: presence.onlineCount() });
+      announcer.joined(userId);
+    }
     history.join(userId);
     log(`init user=${forLog(userId)} tabs=${presence.connectionCount(userId)}${lastSeq === undefined ? '' : ` lastSeq=${lastSeq}`}`);
     if (lastSeq !== undefined) {

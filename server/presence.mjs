@@ -3,8 +3,8 @@
 // Two small pieces with one job each, so a shared backend (e.g. Redis) can
 // replace the registry without touching the announcer:
 // - the registry maps user ids to this process's connections;
-// - the announcer coalesces joins and leaves: each flush sends one frame per
-//   connection, however many users came or went since the last one, so a
+// - the announcer coalesces joins and leaves: each flush sends at most two
+//   frames per connection (who joined, who left), however many users came or went since the last one, so a
 //   burst of N joins costs O(N) frames instead of O(N²).
 
 /**
@@ -61,8 +61,8 @@ export function nameList(names) {
 
 /**
  * Coalesces presence changes into notification frames.
- * `presence`: a registry as above; `broadcast(frame)`: sends a frame to every
- * online connection; `options` as in PRESENCE_DEFAULTS.
+ * `presence`: a registry as above; `broadcast(frame, exceptUsers)`: sends a
+ * frame to every online connection but those of the users in the Set `exceptUsers`; `options` as in PRESENCE_DEFAULTS.
  */
 export function createPresenceAnnouncer({ presence, broadcast, ...options }) {
   const config = { ...PRESENCE_DEFAULTS, ...options };
@@ -75,12 +75,15 @@ export function createPresenceAnnouncer({ presence, broadcast, ...options }) {
   const flush = () => {
     timer = null;
     lastFlush = Date.now();
-    const parts = [];
-    if (joined.size > 0) parts.push(`${nameList([...joined])} joined`);
-    if (left.size > 0) parts.push(`${nameList([...left])} left`);
+    // Joins and leaves go in separate frames (at most two per flush), so a
+    // client waiting for "ada joined" sees exactly that.
+    const online = presence.onlineCount();
+    if (left.size > 0) broadcast({ type: 'notification', message: `${nameList([...left])} left`, online });
+    // A newcomer was told of its own join at once (see server/app.mjs): a
+    // batch that names only it skips it.
+    if (joined.size > 0) broadcast({ type: 'notification', message: `${nameList([...joined])} joined`, online }, joined.size === 1 ? new Set(joined) : undefined);
     joined.clear();
     left.clear();
-    if (parts.length > 0) broadcast({ type: 'notification', message: parts.join('; '), online: presence.onlineCount() });
   };
 
   const schedule = () => {
