@@ -1,134 +1,238 @@
-// The reference server: one HTTP server for www/ and pkg/, and the chat
-// WebSocket at /ws on the same port.
+// The reference server: one HTTP server for www/ and pkg/, the chat
+// WebSocket at /ws on the same port, and (development mode only) a login
+// endpoint that issues tokens. SECURITY.md says what it defends and what it
+// leaves to the deployment.
 import { createServer as createHttpServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { CLOSE_FORBIDDEN, createAuth } from './auth.mjs';
+import { DEV_LOGIN_PATH, createDevLoginHandler } from './dev-login.mjs';
 import { parseClientFrame } from './frames.mjs';
 import { createHistory } from './history.mjs';
+import { LIMIT_DEFAULTS, createConnectionCounter, createFloodGuard, createRateLimiter } from './limits.mjs';
+import { PRESENCE_DEFAULTS, createLocalPresence, createPresenceAnnouncer } from './presence.mjs';
 import { createStaticHandler } from './static.mjs';
+import { forLog } from './text.mjs';
+
+export { createRateLimiter };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Close codes the server uses (the client treats 4400-4499 as final). */
+export const CLOSE = {
+  UNAUTHENTICATED: 4401,
+  FORBIDDEN: CLOSE_FORBIDDEN,
+  RATE_LIMITED: 4429,
+  TOO_SLOW: 1013,
+  SERVER_BUG: 1011,
+};
 
 export const DEFAULTS = {
   host: '127.0.0.1',
   port: 8080,
+  /** Largest frame a client may send. */
   maxPayload: 64 * 1024,
+  /** Largest frame the client accepts: every relayed chat, envelope included, fits in it. */
+  maxRelayedFrameBytes: 65_536,
   initTimeoutMs: 10_000,
   /** Protocol-level ping; a client that has not answered the previous one is terminated. */
   pingIntervalMs: 30_000,
+  /** Per-connection frame rate, and when a flooder is closed with 4429; see server/limits.mjs. */
+  rateLimit: LIMIT_DEFAULTS.rateLimit,
+  /** Open connections per remote address and in total. */
+  connections: LIMIT_DEFAULTS.connections,
   /**
-   * Per-connection token bucket: frames per second, and the burst allowed.
-   * The burst leaves room for a client flushing what it queued while offline.
+   * Bytes a connection may have waiting to be sent; a client that reads more
+   * slowly than it is sent to is closed with 1013 past it.
    */
-  rateLimit: { perSecond: 20, burst: 100 },
+  maxBacklogBytes: 1024 * 1024,
+  /** Spacing of join/leave notifications; see server/presence.mjs. */
+  presence: PRESENCE_DEFAULTS,
+  /**
+   * Origins (scheme://host:port) whose pages may connect, besides the
+   * server's own; `*` allows any. A handshake without Origin (not a browser)
+   * is allowed: it still needs a token.
+   */
   allowedOrigins: [],
+  /** The HS256 secret tokens are signed with (at least 32 bytes); required unless insecureDevIdentity. */
+  tokenSecret: undefined,
+  tokenTtlSeconds: 3600,
+  /** Serve POST /dev/login, which issues a token to anybody: development only. */
+  devLogin: false,
+  /**
+   * Tests and development only: take `init`'s userId on trust, without a
+   * token. Logs a warning when the server starts.
+   */
+  insecureDevIdentity: false,
   /** Replay history and de-duplication; see server/history.mjs (`file` makes it durable). */
   history: {},
   log: (line) => console.log(line),
 };
 
-/** A token bucket: `take()` is false when the connection is over its rate. */
-export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) {
-  let tokens = burst;
-  let last = now();
-  return {
-    take() {
-      const current = now();
-      tokens = Math.min(burst, tokens + ((current - last) / 1000) * perSecond);
-      last = current;
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-  };
-}
+/** Room left in a relayed chat for `"seq":<16 digits>,"epoch":"<32 chars>"`. */
+const NUMBERING_RESERVE_BYTES = 80;
+/** A connection being closed for misbehaving is cut if it has not finished the close handshake by then. */
+const CLOSE_GRACE_MS = 2_000;
 
 /**
- * Whether a handshake's Origin may connect: absent (not a browser), same
- * host, listed, or any when the list holds `*`.
+ * Whether a handshake's Origin may connect: absent (not a browser), or listed
+ * exactly (or `*` listed). The Host header plays no part: with DNS rebinding
+ * an attacker's page sends a Host of its own choosing.
  */
-export function originAllowed(origin, host, allowedOrigins) {
+export function originAllowed(origin, allowedOrigins) {
   if (origin === undefined) return true;
-  if (allowedOrigins.includes(origin) || allowedOrigins.includes('*')) return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
+  return allowedOrigins.includes('*') || allowedOrigins.includes(origin);
 }
 
+/** The origins of pages served by this server itself, at `host`:`port`. */
+function ownOrigins(host, port) {
+  const hosts = [host.includes(':') ? `[${host}]` : host];
+  if (host === '127.0.0.1' || host === '::1') hosts.push('localhost');
+  return hosts.map((name) => `http://${name}:${port}`);
+}
+
+const merge = (defaults, value) => ({ ...defaults, ...value });
+
 /**
- * Starts the server; resolves to { url, wsUrl, port, wss, connections(), close() }.
- * `port: 0` picks a free port.
+ * Starts the server; resolves to { url, wsUrl, port, wss, auth, connections(),
+ * metrics(), close() }. `port: 0` picks a free port. Throws when no token
+ * secret is configured and insecureDevIdentity is not set.
  */
 export async function createServer(options = {}) {
   const config = { ...DEFAULTS, ...options };
+  config.rateLimit = merge(DEFAULTS.rateLimit, options.rateLimit);
+  config.connections = merge(DEFAULTS.connections, options.connections);
+  config.presence = merge(DEFAULTS.presence, options.presence);
   const { log } = config;
+
+  // Without a secret, no token can be checked: refuse to start rather than
+  // run a server on which anybody is anybody.
+  const auth = config.tokenSecret === undefined && config.insecureDevIdentity
+    ? null
+    : createAuth({ secret: config.tokenSecret, ttlSeconds: config.tokenTtlSeconds });
+  if (config.insecureDevIdentity) {
+    log('WARNING: insecure dev identity: init is taken on trust, tokens are not checked. Never use this mode in production.');
+  }
+  if (config.devLogin) {
+    if (!auth) throw new TypeError('devLogin needs a tokenSecret');
+    log(`development mode: POST ${DEV_LOGIN_PATH} issues a token to anybody. Never enable it in production.`);
+  }
+  if (config.allowedOrigins.includes('*')) log('WARNING: allowedOrigins includes *: pages of any site may connect.');
+
+  const metrics = {
+    connectionsRefused: 0,
+    authFailures: 0,
+    rateLimitCloses: 0,
+    slowReaderCloses: 0,
+    handlerErrors: 0,
+  };
+  /** Filled in once the port is known. */
+  const allowed = [...config.allowedOrigins];
+  const isAllowedOrigin = (origin) => originAllowed(origin, allowed);
+
   const serveStatic = createStaticHandler([
     { prefix: '/pkg/', dir: join(root, 'pkg') },
     { prefix: '/', dir: join(root, 'www') },
   ]);
+  const devLogin = config.devLogin ? createDevLoginHandler({ auth, originAllowed: isAllowedOrigin }) : null;
   const http = createHttpServer((request, response) => {
-    serveStatic(request, response).catch((error) => {
-      log(`http error: ${error.message}`);
+    const path = (request.url ?? '/').split('?')[0];
+    let handled;
+    if (path === DEV_LOGIN_PATH) {
+      handled = devLogin ? devLogin(request, response) : Promise.resolve(response.writeHead(404).end());
+    } else {
+      handled = serveStatic(request, response);
+    }
+    handled.catch((error) => {
+      log(`http error: ${forLog(error.message)}`);
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
   });
+  const counter = createConnectionCounter(config.connections);
   const wss = new WebSocketServer({
     server: http,
     path: '/ws',
     maxPayload: config.maxPayload,
     perMessageDeflate: false,
     verifyClient: ({ origin, req }, done) => {
-      if (originAllowed(origin, req.headers.host, config.allowedOrigins)) return done(true);
-      log(`rejected handshake from origin ${origin}`);
-      return done(false, 403, 'Origin not allowed');
+      if (!isAllowedOrigin(origin)) {
+        log(`rejected handshake from origin ${forLog(origin)}`);
+        return done(false, 403, 'Origin not allowed');
+      }
+      const refusal = counter.admit(req.socket.remoteAddress);
+      if (refusal) {
+        metrics.connectionsRefused += 1;
+        return done(false, refusal.status, refusal.reason);
+      }
+      return done(true);
     },
   });
 
-  /** userId → Set of sockets that sent `init` with it. */
-  const users = new Map();
-  const history = createHistory(config.history);
-  const send = (socket, frame) => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
-  };
-  const notifyAll = (message) => {
-    const frame = { type: 'notification', message, online: users.size };
-    for (const sockets of users.values()) for (const socket of sockets) send(socket, frame);
-  };
+  const presence = createLocalPresence();
+  const history = createHistory({ ...config.history, isOnline: presence.isOnline });
 
-  function register(socket, userId, lastSeq) {
-    let sockets = users.get(userId);
-    const joined = !sockets;
-    if (joined) users.set(userId, (sockets = new Set()));
-    sockets.add(socket);
+  /**
+   * Sends `text` unless the socket is closing or its backlog is over the
+   * limit; a client that does not read what it is sent is closed with 1013
+   * instead of growing the server's memory.
+   */
+  const sendText = (socket, text) => {
+    if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
+    if (socket.bufferedAmount > config.maxBacklogBytes) {
+      metrics.slowReaderCloses += 1;
+      closeFor(socket, CLOSE.TOO_SLOW, 'too slow to read');
+      return;
+    }
+    socket.send(text);
+  };
+  const send = (socket, frame) => sendText(socket, JSON.stringify(frame));
+
+  /** Closes `socket` with `code`, ignores what it sends after, and cuts it if it does not answer in time. */
+  function closeFor(socket, code, reason) {
+    if (socket.closingForCause) return;
+    socket.closingForCause = true;
+    log(`closing user=${forLog(socket.userId)} code=${code} (${reason})`);
+    socket.close(code, reason);
+    setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  const broadcast = (frame, exceptUsers) => {
+    const text = JSON.stringify(frame);
+    for (const userId of presence.users()) {
+      if (exceptUsers?.has(userId)) continue;
+      for (const socket of presence.connectionsOf(userId)) sendText(socket, text);
+    }
+  };
+  const announcer = createPresenceAnnouncer({ presence, broadcast, ...config.presence });
+
+  function register(socket, frame) {
+    const { userId, lastSeq, epoch } = frame;
     socket.userId = userId;
+    if (presence.add(userId, socket)) {
+      // The newcomer hears of its own join at once; everybody else in the next batch.
+      send(socket, { type: 'notification', message: `${userId} joined`, online: presence.onlineCount() });
+      announcer.joined(userId);
+    }
     history.join(userId);
-    log(`init user=${userId} tabs=${sockets.size}${lastSeq === undefined ? '' : ` lastSeq=${lastSeq}`}`);
-    if (joined) notifyAll(`${userId} joined`);
+    log(`init user=${forLog(userId)} tabs=${presence.connectionCount(userId)}${lastSeq === undefined ? '' : ` lastSeq=${lastSeq}`}`);
     if (lastSeq !== undefined) {
       // `resumed` comes first, so the client knows how to read what follows.
-      const { recovered, frames } = history.since(userId, lastSeq);
-      send(socket, { type: 'resumed', recovered });
-      for (const frame of frames) send(socket, frame);
+      const resumed = history.since(userId, lastSeq, epoch);
+      send(socket, { type: 'resumed', recovered: resumed.recovered, epoch: resumed.epoch });
+      for (const text of resumed.frames) sendText(socket, text);
     }
   }
 
   /** Numbers `frame` for `userId`, keeps it for replay, and sends it to the user's tabs. */
   function deliver(userId, frame) {
-    const numbered = history.record(userId, frame);
-    for (const socket of users.get(userId) ?? []) send(socket, numbered);
+    const text = history.record(userId, frame);
+    for (const socket of presence.connectionsOf(userId)) sendText(socket, text);
   }
 
   function unregister(socket) {
-    const sockets = users.get(socket.userId);
-    if (!sockets?.delete(socket)) return;
-    if (sockets.size === 0) {
-      users.delete(socket.userId);
-      notifyAll(`${socket.userId} left`);
-    }
+    if (socket.userId !== undefined && presence.remove(socket.userId, socket)) announcer.left(socket.userId);
   }
 
   function chat(socket, frame) {
@@ -145,10 +249,15 @@ export async function createServer(options = {}) {
     const out = { type: 'chat', fromUserId: frame.fromUserId, message: frame.message, timestamp: new Date().toISOString() };
     if (frame.toUserId !== undefined) out.toUserId = frame.toUserId;
     if (frame.id !== undefined) out.id = frame.id;
+    // Every relayed frame must fit the client's limit once numbered.
+    if (Buffer.byteLength(JSON.stringify(out)) + NUMBERING_RESERVE_BYTES > config.maxRelayedFrameBytes) {
+      send(socket, { type: 'error', code: 'invalid_message', message: 'message too long', id: frame.id });
+      return;
+    }
     let recipients;
     if (frame.toUserId === undefined) {
-      recipients = [...users.keys()];
-    } else if (users.has(frame.toUserId) || history.knows(frame.toUserId)) {
+      recipients = [...presence.users()];
+    } else if (presence.isOnline(frame.toUserId) || history.knows(frame.toUserId)) {
       // A known user who is away gets it on return, from the history.
       // The sender's own tabs see what it sent, too.
       recipients = [...new Set([frame.toUserId, frame.fromUserId])];
@@ -163,12 +272,83 @@ export async function createServer(options = {}) {
     }
   }
 
+  /** A bug in a handler: that socket is closed with 1011 and the process goes on. */
+  function handlerFailed(socket, error) {
+    metrics.handlerErrors += 1;
+    log(`bug: handler failed for user=${forLog(socket.userId)}: ${forLog(`${error?.name}: ${error?.message}`)}`);
+    if (socket.readyState === socket.OPEN && !socket.closingForCause) {
+      socket.closingForCause = true;
+      socket.close(CLOSE.SERVER_BUG, 'internal error');
+      setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+    }
+  }
+
+  /** `init`: checks the token, then registers; a socket keeps the identity it first proved. */
+  function init(socket, frame) {
+    if (socket.userId !== undefined) {
+      if (frame.userId !== socket.userId) closeFor(socket, CLOSE.FORBIDDEN, 'already initialized as another user');
+      return;
+    }
+    if (!auth || config.insecureDevIdentity) {
+      register(socket, frame);
+      return;
+    }
+    // Frames arriving while the token is checked wait, in order.
+    socket.verifying = [];
+    auth.verify(frame.token, frame.userId).then((result) => {
+      const held = socket.verifying;
+      socket.verifying = null;
+      if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
+      if (!result.ok) {
+        metrics.authFailures += 1;
+        closeFor(socket, result.code, result.reason);
+        return;
+      }
+      register(socket, frame);
+      // With the identity set, a held init is handled at once: no new wait.
+      for (const [data, isBinary] of held) {
+        if (socket.closingForCause) break;
+        handle(socket, data, isBinary);
+      }
+    }).catch((error) => handlerFailed(socket, error));
+  }
+
+  /** Handles one frame that passed the rate limit. */
+  function handle(socket, data, isBinary) {
+    if (isBinary) {
+      send(socket, { type: 'error', code: 'invalid_message', message: 'binary frames are not supported' });
+      return;
+    }
+    const { frame, error } = parseClientFrame(data.toString('utf8'));
+    if (error) {
+      send(socket, { type: 'error', code: 'invalid_message', message: error });
+      return;
+    }
+    switch (frame.type) {
+      case 'ping':
+        send(socket, { type: 'pong' });
+        break;
+      case 'init':
+        init(socket, frame);
+        break;
+      case 'chat':
+        if (socket.userId === undefined) {
+          send(socket, { type: 'error', code: 'unauthorized', message: 'send init first', id: frame.id });
+        } else {
+          chat(socket, frame);
+        }
+        break;
+      default:
+        throw new Error('a validated frame of no known type');
+    }
+  }
+
   // Browsers answer protocol pings by themselves; a peer that stops
   // answering is gone (network drop, frozen tab) and is terminated.
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {
       if (socket.missedPong) {
-        log(`terminate unresponsive user=${socket.userId ?? '-'}`);
+        log(`terminate unresponsive user=${forLog(socket.userId)}`);
         socket.terminate();
         continue;
       }
@@ -178,57 +358,52 @@ export async function createServer(options = {}) {
   }, config.pingIntervalMs);
   heartbeat.unref();
 
-  /** The `id` of a dropped frame, when it has one, so the sender knows which. */
-  const frameId = (data, isBinary) => {
-    if (isBinary) return undefined;
-    try {
-      const id = JSON.parse(data.toString('utf8'))?.id;
-      return typeof id === 'string' ? id : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-
   wss.on('connection', (socket, request) => {
-    log(`connect from ${request.socket.remoteAddress}`);
+    const address = request.socket.remoteAddress;
+    counter.add(address);
+    socket.on('close', (code) => {
+      counter.remove(address);
+      clearTimeout(initTimer);
+      log(`close user=${forLog(socket.userId)} code=${code}`);
+      try {
+        unregister(socket);
+      } catch (error) {
+        handlerFailed(socket, error);
+      }
+    });
+    socket.on('error', (error) => log(`socket error user=${forLog(socket.userId)}: ${forLog(error.message)}`));
+    log(`connect from ${forLog(address)}`);
     const initTimer = setTimeout(() => {
-      if (!socket.userId) socket.close(4401, 'init required');
+      if (socket.userId === undefined) closeFor(socket, CLOSE.UNAUTHENTICATED, 'init required');
     }, config.initTimeoutMs);
-    const limiter = createRateLimiter(config.rateLimit);
+    const guard = createFloodGuard(config.rateLimit);
     socket.on('pong', () => {
       socket.missedPong = false;
     });
 
     socket.on('message', (data, isBinary) => {
-      if (!limiter.take()) {
-        send(socket, { type: 'error', code: 'rate_limited', message: 'too many frames; slow down', id: frameId(data, isBinary) });
-        return;
+      // A socket being closed for cause is not listened to any more.
+      if (socket.closingForCause) return;
+      try {
+        // Refused frames are not parsed: a flood costs the server no more than counting it.
+        const verdict = guard.check();
+        if (!verdict.allowed) {
+          if (verdict.close) {
+            metrics.rateLimitCloses += 1;
+            closeFor(socket, CLOSE.RATE_LIMITED, 'rate limit exceeded');
+          } else if (verdict.reply) {
+            send(socket, { type: 'error', code: 'rate_limited', message: 'too many frames; slow down' });
+          }
+          return;
+        }
+        if (socket.verifying) {
+          socket.verifying.push([data, isBinary]);
+          return;
+        }
+        handle(socket, data, isBinary);
+      } catch (error) {
+        handlerFailed(socket, error);
       }
-      if (isBinary) {
-        send(socket, { type: 'error', code: 'invalid_message', message: 'binary frames are not supported' });
-        return;
-      }
-      const { frame, error } = parseClientFrame(data.toString('utf8'));
-      if (error) {
-        send(socket, { type: 'error', code: 'invalid_message', message: error });
-        return;
-      }
-      if (frame.type === 'ping') {
-        send(socket, { type: 'pong' });
-      } else if (frame.type === 'init') {
-        if (socket.userId && socket.userId !== frame.userId) unregister(socket);
-        if (socket.userId !== frame.userId) register(socket, frame.userId, frame.lastSeq);
-      } else if (!socket.userId) {
-        send(socket, { type: 'error', code: 'unauthorized', message: 'send init first', id: frame.id });
-      } else {
-        chat(socket, frame);
-      }
-    });
-    socket.on('error', (error) => log(`socket error user=${socket.userId ?? '-'}: ${error.message}`));
-    socket.on('close', (code) => {
-      clearTimeout(initTimer);
-      log(`close user=${socket.userId ?? '-'} code=${code}`);
-      unregister(socket);
     });
   });
 
@@ -237,18 +412,25 @@ export async function createServer(options = {}) {
     http.listen(config.port, config.host, resolve);
   });
   const { port } = http.address();
+  allowed.push(...ownOrigins(config.host, port));
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     port,
     /** The WebSocketServer, for tests that observe traffic. */
     wss,
+    /** Issues and verifies tokens (null in insecure dev identity mode without a secret). */
+    auth,
     url: `http://${hostForUrl}:${port}/`,
     wsUrl: `ws://${hostForUrl}:${port}/ws`,
     /** How many WebSocket connections are open. */
     connections: () => wss.clients.size,
+    /** Counters of refused connections, failed inits and forced closes, and the history's size. */
+    metrics: () => ({ ...metrics, online: presence.onlineCount(), history: history.stats() }),
     /** Closes every client with 1001 and stops listening. */
     close() {
       clearInterval(heartbeat);
+      announcer.close();
+      history.close();
       for (const socket of wss.clients) socket.close(1001, 'server shutting down');
       return new Promise((resolve) => {
         wss.close(() => http.close(() => resolve()));

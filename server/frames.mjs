@@ -1,16 +1,24 @@
 // Validation of client frames (protocol v1, shared/DESIGN.md §1).
-// Returns { frame } for a valid frame, { error } with a human-readable reason otherwise.
+// Returns { frame } for a valid frame, { error } with a fixed, human-readable
+// reason otherwise. A reason never repeats what the client sent.
+import { isPrintable, isWellFormed } from './text.mjs';
 
 export const MAX_USER_ID_CHARS = 64;
 export const MAX_ID_CHARS = 128;
+/** A JWT of the reference server is ~200 characters; room for a real identity provider's claims. */
+export const MAX_TOKEN_CHARS = 4096;
+/** The history epoch: an opaque string of printable ASCII (server/history.mjs draws them). */
+export const EPOCH_PATTERN = /^[\x21-\x7e]{1,32}$/;
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 const chars = (text) => [...text].length;
 
-function userId(value, field) {
+/** Null when `value` is an acceptable user id, else the reason (naming `field`). */
+export function validateUserId(value, field) {
   if (typeof value !== 'string') return `${field} must be a string`;
   const length = chars(value);
   if (length < 1 || length > MAX_USER_ID_CHARS) return `${field} must be 1-${MAX_USER_ID_CHARS} characters`;
+  if (!isWellFormed(value) || !isPrintable(value)) return `${field} must be printable characters only`;
   return null;
 }
 
@@ -18,20 +26,27 @@ function optional(value, check) {
   return value === undefined ? null : check(value);
 }
 
-const VALIDATORS = {
-  init: (frame) =>
-    userId(frame.userId, 'userId') ??
-    optional(frame.token, (token) => (typeof token === 'string' ? null : 'token must be a string')) ??
-    optional(frame.lastSeq, (seq) => (Number.isSafeInteger(seq) && seq >= 0 ? null : 'lastSeq must be a non-negative integer')),
-  chat: (frame) =>
-    userId(frame.fromUserId, 'fromUserId') ??
-    optional(frame.toUserId, (to) => userId(to, 'toUserId')) ??
+// A Map, not an object literal: a lookup of `__proto__`, `constructor` or
+// `valueOf` must find nothing rather than an inherited member.
+const VALIDATORS = new Map([
+  ['init', (frame) =>
+    validateUserId(frame.userId, 'userId') ??
+    optional(frame.token, (token) => (typeof token === 'string' && token.length <= MAX_TOKEN_CHARS
+      ? null : `token must be a string of at most ${MAX_TOKEN_CHARS} characters`)) ??
+    optional(frame.lastSeq, (seq) => (Number.isSafeInteger(seq) && seq >= 0 ? null : 'lastSeq must be a non-negative integer')) ??
+    optional(frame.epoch, (epoch) => (typeof epoch === 'string' && EPOCH_PATTERN.test(epoch)
+      ? null : 'epoch must be 1-32 printable ASCII characters'))],
+  ['chat', (frame) =>
+    validateUserId(frame.fromUserId, 'fromUserId') ??
+    optional(frame.toUserId, (to) => validateUserId(to, 'toUserId')) ??
     (typeof frame.message === 'string' ? null : 'message must be a string') ??
-    optional(frame.id, (id) => (typeof id === 'string' && chars(id) >= 1 && chars(id) <= MAX_ID_CHARS
-      ? null : `id must be a string of 1-${MAX_ID_CHARS} characters`)),
-  ping: () => null,
-};
+    (isWellFormed(frame.message) ? null : 'message must not contain a lone surrogate') ??
+    optional(frame.id, (id) => (typeof id === 'string' && chars(id) >= 1 && chars(id) <= MAX_ID_CHARS && isWellFormed(id)
+      ? null : `id must be a string of 1-${MAX_ID_CHARS} characters`))],
+  ['ping', () => null],
+]);
 
+/** Parses and validates one text frame from a client. */
 export function parseClientFrame(text) {
   let frame;
   try {
@@ -41,8 +56,8 @@ export function parseClientFrame(text) {
   }
   if (!isObject(frame)) return { error: 'a frame must be a JSON object' };
   if (typeof frame.type !== 'string') return { error: 'type must be a string' };
-  const validate = VALIDATORS[frame.type];
-  if (!validate) return { error: `unknown type ${JSON.stringify(frame.type.slice(0, 32))}` };
+  const validate = VALIDATORS.get(frame.type);
+  if (!validate) return { error: 'unknown type' };
   const error = validate(frame);
   return error ? { error } : { frame };
 }

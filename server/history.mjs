@@ -1,101 +1,207 @@
-// Per-user delivery history: sequence numbers, a bounded replay buffer, the
-// ids already accepted from each sender, and an optional append-only file
-// that lets a restarted (even SIGKILLed) server resume where it stopped.
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Per-user delivery history: sequence numbers with an epoch, a replay buffer
+// bounded per user and in total (count, bytes, age), the chat ids already
+// accepted from each sender, and an optional append-only file that lets a
+// restarted (even SIGKILLed) server resume where it stopped.
+//
+// The interface (join, knows, record, since, seen, accept, sweep, stats,
+// close) is what a shared store (e.g. Redis) has to provide too.
+//
+// Epochs: a user's numbering is (epoch, seq). Whenever it starts afresh (a
+// new record, a record forgotten to bound memory, a restart without the file)
+// the epoch is a new random string, so a client can tell "seq 1 again" from
+// "an old frame" and never drops what it has not seen.
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 export const HISTORY_DEFAULTS = {
   /** Frames kept per user for replay. */
   limit: 500,
+  /** Bytes of frames kept per user for replay. */
+  maxBytesPerUser: 1024 * 1024,
+  /** Bytes kept in total (frames and accepted ids); past it, offline users are forgotten, least recently active first. */
+  maxBytes: 64 * 1024 * 1024,
   /** How long a frame stays replayable, ms. */
   maxAgeMs: 120_000,
   /** Accepted chat ids remembered per sender, to drop resends. */
-  idsPerSender: 1000,
-  /** Users (and senders) remembered at all; the longest known are forgotten first. */
+  idsPerSender: 256,
+  /** Users remembered; past it, offline users are forgotten, least recently active first. Online users never are. */
   maxUsers: 10_000,
-  /** A JSON-lines file to survive restarts; memory only when absent. */
+  /** How often aged frames and surplus users are swept, ms (0: only when touched). */
+  sweepIntervalMs: 10_000,
+  /** A JSON-lines file to survive restarts (created 0600); memory only when absent. */
   file: null,
+  /** Whether a user is online; the history never forgets an online user's numbering. */
+  isOnline: () => false,
 };
 
 /** The log is rewritten from memory when it holds this many times more lines. */
 const COMPACT_FACTOR = 4;
+/** Bookkeeping bytes counted per kept frame, id and user, beside their text. */
+const ENTRY_OVERHEAD = 64;
+const USER_OVERHEAD = 256;
 
+/** A new epoch: 12 base36-ish characters, printable ASCII. */
+export function newEpoch() {
+  return randomBytes(9).toString('base64url');
+}
+
+/**
+ * Creates a history. `options` as in HISTORY_DEFAULTS; `now` for tests.
+ * Frames go in as objects and come out serialized (the text sent on the wire).
+ */
 export function createHistory(options = {}, now = () => Date.now()) {
   const config = { ...HISTORY_DEFAULTS, ...options };
-  /** userId → { seq, entries: [{ seq, at, frame }] } */
+  /**
+   * userId → { epoch, seq, entries: [{ seq, at, text, bytes }], bytes, ids: Set, idOrder: [] }.
+   * Map order is least recently active first: a touched user is re-inserted.
+   */
   const users = new Map();
-  /** senderId → { ids: Set, order: [] } */
-  const accepted = new Map();
+  let totalBytes = 0;
   let linesWritten = 0;
 
-  /** Keeps a Map of per-user state within `maxUsers`, dropping the oldest entry. */
-  const bounded = (map) => {
-    if (map.size > config.maxUsers) map.delete(map.keys().next().value);
+  const textBytes = (text) => Buffer.byteLength(text) + ENTRY_OVERHEAD;
+
+  const createUser = (userId, epoch = newEpoch(), seq = 0) => {
+    const user = { epoch, seq, entries: [], bytes: 0, ids: new Set(), idOrder: [] };
+    users.set(userId, user);
+    totalBytes += USER_OVERHEAD;
+    return user;
   };
 
-  const userOf = (userId) => {
-    let user = users.get(userId);
-    if (!user) {
-      users.set(userId, (user = { seq: 0, entries: [] }));
-      bounded(users);
-    }
-    return user;
+  const forget = (userId) => {
+    const user = users.get(userId);
+    if (!user) return;
+    totalBytes -= user.bytes + USER_OVERHEAD;
+    users.delete(userId);
+  };
+
+  /** Moves `userId` to the most recently active end. */
+  const touch = (userId, user) => {
+    users.delete(userId);
+    users.set(userId, user);
+  };
+
+  const dropOldest = (user) => {
+    const entry = user.entries.shift();
+    user.bytes -= entry.bytes;
+    totalBytes -= entry.bytes;
   };
 
   const trim = (user) => {
     const oldest = now() - config.maxAgeMs;
-    while (user.entries.length > config.limit || (user.entries[0] && user.entries[0].at < oldest)) {
-      user.entries.shift();
+    while (user.entries.length > 0 && (user.entries.length > config.limit || user.bytes - idBytes(user) > config.maxBytesPerUser
+      || user.entries[0].at < oldest)) {
+      dropOldest(user);
+    }
+  };
+  const idBytes = (user) => user.idBytes ?? 0;
+
+  /**
+   * Enforces maxUsers and maxBytes: offline users are forgotten first, least
+   * recently active first; then online users lose their oldest frames (their
+   * numbering is kept, so a resume says what is missing).
+   */
+  const enforceBounds = () => {
+    if (users.size <= config.maxUsers && totalBytes <= config.maxBytes) return;
+    for (const userId of [...users.keys()]) {
+      if (users.size <= config.maxUsers && totalBytes <= config.maxBytes) break;
+      if (!config.isOnline(userId)) forget(userId);
+    }
+    while (totalBytes > config.maxBytes) {
+      let dropped = false;
+      for (const user of users.values()) {
+        if (user.entries.length === 0) continue;
+        dropOldest(user);
+        dropped = true;
+        if (totalBytes <= config.maxBytes) break;
+      }
+      if (!dropped) break;
     }
   };
 
-  const rememberId = (sender, id) => {
-    let seen = accepted.get(sender);
-    if (!seen) {
-      accepted.set(sender, (seen = { ids: new Set(), order: [] }));
-      bounded(accepted);
+  const rememberId = (user, id) => {
+    if (user.ids.has(id)) return;
+    const bytes = id.length * 2 + ENTRY_OVERHEAD;
+    user.ids.add(id);
+    user.idOrder.push(id);
+    user.idBytes = idBytes(user) + bytes;
+    user.bytes += bytes;
+    totalBytes += bytes;
+    if (user.idOrder.length > config.idsPerSender) {
+      const old = user.idOrder.shift();
+      user.ids.delete(old);
+      const freed = old.length * 2 + ENTRY_OVERHEAD;
+      user.idBytes -= freed;
+      user.bytes -= freed;
+      totalBytes -= freed;
     }
-    if (seen.ids.has(id)) return;
-    seen.ids.add(id);
-    seen.order.push(id);
-    if (seen.order.length > config.idsPerSender) seen.ids.delete(seen.order.shift());
   };
 
+  const keep = (user, seq, at, text) => {
+    const bytes = textBytes(text);
+    user.entries.push({ seq, at, text, bytes });
+    user.bytes += bytes;
+    totalBytes += bytes;
+    trim(user);
+  };
+
+  // Replaying the file: `s` sets a user's numbering (a new epoch starts it
+  // afresh), `d` is a delivered frame, `a` an accepted chat id.
   const apply = (line) => {
-    if (line.k === 'd') {
-      const user = userOf(line.u);
-      user.seq = Math.max(user.seq, line.f.seq);
-      user.entries.push({ seq: line.f.seq, at: line.t, frame: line.f });
-      trim(user);
+    if (line.k === 's') {
+      if (typeof line.e !== 'string') return; // a file of a version without epochs: start afresh
+      const user = users.get(line.u);
+      if (!user || user.epoch !== line.e) {
+        forget(line.u);
+        createUser(line.u, line.e, line.q);
+      } else {
+        user.seq = Math.max(user.seq, line.q);
+      }
+    } else if (line.k === 'd') {
+      const frame = line.f;
+      if (typeof frame?.epoch !== 'string' || !Number.isSafeInteger(frame.seq)) return;
+      let user = users.get(line.u);
+      if (!user || user.epoch !== frame.epoch) {
+        forget(line.u);
+        user = createUser(line.u, frame.epoch);
+      }
+      user.seq = Math.max(user.seq, frame.seq);
+      keep(user, frame.seq, line.t, JSON.stringify(frame));
     } else if (line.k === 'a') {
-      rememberId(line.s, line.i);
+      const user = users.get(line.s);
+      if (user) rememberId(user, line.i);
     }
   };
 
-  const snapshotLines = () => {
+  const snapshot = () => {
     const lines = [];
     for (const [userId, user] of users) {
-      // The sequence counter survives even when every entry has aged out.
-      lines.push({ k: 's', u: userId, q: user.seq });
-      for (const entry of user.entries) lines.push({ k: 'd', u: userId, t: entry.at, f: entry.frame });
+      // The numbering survives even when every entry has aged out.
+      lines.push(JSON.stringify({ k: 's', u: userId, q: user.seq, e: user.epoch }));
+      for (const entry of user.entries) lines.push(`{"k":"d","u":${JSON.stringify(userId)},"t":${entry.at},"f":${entry.text}}`);
+      for (const id of user.idOrder) lines.push(JSON.stringify({ k: 'a', s: userId, i: id }));
     }
-    for (const [sender, seen] of accepted) for (const id of seen.order) lines.push({ k: 'a', s: sender, i: id });
     return lines;
   };
 
   const compact = () => {
-    const lines = snapshotLines();
+    const lines = snapshot();
     const temporary = `${config.file}.tmp`;
-    writeFileSync(temporary, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    writeFileSync(temporary, lines.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+    chmodSync(temporary, 0o600); // in case a stale temporary file had other bits
     renameSync(temporary, config.file);
     linesWritten = lines.length;
   };
 
+  let retainedLines = 0;
   const write = (line) => {
     if (!config.file) return;
-    appendFileSync(config.file, `${JSON.stringify(line)}\n`);
+    appendFileSync(config.file, `${line}\n`, { mode: 0o600 });
     linesWritten += 1;
-    const retained = [...users.values()].reduce((sum, user) => sum + user.entries.length + 1, 0);
-    if (linesWritten > COMPACT_FACTOR * (retained + config.idsPerSender)) compact();
+    if (linesWritten > COMPACT_FACTOR * (retainedLines + users.size + 1000)) {
+      compact();
+      retainedLines = linesWritten;
+    }
   };
 
   if (config.file && existsSync(config.file)) {
@@ -107,50 +213,91 @@ export function createHistory(options = {}, now = () => Date.now()) {
       } catch {
         continue; // a torn last line from a kill mid-write
       }
-      if (line.k === 's') userOf(line.u).seq = Math.max(userOf(line.u).seq, line.q);
-      else apply(line);
+      if (line && typeof line === 'object') apply(line);
     }
+    enforceBounds();
     compact();
+    retainedLines = linesWritten;
   }
 
-  return {
-    /** Numbers `frame` for `userId`, keeps it for replay; returns the numbered frame. */
+  const userOf = (userId) => {
+    const user = users.get(userId);
+    if (user) return user;
+    const created = createUser(userId);
+    write(JSON.stringify({ k: 's', u: userId, q: 0, e: created.epoch }));
+    enforceBounds();
+    return created;
+  };
+
+  const sweepTimer = config.sweepIntervalMs > 0 ? setInterval(() => history.sweep(), config.sweepIntervalMs) : null;
+  sweepTimer?.unref();
+
+  const history = {
+    /**
+     * Numbers `frame` for `userId` (seq and epoch), keeps it for replay;
+     * returns the numbered frame as JSON text.
+     */
     record(userId, frame) {
       const user = userOf(userId);
-      const numbered = { ...frame, seq: user.seq + 1 };
-      const line = { k: 'd', u: userId, t: now(), f: numbered };
-      apply(line);
-      write(line);
-      return numbered;
+      touch(userId, user);
+      user.seq += 1;
+      const text = JSON.stringify({ ...frame, seq: user.seq, epoch: user.epoch });
+      const at = now();
+      keep(user, user.seq, at, text);
+      write(`{"k":"d","u":${JSON.stringify(userId)},"t":${at},"f":${text}}`);
+      if (totalBytes > config.maxBytes) enforceBounds();
+      return text;
     },
-    /** Makes `userId` known, so that messages to it wait while it is away. */
+    /** Makes `userId` known (so messages to it wait while it is away); returns its epoch. */
     join(userId) {
-      if (users.has(userId)) return;
-      userOf(userId);
-      write({ k: 's', u: userId, q: 0 });
+      const user = userOf(userId);
+      touch(userId, user);
+      return user.epoch;
     },
-    /** Whether `userId` ever connected (so messages can wait for it). */
+    /** Whether messages to `userId` can wait for it (it connected and is still remembered). */
     knows: (userId) => users.has(userId),
     /** Whether `sender` already had chat `id` accepted. */
-    seen: (sender, id) => accepted.get(sender)?.ids.has(id) ?? false,
+    seen: (sender, id) => users.get(sender)?.ids.has(id) ?? false,
     /** Marks chat `id` of `sender` as accepted. */
     accept(sender, id) {
-      rememberId(sender, id);
-      write({ k: 'a', s: sender, i: id });
+      const user = userOf(sender);
+      rememberId(user, id);
+      write(JSON.stringify({ k: 'a', s: sender, i: id }));
+      if (totalBytes > config.maxBytes) enforceBounds();
     },
     /**
-     * What `userId` missed after `lastSeq`: `recovered` is false when part of
-     * the gap is gone, or when `lastSeq` is from numbering this server does
-     * not know (then everything kept is replayed).
+     * What `userId` missed after `lastSeq` of `epoch`, as frame texts.
+     * `recovered` is false when part of the gap is gone, when `epoch` is not
+     * the user's current one, or when `lastSeq` is from numbering this server
+     * does not know; then everything kept is replayed and the client starts
+     * its numbering afresh from `epoch`.
      */
-    since(userId, lastSeq) {
-      const user = users.get(userId);
-      if (!user) return { recovered: lastSeq === 0, frames: [] };
+    since(userId, lastSeq, epoch) {
+      const user = userOf(userId);
       trim(user);
-      if (lastSeq > user.seq) return { recovered: false, frames: user.entries.map((entry) => entry.frame) };
-      const frames = user.entries.filter((entry) => entry.seq > lastSeq).map((entry) => entry.frame);
+      const all = () => user.entries.map((entry) => entry.text);
+      if ((epoch !== undefined && epoch !== user.epoch) || lastSeq > user.seq) {
+        return { recovered: false, epoch: user.epoch, frames: all() };
+      }
+      const frames = user.entries.filter((entry) => entry.seq > lastSeq).map((entry) => entry.text);
       const firstKept = user.entries[0]?.seq ?? user.seq + 1;
-      return { recovered: firstKept <= lastSeq + 1, frames };
+      return { recovered: firstKept <= lastSeq + 1, epoch: user.epoch, frames };
+    },
+    /** Drops aged frames everywhere and enforces the user and byte bounds. */
+    sweep() {
+      for (const user of users.values()) trim(user);
+      enforceBounds();
+    },
+    /** Figures for metrics and tests. */
+    stats() {
+      let entries = 0;
+      for (const user of users.values()) entries += user.entries.length;
+      return { users: users.size, entries, bytes: totalBytes };
+    },
+    /** Stops the periodic sweep. */
+    close() {
+      if (sweepTimer) clearInterval(sweepTimer);
     },
   };
+  return history;
 }

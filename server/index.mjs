@@ -1,13 +1,43 @@
-// Runs the reference server: `node server/index.mjs` (PORT, HOST,
-// ALLOWED_ORIGINS and HISTORY_FILE from the environment).
+// Runs the reference server: `node server/index.mjs [--dev] [--insecure-dev-identity]`.
+//
+// Environment: PORT, HOST, ALLOWED_ORIGINS (comma-separated origins),
+// HISTORY_FILE, WSNOTIFY_TOKEN_SECRET (at least 32 bytes; required),
+// WSNOTIFY_TOKEN_TTL_SECONDS, WSNOTIFY_DEV=1 (same as --dev),
+// WSNOTIFY_INSECURE_DEV_IDENTITY=1 (same as --insecure-dev-identity).
+//
+// --dev (what `npm start` uses): turns on POST /dev/login, which issues a
+// token to anybody, and draws a random secret when none is configured.
+// --insecure-dev-identity: tokens are not checked at all (tests only).
+// Without either, a missing secret is a start-up error (exit code 1).
 import { createServer } from './app.mjs';
+import { randomSecret } from './auth.mjs';
+
+const flag = (name, variable) => process.argv.includes(name) || process.env[variable] === '1';
+const dev = flag('--dev', 'WSNOTIFY_DEV');
+const insecureDevIdentity = flag('--insecure-dev-identity', 'WSNOTIFY_INSECURE_DEV_IDENTITY');
 
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const allowedOrigins = (process.env.ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
-
 const history = process.env.HISTORY_FILE ? { file: process.env.HISTORY_FILE } : {};
-const server = await createServer({ port, host, allowedOrigins, history });
+let tokenSecret = process.env.WSNOTIFY_TOKEN_SECRET || undefined;
+if (dev && !tokenSecret) {
+  tokenSecret = randomSecret();
+  console.log('development mode: no WSNOTIFY_TOKEN_SECRET, using a random one (tokens end with this process)');
+}
+const tokenTtlSeconds = process.env.WSNOTIFY_TOKEN_TTL_SECONDS ? Number(process.env.WSNOTIFY_TOKEN_TTL_SECONDS) : undefined;
+
+let server;
+try {
+  server = await createServer({
+    port, host, allowedOrigins, history, tokenSecret, devLogin: dev, insecureDevIdentity,
+    ...(tokenTtlSeconds ? { tokenTtlSeconds } : {}),
+  });
+} catch (error) {
+  console.error(`wsnotify server: cannot start: ${error.message}`);
+  console.error('Set WSNOTIFY_TOKEN_SECRET (e.g. `openssl rand -base64 32`), or use `npm start` for development.');
+  process.exit(1);
+}
 console.log(`wsnotify demo: ${server.url}`);
 
 let stopping = false;

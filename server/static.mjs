@@ -1,7 +1,7 @@
 // Serves www/ at / and the built package (pkg/) at /pkg/, read-only.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { extname, join, normalize, relative, sep } from 'node:path';
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -32,6 +32,11 @@ export const CONTENT_SECURITY_POLICY = [
 
 /** Maps a URL path to a file under one of `mounts` ({ prefix, dir }), or null. */
 export function resolvePath(mounts, urlPath) {
+  return resolveMount(mounts, urlPath)?.file ?? null;
+}
+
+/** Like resolvePath, with the mount directory: { file, dir } or null. */
+function resolveMount(mounts, urlPath) {
   let decoded;
   try {
     decoded = decodeURIComponent(urlPath);
@@ -45,11 +50,26 @@ export function resolvePath(mounts, urlPath) {
     const file = normalize(join(dir, relative));
     // Refuse anything that escapes the mounted directory (../ tricks).
     if (file !== dir && !file.startsWith(dir + sep)) return null;
-    return file;
+    return { file, dir };
   }
   return null;
 }
 
+/**
+ * Whether `file` is reached from `dir` without a symbolic link: a link inside
+ * the served tree could point anywhere (a home directory, /etc), so none is
+ * followed. The mount directory itself may be a link.
+ */
+export async function withoutSymlinks(file, dir) {
+  try {
+    const [realFile, realDir] = await Promise.all([realpath(file), realpath(dir)]);
+    return realFile === join(realDir, relative(dir, file));
+  } catch {
+    return false;
+  }
+}
+
+/** An HTTP handler serving `mounts` ({ prefix, dir }), GET and HEAD only. */
 export function createStaticHandler(mounts) {
   return async function serveStatic(request, response) {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -57,13 +77,14 @@ export function createStaticHandler(mounts) {
       return;
     }
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');
-    let file = resolvePath(mounts, pathname);
+    const mount = resolveMount(mounts, pathname);
+    let file = mount?.file;
     let info = file && (await stat(file).catch(() => null));
     if (info?.isDirectory()) {
       file = join(file, 'index.html');
       info = await stat(file).catch(() => null);
     }
-    if (!file || !info?.isFile()) {
+    if (!file || !info?.isFile() || !(await withoutSymlinks(file, mount.dir))) {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;
     }

@@ -1,5 +1,7 @@
 // The demo chat page. Everything the server or a user typed is inserted with
-// textContent, never as HTML.
+// textContent, never as HTML. It gets its token from the reference server's
+// development login endpoint (on with `npm start` only, see SECURITY.md); a
+// real application gets it from its own login instead.
 import { createClient, init } from '/pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
@@ -34,6 +36,21 @@ function showState({ state, attempt, nextDelayMs }) {
 function showError(text) {
   errorBox.hidden = !text;
   errorBox.textContent = text ?? '';
+}
+
+/**
+ * A fresh token for `userId` from the development login endpoint. The client
+ * calls it before every connection attempt, so an expired token is replaced
+ * on reconnect.
+ */
+async function fetchToken(userId) {
+  const response = await fetch('/dev/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId }),
+  });
+  if (!response.ok) throw new Error(`login failed (${response.status}): is the server in development mode (npm start)?`);
+  return (await response.json()).token;
 }
 
 function messageItem(className, text, meta) {
@@ -100,6 +117,7 @@ $('join').addEventListener('submit', async (event) => {
     client = await createClient({
       url: url.href,
       userId: requested,
+      token: () => fetchToken(requested),
       heartbeat: { intervalMs: 15000, timeoutMs: 5000 },
       delivery: 'at-least-once',
     });

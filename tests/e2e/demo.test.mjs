@@ -1,6 +1,7 @@
-// The demo page, served by the reference server, in Chromium: it loads the
-// built package, chats between two users, heals across a server restart, and
-// renders everything as text.
+// The demo page, served by the reference server in development mode, in
+// Chromium: it logs in through the development endpoint, loads the built
+// package, chats between two users, heals across a server restart (with a
+// fresh token from the new process), and renders everything as text.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await createServer({ port: 0, log: () => {} });
+  server = await createServer({ port: 0, tokenSecret: 'demo-test-secret-of-at-least-32-bytes', devLogin: true, log: () => {} });
   browser = await launchBrowser();
 });
 
@@ -68,7 +69,9 @@ test('two users chat both ways, direct and broadcast, with join and leave counts
 
 test('messages sent while the server is down are queued, then all arrive in order', async (t) => {
   const port = await freePort();
-  let process_ = await startServerProcess(port);
+  // Development mode, as `npm start` runs it: a random secret per process.
+  const dev = { WSNOTIFY_DEV: '1', WSNOTIFY_INSECURE_DEV_IDENTITY: '' };
+  let process_ = await startServerProcess(port, dev);
   t.after(() => process_.kill());
   const { page } = await openDemo(t, 'carol', process_.url);
 
@@ -78,7 +81,7 @@ test('messages sent while the server is down are queued, then all arrive in orde
   for (const message of ['one', 'two', 'three']) await send(page, message);
   assert.deepEqual(await texts(page, '#messages li.own.queued .text'), ['one', 'two', 'three']);
 
-  process_ = await startServerProcess(port);
+  process_ = await startServerProcess(port, dev);
   await page.waitForSelector('#status[data-state="open"]', { timeout: 20_000 });
   await page.waitForFunction(() => document.querySelectorAll('#messages li.own.queued').length === 0, null, WAIT);
   assert.deepEqual(await texts(page, '#messages li.own .text'), ['one', 'two', 'three']);

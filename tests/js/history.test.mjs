@@ -1,6 +1,6 @@
 // Delivery history: numbering, replay, gaps, de-duplication, durability.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -10,15 +10,27 @@ import { connect } from '../support/ws-client.mjs';
 
 const scratch = mkdtempSync(join(tmpdir(), 'wsnotify-history-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+const SECRET = 'history-test-secret-of-at-least-32-bytes';
+
+/** The history speaks JSON text; these read it back. */
+const parsed = (texts) => texts.map((text) => JSON.parse(text));
+const messages = (result) => parsed(result.frames).map((f) => f.message);
+const seqOf = (text) => JSON.parse(text).seq;
 
 test('frames are numbered per user and replayed after lastSeq', () => {
   const history = createHistory();
-  for (const n of [1, 2, 3]) assert.equal(history.record('bob', { type: 'chat', message: `${n}` }).seq, n);
-  assert.equal(history.record('eve', { type: 'chat', message: 'x' }).seq, 1, 'numbering is per user');
-  const { recovered, frames } = history.since('bob', 1);
-  assert.equal(recovered, true);
-  assert.deepEqual(frames.map((f) => f.message), ['2', '3']);
-  assert.deepEqual(history.since('bob', 3), { recovered: true, frames: [] });
+  for (const n of [1, 2, 3]) assert.equal(seqOf(history.record('bob', { type: 'chat', message: `${n}` })), n);
+  assert.equal(seqOf(history.record('eve', { type: 'chat', message: 'x' })), 1, 'numbering is per user');
+  const epoch = history.join('bob');
+  assert.match(epoch, /^[\x21-\x7e]{1,32}$/);
+  assert.equal(JSON.parse(history.record('bob', { message: '4' })).epoch, epoch, 'every numbered frame carries the epoch');
+  const result = history.since('bob', 1, epoch);
+  assert.equal(result.recovered, true);
+  assert.equal(result.epoch, epoch);
+  assert.deepEqual(messages(result), ['2', '3', '4']);
+  assert.deepEqual(history.since('bob', 4, epoch), { recovered: true, epoch, frames: [] });
+  assert.notEqual(history.join('eve'), epoch, 'each user has an epoch of its own');
+  history.close();
 });
 
 test('a gap older than the history is flagged, never silent', () => {
@@ -28,39 +40,43 @@ test('a gap older than the history is flagged, never silent', () => {
   assert.deepEqual(history.since('bob', 0).recovered, false, 'seq 1 fell out of the 2-frame history');
   assert.deepEqual(history.since('bob', 1).recovered, true);
   now = 5000;
-  assert.deepEqual(history.since('bob', 2), { recovered: false, frames: [] }, 'aged out after 1 s');
+  const { recovered, frames } = history.since('bob', 2);
+  assert.deepEqual({ recovered, frames }, { recovered: false, frames: [] }, 'aged out after 1 s');
 });
 
 test('a lastSeq from numbering the server does not know replays everything, unrecovered', () => {
   const history = createHistory();
   history.record('bob', { message: 'new' });
-  const { recovered, frames } = history.since('bob', 99);
-  assert.equal(recovered, false);
-  assert.deepEqual(frames.map((f) => f.message), ['new']);
+  const result = history.since('bob', 99);
+  assert.equal(result.recovered, false);
+  assert.deepEqual(messages(result), ['new']);
   assert.equal(createHistory().since('ghost', 5).recovered, false);
 });
 
 test('the log file survives a restart, torn last line included', () => {
   const file = join(scratch, 'durable.jsonl');
   const first = createHistory({ file });
-  first.join('bob');
+  const epoch = first.join('bob');
   first.record('bob', { message: 'kept' });
   first.accept('ada', 'a-1');
   appendFileSync(file, '{"k":"d","u":"bob","t":1,"f":{"mess');
   const second = createHistory({ file });
-  assert.deepEqual(second.since('bob', 0).frames.map((f) => f.message), ['kept']);
-  assert.equal(second.record('bob', { message: 'next' }).seq, 2, 'numbering continues');
+  assert.deepEqual(messages(second.since('bob', 0, epoch)), ['kept']);
+  assert.equal(second.since('bob', 0, epoch).recovered, true, 'same epoch after the restart');
+  assert.equal(seqOf(second.record('bob', { message: 'next' })), 2, 'numbering continues');
   assert.equal(second.seen('ada', 'a-1'), true);
   assert.equal(second.knows('bob'), true);
   assert.ok(readFileSync(file, 'utf8').split('\n').every((line) => !line || JSON.parse(line)), 'compacted on load');
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'the history file is readable by its owner only');
 });
 
 test('the server resumes a client: resumed first, then what it missed', async (t) => {
-  const server = await createServer({ port: 0, log: () => {} });
+  const server = await createServer({ port: 0, tokenSecret: SECRET, log: () => {} });
   t.after(() => server.close());
-  const join = async (userId, lastSeq) => {
+  const join = async (userId, lastSeq, epoch) => {
     const client = await connect(server.wsUrl);
-    client.send(lastSeq === undefined ? { type: 'init', userId } : { type: 'init', userId, lastSeq });
+    const { token } = await server.auth.issue(userId);
+    client.send(lastSeq === undefined ? { type: 'init', userId, token } : { type: 'init', userId, token, lastSeq, epoch });
     await client.next((f) => f.type === 'notification' || f.type === 'resumed', `${userId} registered`);
     return client;
   };
@@ -78,26 +94,34 @@ test('the server resumes a client: resumed first, then what it missed', async (t
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(ada.frames.filter((f) => f.type === 'ack' && f.id === 'a2').length, 2);
 
-  const back = await join('bob', 1);
+  const back = await join('bob', 1, one.epoch);
   await back.next((f) => f.message === 'two');
   const afterInit = back.frames.filter((f) => f.type === 'resumed' || f.type === 'chat');
-  assert.deepEqual(afterInit.map((f) => f.type === 'resumed' ? `resumed:${f.recovered}` : `${f.message}#${f.seq}`),
-    ['resumed:true', 'two#2']);
-  ada.close();
+  assert.deepEqual(afterInit.map((f) => f.type === 'resumed' ? `resumed:${f.recovered}:${f.epoch}` : `${f.message}#${f.seq}:${f.epoch}`),
+    [`resumed:true:${one.epoch}`, `two#2:${one.epoch}`]);
   back.close();
+
+  // A client holding numbering of another epoch (history lost) is told so and gets everything kept.
+  const stale = await join('bob', 1, 'an-old-epoch');
+  await stale.next((f) => f.message === 'two');
+  const resumed = stale.frames.find((f) => f.type === 'resumed');
+  assert.deepEqual(resumed, { type: 'resumed', recovered: false, epoch: one.epoch });
+  assert.deepEqual(stale.frames.filter((f) => f.type === 'chat').map((f) => f.message), ['one', 'two']);
+  ada.close();
+  stale.close();
 });
 
 test('a chat to a user who has never connected is refused with recipient_offline', async (t) => {
-  const server = await createServer({ port: 0, log: () => {} });
+  const server = await createServer({ port: 0, tokenSecret: SECRET, log: () => {} });
   t.after(() => server.close());
   const ada = await connect(server.wsUrl);
-  ada.send({ type: 'init', userId: 'ada' });
+  ada.send({ type: 'init', userId: 'ada', token: (await server.auth.issue('ada')).token });
   ada.send({ type: 'chat', fromUserId: 'ada', toUserId: 'stranger', message: 'hi', id: 'z' });
   assert.equal((await ada.next((f) => f.type === 'error')).code, 'recipient_offline');
   ada.close();
 });
 
-test('the number of users remembered is bounded, the longest known forgotten first', () => {
+test('the number of users remembered is bounded, the least recently active offline user forgotten first', () => {
   const history = createHistory({ maxUsers: 2 });
   for (const user of ['a', 'b', 'c']) {
     history.join(user);
@@ -107,8 +131,45 @@ test('the number of users remembered is bounded, the longest known forgotten fir
   assert.deepEqual(['a', 'b', 'c'].map((user) => history.seen(user, 'id')), [false, true, true]);
 });
 
+test('an online user is never forgotten, however many others come', () => {
+  const online = new Set(['victim']);
+  const history = createHistory({ maxUsers: 100, isOnline: (user) => online.has(user) });
+  const epoch = history.join('victim');
+  history.record('victim', { message: 'first' });
+  for (let n = 0; n < 1000; n += 1) history.join(`fake-${n}`);
+  assert.equal(history.stats().users, 100);
+  const next = JSON.parse(history.record('victim', { message: 'second' }));
+  assert.deepEqual([next.seq, next.epoch], [2, epoch], 'numbering goes on in the same epoch');
+});
+
+test('a forgotten user comes back with a new epoch, and a resume says nothing was recovered', () => {
+  const history = createHistory({ maxUsers: 1 });
+  const epoch = history.join('bob');
+  history.record('bob', { message: 'lost' });
+  history.join('eve');
+  assert.equal(history.knows('bob'), false);
+  const result = history.since('bob', 1, epoch);
+  assert.equal(result.recovered, false);
+  assert.notEqual(result.epoch, epoch);
+  assert.equal(JSON.parse(history.record('bob', { message: 'new' })).seq, 1, 'numbering restarts, under the new epoch');
+});
+
+test('history bytes are bounded per user and in total, and the sweep drops aged frames', () => {
+  let now = 0;
+  const big = 'x'.repeat(10_000);
+  const history = createHistory({ maxBytesPerUser: 50_000, maxBytes: 200_000, maxAgeMs: 1000, sweepIntervalMs: 0 }, () => now);
+  for (let n = 0; n < 20; n += 1) history.record('one', { message: big });
+  assert.ok(history.stats().entries <= 5, `${history.stats().entries} frames kept for one user`);
+  for (let user = 0; user < 20; user += 1) for (let n = 0; n < 5; n += 1) history.record(`u${user}`, { message: big });
+  assert.ok(history.stats().bytes <= 200_000, `${history.stats().bytes} bytes kept`);
+  now = 2000;
+  history.sweep();
+  assert.equal(history.stats().entries, 0, 'everything aged out');
+});
+
 test('a torn history file line does not stop the server from starting', () => {
   const file = join(scratch, 'garbage.jsonl');
   writeFileSync(file, 'not json\n{"k":"s","u":"x","q":7}\n');
-  assert.equal(createHistory({ file }).record('x', {}).seq, 8);
+  writeFileSync(file, 'not json\n{"k":"s","u":"x","q":7,"e":"ep"}\n');
+  assert.equal(seqOf(createHistory({ file }).record('x', {})), 8);
 });

@@ -53,13 +53,25 @@ test('the server validates client frames', () => {
   assert.match(parseClientFrame(JSON.stringify({ type: 'init', userId: 'x'.repeat(65) })).error, /userId/);
   assert.match(parseClientFrame('{"type":"chat","fromUserId":"a","message":5}').error, /message/);
   assert.match(parseClientFrame('{"type":"nope"}').error, /unknown type/);
+  for (const type of Object.getOwnPropertyNames(Object.prototype)) {
+    assert.equal(parseClientFrame(JSON.stringify({ type, token: 'SECRET' })).error, 'unknown type', type);
+  }
+  for (const bad of ['a\u0007b', 'a\u001b[31mb', 'a\u202eb', 'a\u200bb', 'a\nb', 'a\u2028b', '\ud800']) {
+    assert.match(parseClientFrame(JSON.stringify({ type: 'init', userId: bad })).error, /printable/, JSON.stringify(bad));
+  }
+  assert.ok(parseClientFrame(JSON.stringify({ type: 'init', userId: 'Zoë 李 <b>' })).frame);
+  assert.match(parseClientFrame('{"type":"chat","fromUserId":"a","message":"x\\ud800y"}').error, /surrogate/);
+  assert.ok(parseClientFrame('{"type":"chat","fromUserId":"a","message":"\\ud83d\\ude00"}').frame, 'a surrogate pair is fine');
+  assert.match(parseClientFrame('{"type":"init","userId":"a","epoch":""}').error, /epoch/);
   assert.ok(parseClientFrame('{"type":"chat","fromUserId":"a","toUserId":"b","message":"hi","id":"m1"}').frame);
 });
 
-test('only same-host or allowed origins may open a WebSocket', () => {
-  assert.equal(originAllowed('http://127.0.0.1:8080', '127.0.0.1:8080', []), true);
-  assert.equal(originAllowed('http://evil.example', '127.0.0.1:8080', []), false);
-  assert.equal(originAllowed('http://app.example', '127.0.0.1:8080', ['http://app.example']), true);
-  assert.equal(originAllowed(undefined, '127.0.0.1:8080', []), true);
-  assert.equal(originAllowed('null', '127.0.0.1:8080', []), false);
+test('only listed origins may open a WebSocket; the Host header plays no part', () => {
+  assert.equal(originAllowed('http://127.0.0.1:8080', ['http://127.0.0.1:8080']), true);
+  assert.equal(originAllowed('http://evil.example', []), false);
+  assert.equal(originAllowed('http://app.example', ['http://app.example']), true);
+  assert.equal(originAllowed('http://app.example:1', ['http://app.example']), false);
+  assert.equal(originAllowed(undefined, []), true);
+  assert.equal(originAllowed('null', []), false);
+  assert.equal(originAllowed('http://any.example', ['*']), true);
 });

@@ -15,10 +15,15 @@ export async function freePort() {
   return port;
 }
 
-/** Starts `node server/index.mjs` on `port` with extra `env`; resolves once it listens. */
+/**
+ * Starts `node server/index.mjs` on `port` with extra `env`; resolves once it
+ * listens. Unless `env` says otherwise, the server runs in the documented
+ * insecure dev identity mode (tests of client behaviour connect as anybody);
+ * pass `WSNOTIFY_INSECURE_DEV_IDENTITY: ''` and a secret to test the real thing.
+ */
 export async function startServerProcess(port, env = {}) {
   const child = spawn(process.execPath, [join(root, 'server', 'index.mjs')], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, WSNOTIFY_INSECURE_DEV_IDENTITY: '1', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';

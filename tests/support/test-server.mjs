@@ -10,7 +10,9 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from '../../server/app.mjs';
 
-const server = await createServer({ port: 0, allowedOrigins: ['*'], log: () => {} });
+// The SDK's own tests connect as arbitrary users with arbitrary tokens: the
+// documented insecure dev identity mode (SECURITY.md), never for production.
+const server = await createServer({ port: 0, allowedOrigins: ['*'], insecureDevIdentity: true, log: () => {} });
 
 /** userId → every text frame its connections sent, in order. */
 let frames = {};

@@ -1,0 +1,115 @@
+// Who is online, and the join/leave notifications about it.
+//
+// Two small pieces with one job each, so a shared backend (e.g. Redis) can
+// replace the registry without touching the announcer:
+// - the registry maps user ids to this process's connections;
+// - the announcer coalesces joins and leaves: each flush sends at most two
+//   frames per connection (who joined, who left), however many users came or went since the last one, so a
+//   burst of N joins costs O(N) frames instead of O(N²).
+
+/**
+ * The in-memory presence registry: userId → the connections that sent `init`
+ * with it.
+ */
+export function createLocalPresence() {
+  /** userId → Set of connections. */
+  const byUser = new Map();
+  return {
+    /** Adds `connection` for `userId`; true when the user just came online. */
+    add(userId, connection) {
+      let connections = byUser.get(userId);
+      const cameOnline = !connections;
+      if (cameOnline) byUser.set(userId, (connections = new Set()));
+      connections.add(connection);
+      return cameOnline;
+    },
+    /** Removes `connection` of `userId`; true when the user just went offline. */
+    remove(userId, connection) {
+      const connections = byUser.get(userId);
+      if (!connections?.delete(connection)) return false;
+      if (connections.size > 0) return false;
+      byUser.delete(userId);
+      return true;
+    },
+    /** The connections of `userId` (empty when offline). */
+    connectionsOf: (userId) => byUser.get(userId) ?? [],
+    /** Number of connections of `userId`. */
+    connectionCount: (userId) => byUser.get(userId)?.size ?? 0,
+    isOnline: (userId) => byUser.has(userId),
+    onlineCount: () => byUser.size,
+    /** The ids of the users online. */
+    users: () => byUser.keys(),
+  };
+}
+
+export const PRESENCE_DEFAULTS = {
+  /** The shortest wait between two presence frames, ms. */
+  minIntervalMs: 100,
+  /**
+   * Presence frames the server may send per second in total; with many users
+   * online, flushes are spaced so that one flush × online users stays within it.
+   */
+  maxFramesPerSecond: 2_000,
+};
+
+/** "ada", "ada and bob", "ada, bob and cy", "ada, bob, cy and 12 others". */
+export function nameList(names) {
+  if (names.length <= 3) return names.length <= 2 ? names.join(' and ') : `${names[0]}, ${names[1]} and ${names[2]}`;
+  const others = names.length - 3;
+  return `${names.slice(0, 3).join(', ')} and ${others.toLocaleString('en-US')} other${others === 1 ? '' : 's'}`;
+}
+
+/**
+ * Coalesces presence changes into notification frames.
+ * `presence`: a registry as above; `broadcast(frame, exceptUsers)`: sends a
+ * frame to every online connection but those of the users in the Set `exceptUsers`; `options` as in PRESENCE_DEFAULTS.
+ */
+export function createPresenceAnnouncer({ presence, broadcast, ...options }) {
+  const config = { ...PRESENCE_DEFAULTS, ...options };
+  // Insertion-ordered, so the names come in the order the users came.
+  const joined = new Set();
+  const left = new Set();
+  let timer = null;
+  let lastFlush = 0;
+
+  const flush = () => {
+    timer = null;
+    lastFlush = Date.now();
+    // Joins and leaves go in separate frames (at most two per flush), so a
+    // client waiting for "ada joined" sees exactly that.
+    const online = presence.onlineCount();
+    if (left.size > 0) broadcast({ type: 'notification', message: `${nameList([...left])} left`, online });
+    // A newcomer was told of its own join at once (see server/app.mjs): a
+    // batch that names only it skips it.
+    if (joined.size > 0) broadcast({ type: 'notification', message: `${nameList([...joined])} joined`, online }, joined.size === 1 ? new Set(joined) : undefined);
+    joined.clear();
+    left.clear();
+  };
+
+  const schedule = () => {
+    if (timer) return;
+    const spacing = Math.max(config.minIntervalMs, Math.ceil((presence.onlineCount() * 1000) / config.maxFramesPerSecond));
+    const wait = Math.max(0, lastFlush + spacing - Date.now());
+    // The first change after a quiet spell goes out at once, later ones are batched.
+    timer = setTimeout(flush, wait);
+    timer.unref?.();
+  };
+
+  return {
+    /** `userId` came online. */
+    joined(userId) {
+      if (!left.delete(userId)) joined.add(userId);
+      schedule();
+    },
+    /** `userId` went offline. */
+    left(userId) {
+      if (!joined.delete(userId)) left.add(userId);
+      schedule();
+    },
+    /** Stops a pending flush. */
+    close() {
+      clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
