@@ -280,7 +280,7 @@ test('each close code class reconnects exactly where the policy says', async (t)
 });
 
 test('1,500 connect/close cycles: flat wasm memory, no listener left, no connection left', async (t) => {
-  const server = await createServer({ port: 0, allowedOrigins: [siteUrl], log: () => {} });
+  const server = await createServer({ port: 0, allowedOrigins: [siteUrl], insecureDevIdentity: true, log: () => {} });
   t.after(() => server.close());
   const { page } = await harness(t);
   await page.evaluate(([url]) => window.cycle(url, 'cycler', 20), [server.wsUrl]);

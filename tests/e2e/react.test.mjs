@@ -49,7 +49,7 @@ before(async () => {
   site = createHttpServer(createStaticHandler([{ prefix: '/', dir: dist }]));
   await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${site.address().port}`;
-  server = await createServer({ port: 0, allowedOrigins: [siteUrl], log: () => {} });
+  server = await createServer({ port: 0, allowedOrigins: [siteUrl], insecureDevIdentity: true, log: () => {} });
   server.wss.on('connection', (socket) => opened.push(socket));
   browser = await launchBrowser();
 });
