@@ -243,3 +243,17 @@ test('a WebAssembly module that fails to load is a load_failed error; a later in
   assert.equal(outcome.failure.ready, false);
   assert.equal(outcome.readyAfterRetry, true);
 });
+
+test('with no onError listener, each error goes to the console once', async (t) => {
+  const server = await fixture(t, 'plain-push', { TICK_MS: '100' });
+  // The wsnotify mode against a plain-text server: every line is invalid JSON.
+  const app = await client(t, { url: server.url, userId: 'ada' }, { errorListener: false });
+  const report = await until('three lines', async () => {
+    const current = await app.report();
+    return current.messages.length >= 3 && current;
+  });
+  const logged = app.consoleErrors.filter((line) => line.includes('invalid JSON'));
+  assert.ok(logged.length >= 3, `console: ${JSON.stringify(app.consoleErrors)}`);
+  assert.ok(logged.length <= serverFrames(server, 'sent').length, 'once each, not more');
+  assert.equal(report.messages[0].format, 'text', 'the line itself still reached onMessage');
+});

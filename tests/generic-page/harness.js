@@ -19,8 +19,9 @@ let current = null;
  * Creates and connects a client with `options`. `helloPerAttempt` turns
  * into a hello provider (functions do not cross page.evaluate). What the
  * application would do right after `connect()` is a `sendText` of `early`.
+ * `errorListener: false` leaves `onError` unregistered.
  */
-window.startAny = async (options, { helloPerAttempt = false, early = null, listenFor = null } = {}) => {
+window.startAny = async (options, { helloPerAttempt = false, early = null, listenFor = null, errorListener = true } = {}) => {
   if (helloPerAttempt) options.hello = (attempt) => ({ join: 'ada', attempt });
   const client = await createClient(options);
   const record = { messages: [], errors: [], states: [], closes: [], kinds: [], sent: [], refused: [] };
@@ -36,7 +37,7 @@ window.startAny = async (options, { helloPerAttempt = false, early = null, liste
     record.messages.push(entry);
   });
   if (listenFor) client.on(listenFor, (message) => record.kinds.push(message));
-  client.onError((error) => record.errors.push({
+  if (errorListener) client.onError((error) => record.errors.push({
     code: error.code,
     attempt: error.attempt ?? null,
     frame: typeof error.frame === 'string' ? error.frame : error.frame === undefined ? null : 'binary',

@@ -36,7 +36,7 @@ test('the manifest: crate version, ESM, typed exports for . and ./react, optiona
 
 test("the npm README's React examples are the fixture app's components, verbatim", () => {
   const readme = readFileSync(join(pkgDir, 'README.md'), 'utf8');
-  for (const file of ['Chat.jsx', 'Room.jsx']) {
+  for (const file of ['Chat.jsx', 'Room.jsx', 'Ticker.jsx']) {
     const source = readFileSync(join(root, 'tests', 'react-app', 'src', file), 'utf8');
     // The fixture files open with a comment that points at the README.
     const code = source.replace(/^(\/\/.*\n)+/, '');
