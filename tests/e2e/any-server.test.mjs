@@ -7,12 +7,11 @@
 // itself. The figures are written to tests/artifacts/any-server.json.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { root } from '../../scripts/lib.mjs';
-import { createStaticHandler } from '../../server/static.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { servePage } from '../support/page-site.mjs';
 import { startFixture } from '../support/fixture-process.mjs';
 import { freePort } from '../support/server-process.mjs';
 import { until } from '../support/until.mjs';
@@ -26,12 +25,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const FAST_RECONNECT = { baseDelayMs: 100, maxDelayMs: 500 };
 
 before(async () => {
-  site = createHttpServer(createStaticHandler([
-    { prefix: '/pkg/', dir: join(root, 'pkg') },
-    { prefix: '/', dir: join(root, 'tests', 'generic-page') },
-  ]));
-  await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
-  siteUrl = `http://127.0.0.1:${site.address().port}`;
+  site = await servePage('generic-page');
+  siteUrl = site.url;
   browser = await launchBrowser();
 });
 

@@ -4,15 +4,14 @@
 // tests/artifacts/reliability.json (RELIABILITY.md quotes them).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { root } from '../../scripts/lib.mjs';
 import { createServer } from '../../server/app.mjs';
-import { createStaticHandler } from '../../server/static.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { servePage } from '../support/page-site.mjs';
 import { freePort, startServerProcess } from '../support/server-process.mjs';
 import { until } from '../support/until.mjs';
 
@@ -38,12 +37,8 @@ function seeded(seed) {
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'wsnotify-faults-'));
-  site = createHttpServer(createStaticHandler([
-    { prefix: '/pkg/', dir: join(root, 'pkg') },
-    { prefix: '/', dir: join(root, 'tests', 'fault-page') },
-  ]));
-  await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
-  siteUrl = `http://127.0.0.1:${site.address().port}`;
+  site = await servePage('fault-page');
+  siteUrl = site.url;
   browser = await launchBrowser();
 });
 
