@@ -35,6 +35,7 @@ export type {
   NotificationMessage,
   OutboxOptions,
   PongMessage,
+  ReconnectMessage,
   ReconnectOptions,
   ResumedMessage,
   ServerErrorMessage,

@@ -1247,3 +1247,102 @@ fn an_attempt_that_fails_before_opening_is_a_connect_failed_error_with_its_numbe
         .iter()
         .any(|e| matches!(e, Event::Error(_))));
 }
+
+// ── several URLs and draining servers ───────────────────────────────────────
+
+fn two_urls() -> Config {
+    let mut cfg = config();
+    cfg.urls = vec!["ws://a/ws".into(), "ws://b/ws".into()];
+    cfg
+}
+
+fn opened_url(commands: &[Command]) -> Option<String> {
+    commands.iter().find_map(|command| match command {
+        Command::OpenSocket { url } => Some(url.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn an_attempt_that_fails_moves_on_to_the_next_url_and_a_lost_connection_retries_the_same() {
+    let mut h = Harness::new(two_urls());
+    assert_eq!(opened_url(&h.connect()).as_deref(), Some("ws://a/ws"));
+    h.drop_with(1006); // refused before opening
+    assert_eq!(
+        opened_url(&h.fire(TimerKind::Reconnect)).as_deref(),
+        Some("ws://b/ws")
+    );
+    h.input(Input::Opened);
+    h.drop_with(1006); // an open connection dropped: try where it was first
+    assert_eq!(
+        opened_url(&h.fire(TimerKind::Reconnect)).as_deref(),
+        Some("ws://b/ws")
+    );
+    h.fire(TimerKind::ConnectTimeout); // this one hangs: next, and round again
+    assert_eq!(
+        opened_url(&h.fire(TimerKind::Reconnect)).as_deref(),
+        Some("ws://a/ws")
+    );
+    // A URL the browser refuses outright ends a single-URL client, not a list.
+    h.input(Input::OpenFailed {
+        reason: "SyntaxError".into(),
+    });
+    assert_eq!(h.engine.state(), State::Reconnecting);
+    assert_eq!(
+        opened_url(&h.fire(TimerKind::Reconnect)).as_deref(),
+        Some("ws://b/ws")
+    );
+}
+
+#[test]
+fn a_draining_server_is_left_within_its_window_for_the_next_url_without_error_or_backoff() {
+    let mut h = Harness::new(two_urls());
+    h.open();
+    let commands = h.frame(r#"{"type":"reconnect","afterMs":2000}"#).1;
+    let delay = timer_set(&commands, TimerKind::ServerReconnect).unwrap();
+    assert!(delay <= 2000, "{delay}");
+    assert_eq!(
+        h.engine.state(),
+        State::Open,
+        "nothing happens before the moment"
+    );
+    h.advance(u64::from(delay));
+    let commands = h.fire(TimerKind::ServerReconnect);
+    assert!(commands.iter().any(|c| matches!(
+        c,
+        Command::AbandonSocket { code: 4001, reason } if reason == "server asked to reconnect"
+    )));
+    assert_eq!(
+        opened_url(&commands).as_deref(),
+        Some("ws://b/ws"),
+        "at once, elsewhere"
+    );
+    assert!(!events(&commands)
+        .iter()
+        .any(|e| matches!(e, Event::Error(_))));
+    assert_eq!(h.engine.attempt(), 0, "not counted as a retry");
+    assert_eq!(h.engine.state(), State::Connecting);
+}
+
+#[test]
+fn drain_moments_are_spread_over_the_window() {
+    let moments: Vec<u32> = (0..200u64)
+        .map(|seed| {
+            let mut h = Harness::new(config());
+            h.engine = wsnotify::engine::Engine::new(config(), seed);
+            h.open();
+            let commands = h.frame(r#"{"type":"reconnect","afterMs":10000}"#).1;
+            timer_set(&commands, TimerKind::ServerReconnect).unwrap()
+        })
+        .collect();
+    // 200 clients over 10 s: no tenth of the window holds more than a
+    // third of them, and every tenth holds some.
+    let mut per_tenth = [0; 10];
+    for moment in &moments {
+        per_tenth[(*moment as usize / 1000).min(9)] += 1;
+    }
+    assert!(
+        per_tenth.iter().all(|&n| (1..=66).contains(&n)),
+        "{per_tenth:?}"
+    );
+}

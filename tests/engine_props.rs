@@ -78,8 +78,9 @@ fn action() -> impl Strategy<Value = Action> {
 /// The hello frame of generic-mode configurations.
 const HELLO: &str = r#"{"type":"hello"}"#;
 
-const FRAMES: [&str; 5] = [
+const FRAMES: [&str; 6] = [
     r#"{"type":"chat","fromUserId":"bob","message":"hi","timestamp":"t"}"#,
+    r#"{"type":"reconnect","afterMs":500}"#,
     r#"{"type":"notification","message":"bob joined","online":2}"#,
     r#"{"type":"pong"}"#,
     "{not json",

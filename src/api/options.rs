@@ -196,10 +196,10 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 
     let url = options.get("url")?.unwrap_or(JsValue::UNDEFINED);
     let url_is_function = url.is_function();
-    let fixed_url = match url.as_string() {
-        Some(url) => url,
-        None if url_is_function => String::new(),
-        None => return Err(must_be("url", "a string or a function")),
+    let fixed_urls = match url.as_string() {
+        Some(url) => vec![url],
+        None if url_is_function => vec![String::new()],
+        None => url_list(&url)?,
     };
     let token = options.get("token")?.unwrap_or(JsValue::UNDEFINED);
     let token_is_function = token.is_function();
@@ -222,7 +222,8 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         ));
     }
 
-    let mut config = Config::generic(fixed_url);
+    let mut config = Config::generic(String::new());
+    config.urls = fixed_urls;
     config.mode = mode;
     config.user_id = user_id;
     config.token = fixed_token;
@@ -277,6 +278,28 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
             binary_type,
         },
     })
+}
+
+/// A non-empty array of URL strings, tried in turn.
+fn url_list(value: &JsValue) -> Result<Vec<String>, ClientError> {
+    let not_a_url = || {
+        must_be(
+            "url",
+            "a string, a non-empty array of strings or a function",
+        )
+    };
+    if !js_sys::Array::is_array(value) {
+        return Err(not_a_url());
+    }
+    let urls = value
+        .unchecked_ref::<js_sys::Array>()
+        .iter()
+        .map(|url| url.as_string().ok_or_else(not_a_url))
+        .collect::<Result<Vec<_>, _>>()?;
+    if urls.is_empty() {
+        return Err(not_a_url());
+    }
+    Ok(urls)
 }
 
 /// The text of a frame given as an option: a string as it is, anything else

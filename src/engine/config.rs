@@ -159,8 +159,10 @@ pub fn is_terminal_code(code: u16) -> bool {
 pub struct Config {
     /// The protocol. Default [`Mode::Wsnotify`].
     pub mode: Mode,
-    /// The WebSocket URL. Ignored when `resolve_endpoint` is set.
-    pub url: String,
+    /// The WebSocket URLs, tried in turn: an attempt that fails before its
+    /// socket opens, and a server's request to reconnect, move on to the
+    /// next one. Never empty. Ignored when `resolve_endpoint` is set.
+    pub urls: Vec<String>,
     /// Ask the driver for a fresh URL and token before each attempt
     /// ([`super::Command::ResolveEndpoint`]). Default `false`.
     pub resolve_endpoint: bool,
@@ -212,7 +214,7 @@ impl Config {
     fn with_defaults(url: String, mode: Mode, user_id: Option<UserId>) -> Self {
         Self {
             mode,
-            url,
+            urls: vec![url],
             resolve_endpoint: false,
             user_id,
             hello: None,

@@ -15,15 +15,18 @@ pub enum TimerKind {
     HeartbeatTimeout,
     /// How long to wait for a first `ack` before concluding the server sends none.
     AckTimeout,
+    /// When to obey the server's request to reconnect (a draining node).
+    ServerReconnect,
 }
 
 impl TimerKind {
-    pub(crate) const ALL: [TimerKind; 5] = [
+    pub(crate) const ALL: [TimerKind; 6] = [
         Self::Reconnect,
         Self::ConnectTimeout,
         Self::HeartbeatPing,
         Self::HeartbeatTimeout,
         Self::AckTimeout,
+        Self::ServerReconnect,
     ];
 
     pub(crate) fn bit(self) -> u8 {

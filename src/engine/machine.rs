@@ -90,7 +90,10 @@ pub struct Engine {
     offline: bool,
     /// The page is in the back/forward cache: no connection until it returns.
     frozen: bool,
+    /// Where the next attempt connects.
     url: String,
+    /// The position of `url` in the configured list.
+    url_index: usize,
     token: Option<String>,
     /// The hello frame of the current attempt (generic mode).
     hello: Option<String>,
@@ -124,7 +127,8 @@ impl Engine {
         let id_prefix = format!("{:08x}", rng.next_u64() as u32);
         let dedupe_seed = rng.next_u64();
         Self {
-            url: config.url.clone(),
+            url: config.urls[0].clone(),
+            url_index: 0,
             token: config.token.clone(),
             hello: config.hello.clone(),
             outbox: Outbox::new(config.outbox),
@@ -394,6 +398,7 @@ impl Engine {
                 attempt: self.retry,
                 code: info.code,
             }));
+            self.next_url();
         }
         self.socket = Socket::None;
         self.stop_connection_timers();
@@ -484,6 +489,15 @@ impl Engine {
                 };
                 self.emit(event);
             }
+            ServerFrame::Reconnect(request) => {
+                // A random moment within the window the server gave, so that
+                // a draining node's clients do not all arrive at once.
+                let ms = (self.rng.next_unit() * request.after_ms as f64) as u64;
+                self.set_timer(
+                    TimerKind::ServerReconnect,
+                    ms.min(u64::from(u32::MAX)) as u32,
+                );
+            }
             ServerFrame::Resumed(resumed) => {
                 // The server lost our place (a restart without history): its
                 // numbering starts afresh, so ours must too, or its new
@@ -549,9 +563,10 @@ impl Engine {
         self.socket = Socket::None;
         self.cancel_timer(TimerKind::ConnectTimeout);
         self.emit(Event::Error(ErrorEvent::OpenFailed(reason)));
-        // A fixed URL the browser refused is refused again; a provider may
-        // produce a better one next time.
-        if self.config.resolve_endpoint {
+        // A fixed URL the browser refused is refused again; a provider, or
+        // the next URL of a list, may do better.
+        if self.config.resolve_endpoint || self.config.urls.len() > 1 {
+            self.next_url();
             self.retry_later(now, None);
         } else {
             self.end(None);
@@ -569,6 +584,7 @@ impl Engine {
                 if matches!(self.socket, Socket::Opening | Socket::Resolving) {
                     let ms = self.config.connect_timeout_ms;
                     self.emit(Event::Error(ErrorEvent::ConnectTimeout { ms }));
+                    self.next_url();
                     self.drop_dead_socket(now, "connect timeout");
                 }
             }
@@ -582,6 +598,16 @@ impl Engine {
                 }
             }
             TimerKind::HeartbeatTimeout => self.on_heartbeat_timeout(now),
+            TimerKind::ServerReconnect => {
+                if matches!(self.socket, Socket::Open { .. }) {
+                    // Asked for, not a failure: no retry is counted and the
+                    // backoff stays as it is.
+                    self.stop_connection_timers();
+                    self.abandon_socket(CLOSE_RECONNECT, "server asked to reconnect");
+                    self.next_url();
+                    self.begin_attempt();
+                }
+            }
             TimerKind::AckTimeout => {
                 if self.acks == Acks::Unknown && matches!(self.socket, Socket::Open { .. }) {
                     // Everything held was written to this open socket; without
@@ -733,6 +759,14 @@ impl Engine {
         }
     }
 
+    /// Moves on to the next configured URL (a provider chooses by itself).
+    fn next_url(&mut self) {
+        if !self.config.resolve_endpoint {
+            self.url_index = (self.url_index + 1) % self.config.urls.len();
+            self.url = self.config.urls[self.url_index].clone();
+        }
+    }
+
     /// Attempts wait for the network, or for a frozen page to return.
     fn paused(&self) -> bool {
         self.offline || self.frozen
@@ -872,6 +906,7 @@ impl Engine {
             TimerKind::HeartbeatPing,
             TimerKind::HeartbeatTimeout,
             TimerKind::AckTimeout,
+            TimerKind::ServerReconnect,
         ] {
             self.cancel_timer(kind);
         }

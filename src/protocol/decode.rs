@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::frames::{
-    Ack, ChatMessage, Notification, Resumed, ServerError, ServerFrame, MAX_USER_ID_CHARS,
+    Ack, ChatMessage, Notification, Reconnect, Resumed, ServerError, ServerFrame, MAX_USER_ID_CHARS,
 };
 use super::json::{scan_object, unescape, Kind, Raw, Scanned};
 
@@ -150,6 +150,11 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame<'_>
                 epoch: fields.optional_string(Field::Epoch)?,
             }))
         }
+        "reconnect" => Ok(ServerFrame::Reconnect(Reconnect {
+            after_ms: fields("reconnect")
+                .optional_count(Field::AfterMs)?
+                .unwrap_or(0),
+        })),
         _ => Ok(ServerFrame::Other(frame_type)),
     }
 }
@@ -203,9 +208,10 @@ enum Field {
     Code,
     Recovered,
     Epoch,
+    AfterMs,
 }
 
-const FIELD_NAMES: [&str; 10] = [
+const FIELD_NAMES: [&str; 11] = [
     "fromUserId",
     "toUserId",
     "message",
@@ -216,6 +222,7 @@ const FIELD_NAMES: [&str; 10] = [
     "code",
     "recovered",
     "epoch",
+    "afterMs",
 ];
 
 impl Field {
@@ -249,6 +256,7 @@ impl<'a> Found<'a> {
             "code" => Field::Code,
             "recovered" => Field::Recovered,
             "epoch" => Field::Epoch,
+            "afterMs" => Field::AfterMs,
             _ => return,
         };
         self.fields[field as usize] = Some(value);
