@@ -32,11 +32,16 @@ impl Client {
     /// missing, of the wrong type, or out of range.
     #[wasm_bindgen(constructor)]
     pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
-        let options::ParsedOptions { config, driver } = options::parse(options.into())?;
+        let options::ParsedOptions {
+            config,
+            driver,
+            should_reconnect,
+        } = options::parse(options.into())?;
         let listeners = SharedListeners::default();
         let dispatcher = Dispatcher {
             listeners: listeners.clone(),
             kind_field: JsValue::from_str(&config.kind_field),
+            should_reconnect,
         };
         let driver = Driver::new(config, Box::new(dispatcher), driver);
         Ok(Client { driver, listeners })
@@ -49,6 +54,16 @@ impl Client {
             Mode::Wsnotify => Ok(()),
             Mode::Generic => Err(SendError::Unsupported(name).into()),
         }
+    }
+
+    /// What `free()` does before the memory goes: no callback is called any
+    /// more, and the connection and its timers stop at once, without another
+    /// event. The package's wrapper calls it when `free()` comes from inside
+    /// a callback, while this object is still in use, and frees it after.
+    #[wasm_bindgen(js_name = "__stop")]
+    pub fn stop(&self) {
+        self.listeners.borrow_mut().clear();
+        self.driver.stop();
     }
 
     /// Starts connecting (from `idle` or `closed`; otherwise does nothing).
@@ -223,5 +238,11 @@ impl Client {
     #[wasm_bindgen(js_name = onGiveUp)]
     pub fn on_give_up(&self, callback: GiveUpCallback) -> Result<Subscription, ClientError> {
         subscribe(&self.listeners, EventKind::GiveUp, callback.into())
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

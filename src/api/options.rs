@@ -1,13 +1,10 @@
 //! `new Client(options)`: parsing and validating the options object.
 
-use std::rc::Rc;
-
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::ClientError;
-use super::events::close_info_to_js;
 use crate::browser::{describe_exception, DriverOptions, Endpoint, EndpointProvider};
 use crate::engine::{
     ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy,
@@ -103,6 +100,8 @@ enum Toggle {
 pub(crate) struct ParsedOptions {
     pub config: Config,
     pub driver: DriverOptions,
+    /// `shouldReconnect`, asked by the driver before each close is handled.
+    pub should_reconnect: Option<Function>,
 }
 
 fn invalid(message: impl Into<String>) -> ClientError {
@@ -250,7 +249,10 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     config.connect_timeout_ms = options.positive("connectTimeout", config.connect_timeout_ms)?;
     config.max_frame_bytes =
         options.positive("maxFrameBytes", config.max_frame_bytes as u32)? as usize;
-    config.close_policy = close_policy(options.get("shouldReconnect")?)?;
+    let should_reconnect = reconnect_predicate(options.get("shouldReconnect")?)?;
+    if should_reconnect.is_some() {
+        config.close_policy = ClosePolicy::Custom;
+    }
     config.delivery = match options.string("delivery")?.as_deref() {
         None | Some("at-most-once") => Delivery::AtMostOnce,
         Some("at-least-once") if mode == Mode::Generic => {
@@ -277,6 +279,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
             endpoint,
             binary_type,
         },
+        should_reconnect,
     })
 }
 
@@ -376,22 +379,15 @@ fn heartbeat(toggle: Option<Toggle>) -> Result<Option<HeartbeatConfig>, ClientEr
     }))
 }
 
-fn close_policy(predicate: Option<JsValue>) -> Result<ClosePolicy, ClientError> {
-    let Some(predicate) = predicate else {
-        return Ok(ClosePolicy::Standard);
-    };
-    let Ok(predicate) = predicate.dyn_into::<Function>() else {
-        return Err(must_be("shouldReconnect", "a function"));
-    };
-    Ok(ClosePolicy::Custom(Rc::new(move |info| {
-        // A predicate that throws or answers something other than a boolean
-        // leaves the decision to the standard policy.
-        predicate
-            .call1(&JsValue::NULL, &close_info_to_js(info))
-            .ok()
-            .and_then(|answer| answer.as_bool())
-            .unwrap_or_else(|| ClosePolicy::Standard.should_reconnect(info))
-    })))
+/// The `shouldReconnect` predicate, when there is one.
+fn reconnect_predicate(predicate: Option<JsValue>) -> Result<Option<Function>, ClientError> {
+    predicate
+        .map(|predicate| {
+            predicate
+                .dyn_into::<Function>()
+                .map_err(|_| must_be("shouldReconnect", "a function"))
+        })
+        .transpose()
 }
 
 /// The providers of each attempt: `url`, `token` and `hello` are the

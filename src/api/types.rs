@@ -177,7 +177,7 @@ export interface GiveUpEvent { retries: number; }
 /** The stable `code` of every error the client throws or reports. */
 export type ErrorCode =
   | "invalid_options" | "invalid_callback" | "not_serializable" | "unsupported"
-  | "not_initialized" | "load_failed"
+  | "not_initialized" | "load_failed" | "freed"
   | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient"
   | "invalid_close_code" | "close_reason_too_long"
   | "invalid_json" | "invalid_frame" | "binary_frame"

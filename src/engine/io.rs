@@ -52,6 +52,9 @@ pub enum Input {
     Opened,
     /// The socket closed (or failed to connect).
     Closed(CloseInfo),
+    /// The answer to [`Command::DecideReconnect`]: whether to reconnect;
+    /// `None` leaves it to the standard policy.
+    ReconnectDecided(Option<bool>),
     /// The WebSocket constructor threw (malformed URL, security policy).
     OpenFailed {
         /// The browser's message.
@@ -124,6 +127,10 @@ pub enum Command {
         /// The retry number of the attempt (0 for a first connect).
         attempt: u32,
     },
+    /// Ask the application whether to reconnect after `close`
+    /// ([`ClosePolicy::Custom`](super::ClosePolicy::Custom)), then report
+    /// [`Input::ReconnectDecided`].
+    DecideReconnect(CloseInfo),
     /// Tell the application.
     Emit(Event),
 }

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use super::backoff::{delay_ms, Rng};
-use super::config::{Config, Delivery, HeartbeatConfig, Mode};
+use super::config::{is_terminal_code, ClosePolicy, Config, Delivery, HeartbeatConfig, Mode};
 use super::dedupe::RecentIds;
 use super::io::{
     CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
@@ -40,6 +40,9 @@ enum Socket {
     Open { since: u64 },
     /// `CloseSocket` was issued; waiting for its close.
     Closing,
+    /// Closed unasked; the application decides whether to reconnect. The
+    /// socket had been open since `opened_at`, if it opened.
+    Deciding { opened_at: Option<u64> },
 }
 
 /// What the engine has learnt about the server's acks.
@@ -245,7 +248,7 @@ impl Engine {
                 });
                 self.transition(State::Closing, None);
             }
-            Socket::None | Socket::Resolving | Socket::Closing => {
+            Socket::None | Socket::Resolving | Socket::Closing | Socket::Deciding { .. } => {
                 self.socket = Socket::None;
                 self.transition(State::Closed, None);
             }
@@ -294,6 +297,17 @@ impl Engine {
         match input {
             Input::Opened => self.on_opened(now),
             Input::Closed(info) => self.on_closed(now, info),
+            Input::ReconnectDecided(answer) => {
+                if let Socket::Deciding { opened_at } = self.socket {
+                    self.socket = Socket::None;
+                    let close = self.last_close.as_ref().map_or(1006, |close| close.code);
+                    if answer.unwrap_or_else(|| !is_terminal_code(close)) {
+                        self.retry_later(now, opened_at);
+                    } else {
+                        self.end(None);
+                    }
+                }
+            }
             Input::OpenFailed { reason } => self.on_open_failed(now, reason),
             Input::EndpointResolved { url, token, hello } => {
                 if self.socket == Socket::Resolving {
@@ -346,7 +360,11 @@ impl Engine {
             State::Reconnecting if !self.paused() => self.begin_attempt(),
             // A page back from the background may hold a connection that
             // died meanwhile: probe it now rather than at the next interval.
-            State::Open if self.ping_sent_at.is_none() && self.heartbeat().is_some() => {
+            State::Open
+                if self.ping_sent_at.is_none()
+                    && self.heartbeat().is_some()
+                    && matches!(self.socket, Socket::Open { .. }) =>
+            {
                 self.send_ping(now);
             }
             _ => {}
@@ -386,7 +404,7 @@ impl Engine {
 
     fn on_closed(&mut self, now: u64, info: CloseInfo) {
         let opened_at = match self.socket {
-            Socket::None | Socket::Resolving => return,
+            Socket::None | Socket::Resolving | Socket::Deciding { .. } => return,
             Socket::Open { since } => Some(since),
             Socket::Opening | Socket::Closing => None,
         };
@@ -406,8 +424,12 @@ impl Engine {
         self.emit(Event::Close(info.clone()));
         if user_closed {
             self.transition(State::Closed, None);
-        } else if self.config.reconnect.enabled && self.config.close_policy.should_reconnect(&info)
-        {
+        } else if !self.config.reconnect.enabled {
+            self.end(None);
+        } else if self.config.close_policy == ClosePolicy::Custom {
+            self.socket = Socket::Deciding { opened_at };
+            self.commands.push_back(Command::DecideReconnect(info));
+        } else if !is_terminal_code(info.code) {
             self.retry_later(now, opened_at);
         } else {
             self.end(None);
@@ -683,7 +705,7 @@ impl Engine {
     /// close event, since its real one will never be reported.
     fn abandon_socket(&mut self, code: u16, reason: &str) {
         match std::mem::replace(&mut self.socket, Socket::None) {
-            Socket::None | Socket::Resolving => {}
+            Socket::None | Socket::Resolving | Socket::Deciding { .. } => {}
             Socket::Opening | Socket::Open { .. } | Socket::Closing => {
                 self.commands.push_back(Command::AbandonSocket {
                     code,
@@ -797,11 +819,13 @@ impl Engine {
         }
         match self.state {
             State::Closing | State::Closed => Err(SendError::Closed),
-            State::Open if !awaits_ack => {
+            // Still `Open` while the application decides about a close:
+            // there is no socket to write to.
+            State::Open if !awaits_ack && matches!(self.socket, Socket::Open { .. }) => {
                 self.commands.push_back(Command::SendFrame(text));
                 Ok(id)
             }
-            State::Open => {
+            State::Open if matches!(self.socket, Socket::Open { .. }) => {
                 // Held until acked, so unacked sends count toward the bounds.
                 self.outbox.push(QueuedFrame {
                     id: id.clone(),
@@ -812,7 +836,7 @@ impl Engine {
                 self.await_first_ack();
                 Ok(id)
             }
-            State::Idle | State::Connecting | State::Reconnecting => {
+            State::Open | State::Idle | State::Connecting | State::Reconnecting => {
                 self.outbox.push(QueuedFrame {
                     id: id.clone(),
                     text,

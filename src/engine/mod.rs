@@ -52,7 +52,7 @@ mod outbox;
 pub use backoff::{delay_ms, delay_window_ms, nominal_delay_ms, Rng};
 pub use config::{
     is_terminal_code, ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits,
-    ReconnectPolicy, ReconnectPredicate,
+    ReconnectPolicy,
 };
 pub use dedupe::RecentIds;
 pub use io::{
