@@ -65,7 +65,7 @@ function frameScheduler(run) {
  * `latest()` returns the newest options, so changed callbacks take effect
  * without reconnecting.
  */
-export function createConnection(userId, latest) {
+function createConnection(userId, latest) {
   let client = null;
   let loading = false;
   let holders = 0;
