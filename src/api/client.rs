@@ -87,27 +87,31 @@ impl Client {
     }
 
     /// Sends a chat to `toUserId` (everyone when `null`); returns its message
-    /// id. While not open, the message is queued and sent after `init` on the
-    /// next open; throws `outbox_full`, `frame_too_large`, `closed` or
-    /// `invalid_recipient` instead of dropping it.
+    /// id (`id` when given: 1-128 characters, never reused). While not open,
+    /// the message is queued and sent after `init` on the next open; throws
+    /// `outbox_full`, `frame_too_large`, `closed`, `invalid_recipient` or
+    /// `invalid_id` instead of dropping it.
     #[wasm_bindgen(js_name = sendChat, unchecked_return_type = "string")]
     pub fn send_chat(
         &self,
         #[wasm_bindgen(js_name = toUserId)] to_user_id: Option<String>,
         message: String,
+        id: Option<String>,
     ) -> Result<JsValue, ClientError> {
         let id = self
             .driver
-            .with_engine(|engine| engine.send_chat(to_user_id.as_deref(), &message))?;
+            .with_engine(|engine| engine.send_chat_as(to_user_id.as_deref(), &message, id))?;
         Ok(js_string(&id))
     }
 
-    /// Sends a JSON object as one frame; returns a local message id. Throws
+    /// Sends a JSON object as one frame; returns a local message id (`id`
+    /// when given). Throws
     /// `not_serializable` for anything but a JSON-serialisable object.
     #[wasm_bindgen(js_name = sendJson, unchecked_return_type = "string")]
     pub fn send_json(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] value: JsValue,
+        id: Option<String>,
     ) -> Result<JsValue, ClientError> {
         if !value.is_object() || js_sys::Array::is_array(&value) {
             return Err(ClientError::NotSerializable(
@@ -120,14 +124,16 @@ impl Client {
             })?
             .as_string()
             .ok_or_else(|| ClientError::NotSerializable("not representable as JSON".into()))?;
-        let id = self.driver.with_engine(|engine| engine.send_text(text))?;
-        Ok(js_string(&id))
+        self.send_text(text, id)
     }
 
-    /// Sends `text` as one frame, as it is; returns a local message id.
+    /// Sends `text` as one frame, as it is; returns a local message id
+    /// (`id` when given).
     #[wasm_bindgen(js_name = sendText, unchecked_return_type = "string")]
-    pub fn send_text(&self, text: String) -> Result<JsValue, ClientError> {
-        let id = self.driver.with_engine(|engine| engine.send_text(text))?;
+    pub fn send_text(&self, text: String, id: Option<String>) -> Result<JsValue, ClientError> {
+        let id = self
+            .driver
+            .with_engine(|engine| engine.send_text_as(text, id))?;
         Ok(js_string(&id))
     }
 

@@ -178,7 +178,7 @@ export interface GiveUpEvent { retries: number; }
 export type ErrorCode =
   | "invalid_options" | "invalid_callback" | "not_serializable" | "unsupported"
   | "not_initialized" | "load_failed" | "freed"
-  | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient"
+  | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient" | "invalid_id"
   | "invalid_close_code" | "close_reason_too_long"
   | "invalid_json" | "invalid_frame" | "binary_frame"
   | "connect_failed" | "connect_timeout" | "heartbeat_timeout" | "heartbeat_unsupported"

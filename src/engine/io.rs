@@ -239,6 +239,10 @@ pub enum SendError {
     /// The recipient is not a valid user id.
     #[error("invalid recipient: {0}")]
     InvalidRecipient(#[from] UserIdError),
+    /// The application's message id is empty or longer than
+    /// [`MAX_MESSAGE_ID_CHARS`](super::MAX_MESSAGE_ID_CHARS) characters.
+    #[error("a message id has 1 to 128 characters, this one has {0}")]
+    InvalidId(usize),
     /// The call (named) belongs to the wsnotify protocol, and the client is
     /// in generic mode.
     #[error("{0} is part of the wsnotify mode, and this client is in generic mode: use onMessage, on(kind), sendJson or sendText")]
@@ -262,6 +266,7 @@ impl SendError {
             Self::Closed => "closed",
             Self::InvalidRecipient(_) => "invalid_recipient",
             Self::Unsupported(_) => "unsupported",
+            Self::InvalidId(_) => "invalid_id",
             Self::Rejected { code, .. } => code,
         }
     }

@@ -21,6 +21,8 @@ pub const CLOSE_DEAD: u16 = 4000;
 pub const CLOSE_RECONNECT: u16 = 4001;
 /// The close code the client uses when the page is frozen ("going away").
 pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// The longest message id, in characters: what the reference server accepts.
+pub const MAX_MESSAGE_ID_CHARS: usize = 128;
 /// How late a heartbeat timer may fire before the engine suspects the page was
 /// suspended (sleep, frozen tab) rather than the connection being dead.
 const SUSPEND_SLACK_MS: u64 = 1_000;
@@ -271,11 +273,23 @@ impl Engine {
     /// Returns the message id, which the frame carries as `id`.
     /// In generic mode there is no chat frame: [`SendError::Unsupported`].
     pub fn send_chat(&mut self, to: Option<&str>, message: &str) -> Result<String, SendError> {
+        self.send_chat_as(to, message, None)
+    }
+
+    /// [`Engine::send_chat`] with the application's own message `id` (1 to
+    /// [`MAX_MESSAGE_ID_CHARS`] characters; it must not repeat another
+    /// message's id: the receiver and the server drop repeats).
+    pub fn send_chat_as(
+        &mut self,
+        to: Option<&str>,
+        message: &str,
+        id: Option<String>,
+    ) -> Result<String, SendError> {
         if self.config.mode != Mode::Wsnotify {
             return Err(SendError::Unsupported("sendChat"));
         }
         let to_user_id = to.map(UserId::new).transpose()?;
-        let id = self.next_message_id();
+        let id = self.message_id(id)?;
         // Wsnotify mode always has a user id (`Config::new` takes one).
         let Some(from) = &self.config.user_id else {
             return Err(SendError::Unsupported("sendChat"));
@@ -288,8 +302,22 @@ impl Engine {
     /// Sends `text` as one frame, as it is. Returns a local id for
     /// [`Event::SendFailed`].
     pub fn send_text(&mut self, text: String) -> Result<String, SendError> {
-        let id = self.next_message_id();
+        self.send_text_as(text, None)
+    }
+
+    /// [`Engine::send_text`] with the application's own local `id`.
+    pub fn send_text_as(&mut self, text: String, id: Option<String>) -> Result<String, SendError> {
+        let id = self.message_id(id)?;
         self.enqueue(id, text, false)
+    }
+
+    /// The application's id, checked, or a new one.
+    fn message_id(&mut self, id: Option<String>) -> Result<String, SendError> {
+        match id {
+            None => Ok(self.next_message_id()),
+            Some(id) if (1..=MAX_MESSAGE_ID_CHARS).contains(&id.chars().count()) => Ok(id),
+            Some(id) => Err(SendError::InvalidId(id.chars().count())),
+        }
     }
 
     /// Processes one input at time `now` (ms).

@@ -59,5 +59,7 @@ pub use io::{
     CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
     TimerKind, Verdict,
 };
-pub use machine::{CloseError, Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT};
+pub use machine::{
+    CloseError, Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT, MAX_MESSAGE_ID_CHARS,
+};
 pub use outbox::{Outbox, QueuedFrame};
