@@ -45,9 +45,13 @@
 mod backoff;
 mod config;
 mod dedupe;
-mod io;
+mod delivery;
+mod errors;
+mod heartbeat;
+mod inputs;
 mod machine;
 mod outbox;
+mod outputs;
 
 pub use backoff::{delay_ms, delay_window_ms, nominal_delay_ms, Rng};
 pub use config::{
@@ -55,11 +59,8 @@ pub use config::{
     ReconnectPolicy,
 };
 pub use dedupe::RecentIds;
-pub use io::{
-    CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
-    TimerKind, Verdict,
-};
-pub use machine::{
-    CloseError, Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT, MAX_MESSAGE_ID_CHARS,
-};
+pub use errors::{CloseError, ErrorEvent, SendError};
+pub use inputs::{CloseInfo, Input, TimerKind};
+pub use machine::{Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT, MAX_MESSAGE_ID_CHARS};
 pub use outbox::{Outbox, QueuedFrame};
+pub use outputs::{Command, DeliveryState, Event, State, StateChange, Verdict};
