@@ -31,6 +31,11 @@
 //! - `api` (wasm32 only): the `#[wasm_bindgen]` `Client` that JavaScript sees.
 #![deny(missing_docs)]
 
+/// The module's allocator: talc, smaller than Rust's default for wasm.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(target_arch = "wasm32")]
 pub mod api;
 #[cfg(target_arch = "wasm32")]
