@@ -3,6 +3,7 @@ import type {
   Client as GeneratedClient,
   ClientOptions,
   InitInput,
+  SharingRole,
   Subscription,
 } from './wsnotify.js';
 
@@ -26,11 +27,13 @@ export type {
   NotificationMessage,
   OutboxOptions,
   PongMessage,
+  ResumeOptions,
   ReconnectMessage,
   ReconnectOptions,
   ResumedMessage,
   ServerErrorMessage,
   ServerMessage,
+  SharingRole,
   StateChangeEvent,
   StringProvider,
   UnknownMessage,
@@ -57,6 +60,15 @@ export function createClient(options: ClientOptions): Promise<Client>;
 export type Client = {
   [K in keyof GeneratedClient as K extends `__${string}` ? never : K]:
     GeneratedClient[K] extends (...args: infer A) => Subscription ? (...args: A) => Unsubscribe : GeneratedClient[K];
+} & {
+  /** With `shareAcrossTabs`: "leader" (this tab holds the socket) or "follower"; otherwise "off". */
+  readonly sharing: SharingRole;
+  /**
+   * Resolves `true` in exactly one of the tabs that claim `frame` (a frame
+   * received, or a string key), for a side effect that must happen once, e.g. a
+   * sound. Without sharing, always `true`.
+   */
+  claim(frame: unknown): Promise<boolean>;
 };
 
 /** A WebSocket client that reconnects by itself and queues sends while down. */

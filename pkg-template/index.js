@@ -4,6 +4,7 @@
 // or opened until `init()` or `createClient()` is called, so it is safe in
 // Node and during server-side rendering.
 import initWasm, { Client as WasmClient, Subscription } from './wsnotify.js';
+import { SharedClient, sharingAvailable } from './tabs.js';
 
 let loading = null;
 let ready = false;
@@ -68,7 +69,33 @@ export class Client {
 
   constructor(options) {
     if (!ready) throw notReady();
+    const share = options?.shareAcrossTabs;
+    if (share !== undefined && share !== null && share !== false && sharingAvailable()) {
+      // One connection for the tabs of this origin (tabs.js); the options are checked here as always.
+      return new SharedClient(options, {
+        validate: (checked) => {
+          const probe = new WasmClient(checked);
+          const { delivery } = probe;
+          probe.free();
+          return delivery;
+        },
+        createInner: (leading) => new Client(leading),
+      });
+    }
     this.#inner = new WasmClient(options);
+  }
+
+  /** `"off"`: this client has its own connection (see `shareAcrossTabs`). */
+  get sharing() {
+    if (!this.#inner) throw freedError();
+    return 'off';
+  }
+
+  /** Without sharing, this tab is the only one: every claim is won. */
+  claim(frame) {
+    if (!this.#inner) throw freedError();
+    void frame;
+    return Promise.resolve(true);
   }
 
   #call(use) {
@@ -137,6 +164,9 @@ export class Client {
     }
   }
 }
+
+// A shared client is a Client to the application (`instanceof`, the members).
+Object.setPrototypeOf(SharedClient.prototype, Client.prototype);
 
 /** Loads the module if needed, then creates a client. */
 export async function createClient(options) {

@@ -237,6 +237,9 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         Some(_) => return Err(must_be("binaryType", "\"arraybuffer\" or \"blob\"")),
     };
 
+    config.resume_from = resume_from(options.get("resume")?)?;
+    share_across_tabs(options.get("shareAcrossTabs")?)?;
+
     options.reject_unread("")?;
 
     let endpoint = config
@@ -250,6 +253,43 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         },
         should_reconnect,
     })
+}
+
+/// `resume: { lastSeq, epoch? }`: where the first `init` resumes from.
+fn resume_from(value: Option<JsValue>) -> Result<Option<(u64, Option<String>)>, ClientError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let resume = Section::new(plain_object(value).ok_or_else(|| must_be("resume", "an object"))?);
+    let last_seq = match resume.number("resume.lastSeq")? {
+        Some(seq) if seq.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&seq) => {
+            seq as u64
+        }
+        _ => {
+            return Err(must_be(
+                "resume.lastSeq",
+                "a whole number from 0 to 2^53 - 1",
+            ))
+        }
+    };
+    let epoch = resume.string("resume.epoch")?;
+    resume.reject_unread("resume")?;
+    Ok(Some((last_seq, epoch)))
+}
+
+/// `shareAcrossTabs`: `true`, `false` or a non-empty channel name. The
+/// package's entry acts on it (one connection for the tabs of an origin);
+/// the engine only checks it.
+fn share_across_tabs(value: Option<JsValue>) -> Result<(), ClientError> {
+    match value {
+        None => Ok(()),
+        Some(value) if value.as_bool().is_some() => Ok(()),
+        Some(value) if value.as_string().is_some_and(|name| !name.is_empty()) => Ok(()),
+        Some(_) => Err(must_be(
+            "shareAcrossTabs",
+            "true, false or a non-empty string",
+        )),
+    }
 }
 
 /// A non-empty array of URL strings, tried in turn.

@@ -80,7 +80,26 @@ export interface CommonOptions {
   maxFrameBytes?: number;
   /** Overrides the close-code policy: return `true` to reconnect after `close`. */
   shouldReconnect?: (close: CloseInfo) => boolean;
+  /**
+   * One connection for all the tabs of this origin with the same URL and
+   * user: `true`, or a channel name to scope it. One tab (the leader) holds
+   * the socket; the others get its frames and send through it. Where Web
+   * Locks and BroadcastChannel are missing, or in a worker, each tab has its
+   * own socket (`sharing` reads "off"). Default off.
+   */
+  shareAcrossTabs?: boolean | string;
+  /** Where the first `init` resumes from, as if frames up to `lastSeq` had been received. Default none. */
+  resume?: ResumeOptions;
 }
+
+/** A resume position: the highest `seq` the application has, and its `epoch`. */
+export interface ResumeOptions {
+  lastSeq: number;
+  epoch?: string;
+}
+
+/** Whether this client shares one connection with other tabs, and its part in it. */
+export type SharingRole = "leader" | "follower" | "off";
 
 /** The wsnotify protocol (the default mode): `init` first, typed frames, acks, resume. */
 export interface WsnotifyOptions extends CommonOptions {

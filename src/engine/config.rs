@@ -174,6 +174,10 @@ pub struct Config {
     pub ack_timeout_ms: u32,
     /// How many received chat ids are remembered to drop duplicates. Default 1 024.
     pub dedupe_capacity: usize,
+    /// Where the first `init` resumes from (`lastSeq` and its epoch), as if
+    /// those frames had been received already: how a tab that takes over a
+    /// shared connection picks up where the previous one left. Default none.
+    pub resume_from: Option<(u64, Option<String>)>,
 }
 
 impl Config {
@@ -206,6 +210,7 @@ impl Config {
             delivery: Delivery::default(),
             ack_timeout_ms: 10_000,
             dedupe_capacity: 1_024,
+            resume_from: None,
         }
     }
 }

@@ -28,11 +28,20 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
-    pub(super) fn new(dedupe_capacity: usize, seed: u64) -> Self {
+    /// `resume_from`: the `lastSeq` (and its epoch) to resume from at first.
+    pub(super) fn new(
+        dedupe_capacity: usize,
+        seed: u64,
+        resume_from: Option<(u64, Option<String>)>,
+    ) -> Self {
+        let (last_seq, epoch) = match resume_from {
+            Some((seq, epoch)) => (Some(seq), epoch),
+            None => (None, None),
+        };
         Self {
             acks: Acks::Unknown,
-            last_seq: None,
-            epoch: None,
+            last_seq,
+            epoch,
             delivered: RecentIds::new(dedupe_capacity, seed),
         }
     }

@@ -88,7 +88,11 @@ impl Engine {
             token: config.token.clone(),
             hello: config.hello.clone(),
             outbox: Outbox::new(config.outbox),
-            delivery: Ledger::new(config.dedupe_capacity, dedupe_seed),
+            delivery: Ledger::new(
+                config.dedupe_capacity,
+                dedupe_seed,
+                config.resume_from.clone(),
+            ),
             heartbeat: Heartbeat::new(config.heartbeat.clone()),
             config,
             state: State::Idle,
@@ -873,7 +877,17 @@ fn push_decimal(out: &mut String, value: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::push_decimal;
+    use super::{push_decimal, Config, Engine};
+    use crate::protocol::UserId;
+
+    #[test]
+    fn a_configured_resume_position_is_where_init_resumes_from() {
+        let mut config = Config::new("ws://x", UserId::new("ada").unwrap());
+        config.resume_from = Some((7, Some("e1".into())));
+        let engine = Engine::new(config, 1);
+        assert_eq!(engine.last_seq(), Some(7));
+        assert_eq!(engine.delivery.resume_from(), (Some(7), Some("e1".into())));
+    }
 
     #[test]
     fn decimals_are_written_like_display() {

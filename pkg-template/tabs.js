@@ -1,0 +1,842 @@
+// One connection for all the tabs of an origin (`shareAcrossTabs`).
+//
+// The tabs of one origin that use the same scope (channel name, mode, URL
+// and user) elect a leader: with the Web Locks API, the tab that holds the
+// scope's lock, which the browser releases when the tab closes or crashes;
+// without it, the tab of lowest id among those that answer on a
+// BroadcastChannel heartbeat. Only the leader has a real `Client` (and its
+// socket). It broadcasts what that client's listeners receive on the
+// scope's BroadcastChannel, and every tab, the leader too, dispatches it to
+// its own listeners through the same code. A tab's sends are numbered and
+// held until the leader accepted them (with at-least-once chats: until their
+// ack), and sent again, in order and with the same ids, to the next leader.
+//
+// No application code runs while this module's state is half-updated: every
+// callback is called from `#emit`, after the state it reports was stored.
+
+const BEAT_MS = 250;
+/** Without Web Locks: a leader silent this long is gone. */
+const LEADER_TIMEOUT_MS = 1000;
+/** Without Web Locks: how long candidates wait for each other. */
+const ELECTION_MS = 150;
+/** How many claimed notifications, and owners of message ids, the leader remembers. */
+const CLAIMS_KEPT = 4096;
+const OWNERS_KEPT = 8192;
+
+/** Whether this realm can share: a window (not a worker) with BroadcastChannel. */
+export function sharingAvailable() {
+  return typeof window === 'object' && window !== null && globalThis === window && typeof document === 'object'
+    && typeof BroadcastChannel === 'function';
+}
+
+function hasLocks() {
+  return typeof navigator === 'object' && typeof navigator.locks?.request === 'function';
+}
+
+function codedError(code, message, extra) {
+  const error = new Error(`wsnotify: ${message}`);
+  error.code = code;
+  return Object.assign(error, extra);
+}
+
+/** An error as it crosses the channel: structured clone keeps no own properties of an Error. */
+function errorToWire(error) {
+  const wire = { message: String(error?.message ?? error), code: error?.code };
+  for (const key of ['id', 'attempt', 'frame']) if (error && error[key] !== undefined) wire[key] = error[key];
+  return wire;
+}
+
+function errorFromWire(wire) {
+  const error = new Error(wire.message);
+  error.code = wire.code;
+  for (const key of ['id', 'attempt', 'frame']) if (wire[key] !== undefined) error[key] = wire[key];
+  return error;
+}
+
+function randomHex(bytes) {
+  const values = new Uint8Array(bytes);
+  crypto.getRandomValues(values);
+  return [...values].map((value) => value.toString(16).padStart(2, '0')).join('');
+}
+
+function utf8Length(text) {
+  return new TextEncoder().encode(text).length;
+}
+
+/** What identifies a shared connection: the channel name, mode, URL and user. */
+function scopeOf(options) {
+  const share = options.shareAcrossTabs;
+  const { url } = options;
+  const urlKey = typeof url === 'function' ? '(function)' : JSON.stringify(url);
+  return `wsnotify-tabs:${share === true ? '' : share}|${options.mode ?? 'wsnotify'}|${urlKey}|${options.userId ?? ''}`;
+}
+
+/**
+ * The key `claim(frame)` decides on: a string as it is; a numbered chat by
+ * its epoch and `seq`; a chat with an id by sender and id; anything else by
+ * its JSON text.
+ */
+export function claimKey(frame) {
+  if (typeof frame === 'string') return `k:${frame}`;
+  if (frame && typeof frame === 'object') {
+    if (typeof frame.seq === 'number') return `s:${frame.epoch ?? ''}:${frame.seq}`;
+    if (typeof frame.id === 'string') return `i:${frame.fromUserId ?? ''}:${frame.id}`;
+  }
+  return `j:${JSON.stringify(frame)}`;
+}
+
+/** Adds `key` to a Map used as a bounded memory, forgetting the oldest entry beyond `limit`. */
+function remember(map, key, value, limit) {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > limit) map.delete(map.keys().next().value);
+}
+
+const READY_STATES = { idle: 3, connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 };
+
+/**
+ * A client whose connection is shared with the other tabs of the origin: the
+ * members, events and errors of `Client`, plus `sharing`. Created by
+ * `new Client(options)` when `shareAcrossTabs` is set and the realm can share.
+ */
+export class SharedClient {
+  #options;
+  #createInner;
+  #mode;
+  #limits;
+  #maxFrameBytes;
+  #tabId = randomHex(4);
+  #channel;
+  #usesLocks = hasLocks();
+  #freed = false;
+  #role = 'follower';
+  /** The token of the leadership this tab knows of (null between leaders). */
+  #leaderToken = null;
+  #myToken = null;
+  /** The leader's state as last reported. */
+  #mirror;
+  /** Whether the application has connected this tab (and not closed it since). */
+  #active = false;
+  /** This tab's state while not active: "idle" or "closed". */
+  #local = 'idle';
+  /** The state (and attempt) this tab's listeners last heard of. */
+  #shown = { state: 'idle', attempt: 0 };
+  #listeners = new Map();
+  /** This tab's sends, by number, until the leader has them (or their ack came). */
+  #pending = new Map();
+  #pendingIds = new Map();
+  #pendingBytes = 0;
+  #nextNumber = 0;
+  #nextId = 0;
+  #claims = new Map();
+  #nextClaim = 0;
+  /** Where this tab is in the server's numbering: a new leader resumes from it, duplicates are dropped. */
+  #resume = { lastSeq: null, epoch: null };
+  // In the leader only:
+  #inner = null;
+  #innerOff = [];
+  #roster = new Set();
+  #lastAccepted = new Map();
+  #owners = new Map();
+  #claimed = new Map();
+  #typed = null;
+  // Election:
+  #lockRequest = null;
+  #releaseLock = null;
+  /** Without Web Locks: the leader's heartbeat, every tab's watch on it, and a candidacy's deadline. */
+  #beat = null;
+  #watchdog = null;
+  #candidacy = null;
+  #lastBeat = 0;
+  #candidates = null;
+  #windowOff = [];
+
+  /**
+   * `validate(options)` throws what `new Client(options)` throws and returns
+   * the delivery it would start with; `createInner(options)` creates the
+   * leader's real client.
+   */
+  constructor(options, { validate, createInner }) {
+    const delivery = validate(options);
+    this.#options = options;
+    this.#createInner = createInner;
+    this.#mode = options.mode ?? 'wsnotify';
+    this.#limits = { maxFrames: options.outbox?.maxFrames ?? 1000, maxBytes: options.outbox?.maxBytes ?? 1048576 };
+    this.#maxFrameBytes = options.maxFrameBytes ?? 65536;
+    this.#mirror = { state: 'idle', attempt: 0, delivery };
+    this.#channel = new BroadcastChannel(scopeOf(options));
+    this.#channel.onmessage = (event) => this.#receive(event.data);
+    this.#listen(window, 'pagehide', () => this.#suspend());
+    this.#listen(document, 'freeze', () => this.#suspend());
+    this.#listen(window, 'pageshow', (event) => event.persisted && this.#elect());
+    this.#listen(document, 'resume', () => this.#elect());
+    this.#elect();
+    this.#post({ t: 'hello' });
+  }
+
+  // ---- the application's API ------------------------------------------------
+
+  /** `"leader"` (this tab holds the socket) or `"follower"`. */
+  get sharing() {
+    this.#alive();
+    return this.#role;
+  }
+
+  get state() {
+    this.#alive();
+    return this.#active ? this.#shown.state : this.#local;
+  }
+
+  get readyState() {
+    return READY_STATES[this.state] ?? 3;
+  }
+
+  get attempt() {
+    this.#alive();
+    return this.#active ? this.#mirror.attempt : 0;
+  }
+
+  get delivery() {
+    this.#alive();
+    return this.#mirror.delivery;
+  }
+
+  /** This tab's sends not yet taken by the leader (or, at-least-once, not yet acknowledged). */
+  get queued() {
+    this.#alive();
+    return this.#pending.size;
+  }
+
+  connect() {
+    this.#alive();
+    const wasActive = this.#active;
+    this.#active = true;
+    if (!wasActive) {
+      this.#show({ state: 'connecting', attempt: 0 });
+      if (this.#mirror.state === 'open') this.#show({ state: 'open', attempt: this.#mirror.attempt }, true);
+    }
+    this.#toLeader({ t: 'join' });
+    this.#flush();
+  }
+
+  reconnect() {
+    this.#alive();
+    this.connect();
+    this.#toLeader({ t: 'command', cmd: 'reconnect' });
+  }
+
+  close(code = 1000, reason = '') {
+    this.#alive();
+    if (!(code === 1000 || (code >= 3000 && code <= 4999)) || !Number.isInteger(code)) {
+      throw codedError('invalid_close_code', `close code ${code} is not 1000 or 3000-4999`);
+    }
+    if (utf8Length(String(reason)) > 123) throw codedError('close_reason_too_long', 'a close reason is at most 123 bytes');
+    if (!this.#active) return;
+    this.#active = false;
+    this.#local = 'closed';
+    this.#toLeader({ t: 'leave', code, reason: String(reason) });
+    const wasOpen = this.#shown.state === 'open';
+    // What never left this tab is rejected; what the leader has may still go out.
+    const rejected = [];
+    for (const entry of [...this.#pending.values()]) {
+      this.#forget(entry);
+      if (!entry.accepted && entry.sentTo === null) rejected.push(entry.op.id);
+    }
+    this.#show({ state: 'closing', attempt: 0 });
+    if (wasOpen) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
+    this.#show({ state: 'closed', attempt: 0 });
+    for (const id of rejected) this.#reportError(codedError('closed', 'the client was closed before the message went out', { id }));
+  }
+
+  sendChat(toUserId, message, id) {
+    this.#alive();
+    if (this.#mode === 'generic') throw codedError('unsupported', 'sendChat is for the wsnotify mode');
+    if (toUserId !== null && toUserId !== undefined && typeof toUserId !== 'string') {
+      throw codedError('invalid_recipient', 'toUserId must be a string or null');
+    }
+    return this.#send({ kind: 'chat', to: toUserId ?? null, message: String(message) }, id);
+  }
+
+  sendJson(value, id) {
+    this.#alive();
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw codedError('not_serializable', 'a frame must be a JSON object');
+    }
+    let text;
+    try {
+      text = JSON.stringify(value);
+    } catch (cause) {
+      throw codedError('not_serializable', String(cause?.message ?? cause), { cause });
+    }
+    if (typeof text !== 'string') throw codedError('not_serializable', 'not representable as JSON');
+    return this.sendText(text, id);
+  }
+
+  sendText(text, id) {
+    this.#alive();
+    const value = String(text);
+    if (utf8Length(value) > this.#maxFrameBytes) {
+      throw codedError('frame_too_large', `a frame of ${utf8Length(value)} bytes is over maxFrameBytes`);
+    }
+    return this.#send({ kind: 'text', text: value }, id);
+  }
+
+  /**
+   * Resolves `true` in exactly one of the tabs that claim `frame` (a frame
+   * received, or a string key): for side effects that must happen once,
+   * such as a sound or a `Notification`. The leader decides, first come.
+   */
+  claim(frame) {
+    this.#alive();
+    const key = claimKey(frame);
+    return new Promise((resolve) => {
+      const number = ++this.#nextClaim;
+      this.#claims.set(number, { key, resolve });
+      if (this.#role === 'leader') this.#settleClaim(number, this.#decide(key, this.#tabId));
+      else if (this.#leaderToken) this.#toLeader({ t: 'claim', number, key });
+    });
+  }
+
+  onOpen(callback) { return this.#subscribe('open', 'onOpen', callback); }
+  onClose(callback) { return this.#subscribe('close', 'onClose', callback); }
+  onError(callback) { return this.#subscribe('error', 'onError', callback); }
+  onStateChange(callback) { return this.#subscribe('stateChange', 'onStateChange', callback); }
+  onGiveUp(callback) { return this.#subscribe('giveUp', 'onGiveUp', callback); }
+  onMessage(callback) { return this.#subscribe('message', 'onMessage', callback); }
+
+  onChat(callback) {
+    this.#alive();
+    if (this.#mode === 'generic') throw codedError('unsupported', 'onChat is for the wsnotify mode');
+    return this.#subscribe('chat', 'onChat', callback);
+  }
+
+  onNotification(callback) {
+    this.#alive();
+    if (this.#mode === 'generic') throw codedError('unsupported', 'onNotification is for the wsnotify mode');
+    return this.#subscribe('notification', 'onNotification', callback);
+  }
+
+  on(type, callback) {
+    this.#alive();
+    return this.#subscribe(`kind:${String(type)}`, 'on', callback);
+  }
+
+  /** Leaves the shared connection: the lock, the channel, every listener and timer go; another tab takes over. */
+  free() {
+    if (this.#freed) return;
+    this.#freed = true;
+    this.#listeners.clear();
+    // A leader's going is its resignation (the others join the next one), a follower's its leave.
+    if (this.#role === 'leader') this.#resign();
+    else if (this.#active) this.#toLeader({ t: 'leave', code: 1000, reason: '' });
+    this.#stopElection();
+    for (const off of this.#windowOff) off();
+    this.#windowOff = [];
+    this.#channel.onmessage = null;
+    this.#channel.close();
+    for (const { resolve } of this.#claims.values()) resolve(false);
+    this.#claims.clear();
+    this.#pending.clear();
+    this.#pendingIds.clear();
+  }
+
+  [Symbol.dispose]() {
+    this.free();
+  }
+
+  // ---- this tab's listeners ---------------------------------------------------
+
+  #alive() {
+    if (this.#freed) throw codedError('freed', 'this client was freed');
+  }
+
+  #subscribe(key, name, callback) {
+    this.#alive();
+    if (typeof callback !== 'function') throw codedError('invalid_callback', `${name} needs a function`);
+    let set = this.#listeners.get(key);
+    if (!set) this.#listeners.set(key, (set = new Set()));
+    // A wrapper per registration: the same function registered twice is called twice.
+    const entry = { callback };
+    set.add(entry);
+    return () => {
+      set.delete(entry);
+    };
+  }
+
+  /** Calls the listeners of `key`; one that throws is reported as `callback_failed`, the others still run. */
+  #emit(key, name, ...args) {
+    const set = this.#listeners.get(key);
+    if (!set || set.size === 0) return;
+    for (const entry of [...set]) {
+      if (this.#freed) return;
+      if (!set.has(entry)) continue;
+      try {
+        entry.callback(...args);
+      } catch (cause) {
+        this.#reportError(codedError('callback_failed', `the ${name} callback threw: ${cause?.message ?? cause}`, { cause }));
+      }
+    }
+  }
+
+  #reportError(error) {
+    if (this.#freed) return;
+    const set = this.#listeners.get('error');
+    if (!set || set.size === 0) {
+      console.error('wsnotify:', error);
+      return;
+    }
+    for (const entry of [...set]) {
+      if (this.#freed) return;
+      try {
+        entry.callback(error);
+      } catch (cause) {
+        console.error('wsnotify: the onError callback threw', cause);
+      }
+    }
+  }
+
+  /** Tells this tab's listeners of a new state (once per change); `open` also calls `onOpen` when `withOpen`. */
+  #show(next, withOpen = false, extra = {}) {
+    if (this.#shown.state === next.state && this.#shown.attempt === next.attempt) return;
+    this.#shown = { state: next.state, attempt: next.attempt };
+    this.#emit('stateChange', 'onStateChange', { ...extra, state: next.state, attempt: next.attempt });
+    if (withOpen && next.state === 'open' && this.#active) this.#emit('open', 'onOpen');
+  }
+
+  /** What the leader's client reported, in every tab. */
+  #onEvent(message) {
+    if (this.#freed) return;
+    if (message.snapshot) this.#mirror = message.snapshot;
+    if (message.ev === 'frame') {
+      this.#onFrame(message);
+      return;
+    }
+    if (message.ev === 'error') {
+      const { error } = message;
+      if (message.tab !== undefined && message.tab !== this.#tabId) return;
+      const mine = error.id !== undefined && this.#pendingIds.has(error.id);
+      if (mine) this.#forget(this.#pending.get(this.#pendingIds.get(error.id)));
+      if (this.#active || mine) this.#reportError(errorFromWire(error));
+      return;
+    }
+    if (!this.#active) return;
+    switch (message.ev) {
+      case 'state':
+        this.#show({ state: message.change.state, attempt: message.change.attempt }, false, message.change);
+        break;
+      case 'open':
+        this.#emit('open', 'onOpen');
+        break;
+      case 'close':
+        this.#emit('close', 'onClose', message.info);
+        break;
+      case 'giveUp':
+        this.#emit('giveUp', 'onGiveUp', message.info);
+        break;
+      default:
+    }
+  }
+
+  #onFrame({ value, info, typed }) {
+    if (value && typeof value === 'object' && value.type === 'ack' && typeof value.id === 'string') {
+      const number = this.#pendingIds.get(value.id);
+      if (number !== undefined) this.#forget(this.#pending.get(number));
+    }
+    if (typed === 'chat' && typeof value.seq === 'number') {
+      // The leader's client dropped replays; a new leader may replay what this tab has.
+      if (typeof value.epoch === 'string' && value.epoch !== this.#resume.epoch) {
+        this.#resume = { lastSeq: null, epoch: value.epoch };
+      }
+      if (this.#resume.lastSeq !== null && value.seq <= this.#resume.lastSeq) return;
+      this.#resume.lastSeq = value.seq;
+    }
+    if (value && typeof value === 'object' && value.type === 'resumed') {
+      if (value.recovered === false) this.#resume.lastSeq = null;
+      if (typeof value.epoch === 'string') this.#resume.epoch = value.epoch;
+    }
+    if (!this.#active) return;
+    if (typed === 'chat') this.#emit('chat', 'onChat', value);
+    else if (typed === 'notification') this.#emit('notification', 'onNotification', value);
+    this.#emit('message', 'onMessage', value, info);
+    if (info.kind !== undefined) this.#emit(`kind:${info.kind}`, 'on', value);
+  }
+
+  // ---- sends -----------------------------------------------------------------
+
+  #send(op, id) {
+    if (id !== undefined && id !== null) {
+      if (typeof id !== 'string' || id.length < 1 || id.length > 128) {
+        throw codedError('invalid_id', 'a message id is 1-128 characters');
+      }
+      if (this.#pendingIds.has(id)) throw codedError('invalid_id', `the message id ${id} is in use`);
+    }
+    if (!this.#active && this.#local === 'closed') throw codedError('closed', 'the client is closed');
+    const messageId = id ?? `${this.#tabId}-${++this.#nextId}`;
+    const bytes = utf8Length(op.kind === 'chat' ? op.message : op.text);
+    if (this.#pending.size >= this.#limits.maxFrames || this.#pendingBytes + bytes > this.#limits.maxBytes) {
+      throw codedError('outbox_full', 'the outbox is full', { id: messageId });
+    }
+    const entry = { number: ++this.#nextNumber, op: { ...op, id: messageId }, bytes, accepted: false, sentTo: null };
+    this.#pending.set(entry.number, entry);
+    this.#pendingIds.set(messageId, entry.number);
+    this.#pendingBytes += bytes;
+    if (this.#role === 'leader' && this.#active) {
+      // The leader's own send: its client's errors are thrown here, as without sharing.
+      entry.sentTo = this.#leaderToken;
+      try {
+        this.#accepted(entry.number, this.#accept(this.#tabId, entry.number, entry.op));
+      } catch (error) {
+        this.#forget(entry);
+        throw error;
+      }
+    } else {
+      this.#flush();
+    }
+    return messageId;
+  }
+
+  /** Forwards, in order, what the current leader does not have yet. */
+  #flush() {
+    if (!this.#active || !this.#leaderToken) return;
+    for (const entry of this.#pending.values()) {
+      if (entry.sentTo === this.#leaderToken) continue;
+      entry.sentTo = this.#leaderToken;
+      if (this.#role === 'leader') {
+        try {
+          this.#accepted(entry.number, this.#accept(this.#tabId, entry.number, entry.op));
+        } catch (error) {
+          this.#forget(entry);
+          this.#reportError(Object.assign(error, { id: entry.op.id }));
+        }
+      } else {
+        this.#toLeader({ t: 'send', number: entry.number, op: entry.op });
+      }
+    }
+  }
+
+  #accepted(number, keep) {
+    const entry = this.#pending.get(number);
+    if (!entry) return;
+    entry.accepted = true;
+    if (!keep) this.#forget(entry);
+  }
+
+  #forget(entry) {
+    if (!entry || !this.#pending.delete(entry.number)) return;
+    this.#pendingIds.delete(entry.op.id);
+    this.#pendingBytes -= entry.bytes;
+  }
+
+  #settleClaim(number, won) {
+    const claim = this.#claims.get(number);
+    if (!claim) return;
+    this.#claims.delete(number);
+    claim.resolve(won);
+  }
+
+  // ---- the channel ---------------------------------------------------------------
+
+  #post(message) {
+    if (this.#freed && message.t !== 'leave' && message.t !== 'resign') return;
+    try {
+      this.#channel.postMessage({ ...message, from: this.#tabId });
+    } catch (error) {
+      // A value that cannot be cloned (never from a client's own events).
+      console.error('wsnotify: could not share with the other tabs', error);
+    }
+  }
+
+  /** A request to the leader: handled here when this tab leads. */
+  #toLeader(message) {
+    if (this.#role === 'leader') this.#atLeader({ ...message, from: this.#tabId, to: this.#myToken });
+    else if (this.#leaderToken) this.#post({ ...message, to: this.#leaderToken });
+  }
+
+  #receive(message) {
+    if (this.#freed || !message || typeof message !== 'object') return;
+    switch (message.t) {
+      case 'hello':
+        if (this.#role === 'leader') this.#announce();
+        break;
+      case 'leader':
+        this.#heardLeader(message);
+        break;
+      case 'resign':
+        if (message.token === this.#leaderToken) this.#leaderGone();
+        break;
+      case 'event':
+        this.#onEvent(message);
+        break;
+      case 'accepted':
+        if (message.tab === this.#tabId) this.#accepted(message.number, message.keep);
+        break;
+      case 'claimed':
+        if (message.tab === this.#tabId) this.#settleClaim(message.number, message.won);
+        break;
+      case 'candidate':
+        this.#heardCandidate(message.from);
+        break;
+      default:
+        if (this.#role === 'leader' && message.to === this.#myToken) this.#atLeader(message);
+    }
+  }
+
+  #heardLeader({ token, from, snapshot }) {
+    this.#lastBeat = performance.now();
+    this.#candidates = null;
+    if (token === this.#leaderToken) return;
+    if (this.#role === 'leader') {
+      // Two leaders (only without Web Locks, after a partition of timing): the lower tab id stays.
+      if (from > this.#tabId) {
+        this.#announce();
+        return;
+      }
+      this.#resign();
+    }
+    this.#newLeader(token, snapshot);
+  }
+
+  /** A new leadership: what this tab had in flight goes to it, in order. */
+  #newLeader(token, snapshot) {
+    const wasOpen = this.#active && this.#shown.state === 'open';
+    this.#leaderToken = token;
+    if (snapshot) this.#mirror = snapshot;
+    for (const entry of this.#pending.values()) entry.sentTo = null;
+    if (wasOpen && this.#mirror.state !== 'open') {
+      this.#emit('close', 'onClose', { code: 1006, reason: 'the leading tab went away', wasClean: false });
+    }
+    if (this.#active) {
+      const { state, attempt } = this.#mirror;
+      const shown = state === 'idle' || state === 'closed' ? 'connecting' : state;
+      this.#show({ state: shown, attempt }, !wasOpen);
+      this.#toLeader({ t: 'join' });
+      this.#flush();
+    }
+    if (this.#role !== 'leader') {
+      for (const [number, { key }] of this.#claims) this.#toLeader({ t: 'claim', number, key });
+    }
+  }
+
+  #leaderGone() {
+    this.#leaderToken = null;
+    if (!this.#active) return;
+    const wasOpen = this.#shown.state === 'open';
+    if (wasOpen) this.#emit('close', 'onClose', { code: 1006, reason: 'the leading tab went away', wasClean: false });
+    this.#show({ state: 'reconnecting', attempt: this.#mirror.attempt });
+    if (!this.#usesLocks) this.#startCandidacy();
+  }
+
+  // ---- the leader ------------------------------------------------------------------
+
+  #snapshot() {
+    const inner = this.#inner;
+    return { state: inner.state, attempt: inner.attempt, delivery: inner.delivery };
+  }
+
+  #announce() {
+    if (this.#role !== 'leader' || !this.#inner) return;
+    this.#post({ t: 'leader', token: this.#myToken, snapshot: this.#snapshot() });
+  }
+
+  #becomeLeader() {
+    if (this.#freed || this.#role === 'leader') return;
+    const options = { ...this.#options, shareAcrossTabs: false };
+    if (this.#mode === 'wsnotify' && this.#resume.lastSeq !== null) {
+      options.resume = { lastSeq: this.#resume.lastSeq, ...(this.#resume.epoch ? { epoch: this.#resume.epoch } : {}) };
+    }
+    const inner = this.#createInner(options);
+    this.#role = 'leader';
+    this.#inner = inner;
+    this.#myToken = `${this.#tabId}.${randomHex(4)}`;
+    this.#roster = new Set();
+    this.#lastAccepted = new Map();
+    this.#owners = new Map();
+    this.#claimed = new Map();
+    const shared = (ev, extra) => this.#leaderEvent({ ev, ...extra });
+    this.#innerOff = [
+      inner.onStateChange((change) => shared('state', { change: { ...change }, snapshot: this.#snapshot() })),
+      inner.onOpen(() => shared('open')),
+      inner.onClose((info) => shared('close', { info: { ...info } })),
+      inner.onGiveUp((info) => shared('giveUp', { info: { ...info } })),
+      inner.onError((error) => {
+        const owner = error.id === undefined ? undefined : this.#owners.get(error.id);
+        if (owner !== undefined) this.#owners.delete(error.id);
+        shared('error', { error: errorToWire(error), tab: owner });
+      }),
+      inner.onMessage((value, info) => {
+        const typed = this.#typed && this.#typed.value === value ? this.#typed.type : undefined;
+        this.#typed = null;
+        if (value && typeof value === 'object' && value.type === 'ack') this.#owners.delete(value.id);
+        shared('frame', { value, info: { ...info }, typed });
+      }),
+    ];
+    if (this.#mode === 'wsnotify') {
+      this.#innerOff.push(
+        inner.onChat((value) => { this.#typed = { type: 'chat', value }; }),
+        inner.onNotification((value) => { this.#typed = { type: 'notification', value }; }),
+      );
+    }
+    this.#announce();
+    this.#newLeader(this.#myToken, this.#snapshot());
+    for (const [number, { key }] of [...this.#claims]) this.#settleClaim(number, this.#decide(key, this.#tabId));
+    if (!this.#usesLocks) this.#beat = setInterval(() => this.#announce(), BEAT_MS);
+  }
+
+  /** A request from a tab (or this one) to the leader. */
+  #atLeader(message) {
+    const inner = this.#inner;
+    if (!inner) return;
+    const tab = message.from;
+    switch (message.t) {
+      case 'join':
+        this.#roster.add(tab);
+        if (inner.state === 'idle' || inner.state === 'closed') inner.connect();
+        break;
+      case 'leave':
+        this.#roster.delete(tab);
+        if (this.#roster.size === 0 && inner.state !== 'idle' && inner.state !== 'closed') {
+          inner.close(message.code, message.reason);
+        }
+        break;
+      case 'command':
+        if (message.cmd === 'reconnect') inner.reconnect();
+        break;
+      case 'claim':
+        this.#post({ t: 'claimed', tab, number: message.number, won: this.#decide(message.key, tab) });
+        break;
+      case 'send':
+        try {
+          const keep = this.#accept(tab, message.number, message.op);
+          this.#post({ t: 'accepted', tab, number: message.number, keep });
+        } catch (error) {
+          this.#leaderEvent({ ev: 'error', tab, error: errorToWire(Object.assign(error, { id: message.op.id })) });
+        }
+        break;
+      default:
+    }
+  }
+
+  /**
+   * Hands a tab's send to the leader's client, once per number; returns
+   * whether the tab must keep it until its ack. Throws the client's errors.
+   */
+  #accept(tab, number, op) {
+    const inner = this.#inner;
+    const keep = op.kind === 'chat' && inner.delivery === 'at-least-once';
+    if (number <= (this.#lastAccepted.get(tab) ?? 0)) return keep;
+    this.#lastAccepted.set(tab, number);
+    if (op.kind === 'chat') inner.sendChat(op.to, op.message, op.id);
+    else inner.sendText(op.text, op.id);
+    remember(this.#owners, op.id, tab, OWNERS_KEPT);
+    return keep;
+  }
+
+  #decide(key, tab) {
+    if (!this.#claimed.has(key)) remember(this.#claimed, key, tab, CLAIMS_KEPT);
+    return this.#claimed.get(key) === tab;
+  }
+
+  #leaderEvent(message) {
+    this.#post({ t: 'event', ...message });
+    this.#onEvent(message);
+  }
+
+  /** Stops leading: the socket closes and another tab takes the lock. */
+  #resign() {
+    if (this.#role !== 'leader') return;
+    const token = this.#myToken;
+    for (const off of this.#innerOff) off();
+    this.#innerOff = [];
+    const inner = this.#inner;
+    this.#inner = null;
+    this.#role = 'follower';
+    this.#myToken = null;
+    this.#leaderToken = null;
+    this.#typed = null;
+    inner.free();
+    this.#post({ t: 'resign', token });
+    const release = this.#releaseLock;
+    this.#releaseLock = null;
+    release?.();
+    clearInterval(this.#beat);
+    this.#beat = null;
+  }
+
+  // ---- the election ----------------------------------------------------------------
+
+  #elect() {
+    if (this.#freed || this.#role === 'leader' || this.#lockRequest || this.#watchdog) return;
+    if (this.#usesLocks) {
+      const request = new AbortController();
+      this.#lockRequest = request;
+      navigator.locks.request(scopeOf(this.#options), { signal: request.signal }, () => {
+        if (this.#lockRequest !== request || this.#freed) return undefined;
+        return new Promise((release) => {
+          this.#releaseLock = () => {
+            if (this.#lockRequest === request) this.#lockRequest = null;
+            release();
+          };
+          this.#becomeLeader();
+        });
+      }).catch(() => {
+        if (this.#lockRequest === request) this.#lockRequest = null;
+      });
+      return;
+    }
+    // A first tab waits a moment for an answer to its hello before it stands.
+    this.#lastBeat = performance.now() - LEADER_TIMEOUT_MS + 2 * ELECTION_MS;
+    this.#watchdog = setInterval(() => {
+      if (this.#role !== 'leader' && performance.now() - this.#lastBeat > LEADER_TIMEOUT_MS) this.#startCandidacy();
+    }, BEAT_MS / 2);
+  }
+
+  /** Without Web Locks: offers this tab; the lowest id among the candidates leads. */
+  #startCandidacy() {
+    if (this.#candidates || this.#role === 'leader' || this.#freed) return;
+    this.#leaderToken = null;
+    this.#candidates = new Set([this.#tabId]);
+    this.#post({ t: 'candidate' });
+    this.#candidacy = setTimeout(() => {
+      this.#candidacy = null;
+      const candidates = this.#candidates;
+      this.#candidates = null;
+      if (!candidates || this.#leaderToken) return;
+      if ([...candidates].sort()[0] === this.#tabId) this.#becomeLeader();
+    }, ELECTION_MS);
+  }
+
+  #heardCandidate(from) {
+    if (this.#usesLocks) return;
+    if (this.#role === 'leader') {
+      this.#announce();
+      return;
+    }
+    if (performance.now() - this.#lastBeat > LEADER_TIMEOUT_MS || !this.#leaderToken) {
+      this.#startCandidacy();
+      this.#candidates?.add(from);
+    }
+  }
+
+  /** A frozen or hidden-for-good page gives up the lead (and its place in the queue for it). */
+  #suspend() {
+    if (this.#freed) return;
+    this.#resign();
+    this.#stopElection();
+  }
+
+  #stopElection() {
+    const request = this.#lockRequest;
+    this.#lockRequest = null;
+    request?.abort();
+    clearInterval(this.#watchdog);
+    clearTimeout(this.#candidacy);
+    this.#watchdog = null;
+    this.#candidacy = null;
+    this.#candidates = null;
+  }
+
+  #listen(target, type, handler) {
+    target.addEventListener(type, handler);
+    this.#windowOff.push(() => target.removeEventListener(type, handler));
+  }
+}
