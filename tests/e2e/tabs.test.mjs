@@ -1,0 +1,205 @@
+// `shareAcrossTabs`: several tabs of one browser context (one origin) share
+// one connection to the reference server. Every loop is bounded in count and
+// time; everything is on loopback. The failover figures are written to
+// tests/artifacts/tabs.json (BENCHMARKS.md quotes them).
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { root } from '../../scripts/lib.mjs';
+import { createServer } from '../../server/app.mjs';
+import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { servePage } from '../support/page-site.mjs';
+import { until } from '../support/until.mjs';
+
+/** The stated takeover target: a follower leads within this long after the leader tab went. */
+const TAKEOVER_TARGET_MS = 1000;
+
+const figures = {};
+let site;
+let server;
+let browser;
+/** Every socket the server accepted, with its user once `init` named it. */
+const sockets = [];
+
+before(async () => {
+  site = await servePage('tabs-page');
+  server = await createServer({ port: 0, allowedOrigins: [site.url], insecureDevIdentity: true, log: () => {} });
+  server.wss.on('connection', (socket) => {
+    sockets.push(socket);
+    socket.on('message', (data) => {
+      try {
+        const frame = JSON.parse(data);
+        if (frame.type === 'init') socket.user = frame.userId;
+      } catch {
+        // not JSON: not an init
+      }
+    });
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  site?.close();
+  if (Object.keys(figures).length > 0) {
+    mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true });
+    writeFileSync(join(root, 'tests', 'artifacts', 'tabs.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  }
+});
+
+/** The open server connections of `user`. */
+const connectionsOf = (user) => sockets.filter((socket) => socket.user === user && socket.readyState === socket.OPEN).length;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A new tab with the harness loaded; closed when test `t` ends (if still open). */
+async function tab(t, { noLocks = false } = {}) {
+  const page = await browser.newPage();
+  if (noLocks) {
+    await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+  }
+  t.after(() => (page.isClosed() ? undefined : page.close()));
+  const errors = collectPageErrors(page);
+  await page.goto(`${site.url}/`);
+  await page.waitForFunction(() => window.ready === true);
+  return { page, errors, report: () => page.evaluate(() => window.report()) };
+}
+
+/** The options of a tab of `user`; `share` false turns sharing off. */
+const optionsOf = (user, share = true, extra = {}) => ({
+  url: server.wsUrl,
+  userId: user,
+  shareAcrossTabs: share,
+  delivery: 'at-least-once',
+  reconnect: { baseDelayMs: 50, maxDelayMs: 500 },
+  ...extra,
+});
+
+/** Opens `count` tabs of `user`, each with a started client; waits until every one is open. */
+async function tabsOf(t, user, count, { share = true, noLocks = false, start = {}, extra = {} } = {}) {
+  const tabs = [];
+  for (let i = 0; i < count; i += 1) {
+    const opened = await tab(t, { noLocks });
+    await opened.page.evaluate(([options, flags]) => window.start(options, flags), [optionsOf(user, share, extra), start]);
+    tabs.push(opened);
+  }
+  await until(`${count} tabs of ${user} open`, async () => {
+    const reports = await Promise.all(tabs.map((each) => each.report()));
+    return reports.every((report) => report.state === 'open');
+  });
+  return tabs;
+}
+
+const roles = async (tabs) => (await Promise.all(tabs.map((each) => each.report()))).map((report) => report.sharing).sort();
+
+/** A peer of another user, without sharing, to talk to the shared tabs. */
+async function peer(t, user) {
+  const [bob] = await tabsOf(t, user, 1, { share: false });
+  return bob;
+}
+
+test('3 tabs hold exactly 1 server connection; one leads, the others follow, all are open', async (t) => {
+  const tabs = await tabsOf(t, 'ann', 3);
+  assert.equal(connectionsOf('ann'), 1);
+  assert.deepEqual(await roles(tabs), ['follower', 'follower', 'leader']);
+  for (const each of tabs) {
+    const report = await each.report();
+    assert.equal(report.state, 'open');
+    assert.equal(report.opens, 1, 'onOpen once in every tab');
+    assert.equal(report.instance, true, 'a shared client is a Client');
+    assert.deepEqual(report.states.at(-1), 'open');
+  }
+  const { shared, plain } = await tabs[1].page.evaluate(() => window.members());
+  assert.deepEqual(shared, plain, 'a shared client has the members of Client, no more and no fewer');
+  await sleep(300);
+  assert.equal(connectionsOf('ann'), 1, 'still one connection');
+  for (const each of tabs) assert.deepEqual(each.errors, []);
+});
+
+test('with the option off, each tab has its own socket as before', async (t) => {
+  const tabs = await tabsOf(t, 'otto', 3, { share: false });
+  assert.equal(connectionsOf('otto'), 3);
+  assert.deepEqual(await roles(tabs), ['off', 'off', 'off']);
+});
+
+test('every frame reaches every tab once; a follower callback that throws breaks nothing', async (t) => {
+  const tabs = await tabsOf(t, 'bea', 3, { start: { throwing: true } });
+  const bob = await peer(t, 'bob1');
+  await bob.page.evaluate(() => window.send('bea', 'to-bea', 50));
+  await until('50 chats in every tab', async () => {
+    const reports = await Promise.all(tabs.map((each) => each.report()));
+    return reports.every((report) => report.chats.length >= 50);
+  });
+  await sleep(300);
+  const sent = (await bob.report()).sent;
+  for (const each of tabs) {
+    const report = await each.report();
+    assert.deepEqual(report.chats.map((chat) => chat.id), sent, 'each chat once, in order');
+    assert.equal(report.kinds, 50, 'on("chat") once per chat');
+    assert.equal(report.errors.filter((error) => error.code === 'callback_failed').length, 50, 'the throwing callback is reported');
+    assert.equal(report.errors.length, 50);
+  }
+  assert.equal(connectionsOf('bea'), 1);
+});
+
+test("sends from every tab arrive in each tab's order, with their acks in the tab that sent them", async (t) => {
+  const tabs = await tabsOf(t, 'cid', 3);
+  const bob = await peer(t, 'bob2');
+  await Promise.all(tabs.map((each, index) => each.page.evaluate(([prefix]) => window.send('bob2', prefix, 30), [`tab${index}`])));
+  await until('90 chats at bob', async () => (await bob.report()).chats.length >= 90);
+  await until('every tab has its acks', async () => {
+    const reports = await Promise.all(tabs.map((each) => each.report()));
+    return reports.every((report) => report.queued === 0 && report.sent.every((id) => report.acks.includes(id)));
+  });
+  const received = (await bob.report()).chats;
+  assert.equal(received.length, 90);
+  for (const [index, each] of tabs.entries()) {
+    const report = await each.report();
+    const mine = received.filter((chat) => chat.message.startsWith(`tab${index}-`));
+    assert.deepEqual(mine.map((chat) => chat.message), Array.from({ length: 30 }, (_, n) => `tab${index}-${n + 1}`));
+    assert.deepEqual(mine.map((chat) => chat.id), report.sent, 'the ids the tab got back');
+    assert.deepEqual(report.errors, []);
+  }
+  assert.equal(connectionsOf('cid'), 1);
+});
+
+test('claim: exactly one of 3 tabs wins each of 100 notifications', async (t) => {
+  const tabs = await tabsOf(t, 'dee', 3, { start: { claiming: true } });
+  const bob = await peer(t, 'bob3');
+  await bob.page.evaluate(() => window.send('dee', 'ring', 100));
+  await until('100 claims settled in every tab', async () => {
+    const reports = await Promise.all(tabs.map((each) => each.report()));
+    return reports.every((report) => report.claims.length >= 100);
+  });
+  const reports = await Promise.all(tabs.map((each) => each.report()));
+  const winners = new Map();
+  for (const report of reports) {
+    assert.equal(report.claims.length, 100);
+    for (const { id, won } of report.claims) if (won) winners.set(id, (winners.get(id) ?? 0) + 1);
+  }
+  const sent = (await bob.report()).sent;
+  assert.equal(sent.length, 100);
+  for (const id of sent) assert.equal(winners.get(id), 1, `one winner for ${id}`);
+});
+
+test('typed errors: a follower refuses sends beyond its outbox bound, and every member throws after free()', async (t) => {
+  const [leader] = await tabsOf(t, 'eve', 1);
+  const follower = await tab(t);
+  const { results, freed } = await follower.page.evaluate(
+    ([options]) => window.outboxBound(options),
+    [optionsOf('eve')],
+  );
+  assert.match(results[0], /^[0-9a-f]{8}-1$/);
+  assert.match(results[1], /^[0-9a-f]{8}-2$/);
+  assert.equal(results[2], 'outbox_full');
+  assert.equal(freed, 'freed');
+  assert.equal((await leader.report()).sharing, 'leader');
+});
+
+test('in a worker, a client asked to share has its own socket (sharing "off")', async (t) => {
+  const page = await tab(t);
+  const sharing = await page.page.evaluate(([options]) => window.inWorker(options), [optionsOf('fay')]);
+  assert.equal(sharing, 'off');
+});

@@ -1,0 +1,119 @@
+// Test harness for tests/e2e/tabs.test.mjs: one client per tab, with every
+// event the application sees recorded, and the tab's role over time.
+window.uncaught = [];
+window.addEventListener('error', (event) => window.uncaught.push(String(event.message)));
+window.addEventListener('unhandledrejection', (event) => window.uncaught.push(String(event.reason)));
+
+const { Client, createClient } = await import('/pkg/index.js');
+const { default: initWasm } = await import('/pkg/wsnotify.js');
+const wasm = await initWasm();
+window.wasmMemoryBytes = () => wasm.memory.buffer.byteLength;
+
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates this tab's client and connects it. Records chats (with the
+ * results of `claim` when `claiming`), acks, errors, states, opens and
+ * closes, and when the tab's role changed (Date.now(), comparable across tabs).
+ */
+window.start = async (options, { claiming = false, throwing = false } = {}) => {
+  const client = await createClient(options);
+  const record = {
+    chats: [], acks: [], errors: [], states: [], opens: 0, closes: [], messages: 0, kinds: 0,
+    claims: [], roles: [{ role: client.sharing, at: Date.now() }], openedAt: [],
+    sent: [], refused: [],
+  };
+  if (throwing) client.onChat(() => { throw new Error('an application bug'); });
+  client.onChat((chat) => {
+    record.chats.push({ id: chat.id, message: chat.message, from: chat.fromUserId, seq: chat.seq });
+    if (claiming) client.claim(chat).then((won) => record.claims.push({ id: chat.id, won }));
+  });
+  client.onMessage(() => { record.messages += 1; });
+  client.on('chat', () => { record.kinds += 1; });
+  client.on('ack', (ack) => record.acks.push(ack.id));
+  client.onError((error) => record.errors.push({ code: error.code, id: error.id }));
+  client.onStateChange((change) => record.states.push(change.state));
+  client.onOpen(() => {
+    record.opens += 1;
+    record.openedAt.push(Date.now());
+  });
+  client.onClose((close) => record.closes.push(close.code));
+  const watch = setInterval(() => {
+    if (record.roles.at(-1).role !== client.sharing) record.roles.push({ role: client.sharing, at: Date.now() });
+  }, 5);
+  client.connect();
+  window.tab = { client, record, watch, sending: false };
+  return client.sharing;
+};
+
+window.report = () => ({
+  sharing: window.tab.client.sharing,
+  state: window.tab.client.state,
+  queued: window.tab.client.queued,
+  instance: window.tab.client instanceof Client,
+  ...window.tab.record,
+});
+
+/** Sends `count` chats to `to`, `everyMs` apart (0: at once), recording the ids the client returned. */
+window.send = async (to, prefix, count, everyMs = 0) => {
+  const { client, record } = window.tab;
+  window.tab.sending = true;
+  for (let n = 1; n <= count && window.tab.sending; n += 1) {
+    try {
+      record.sent.push(client.sendChat(to, `${prefix}-${n}`));
+    } catch (error) {
+      record.refused.push(error.code);
+    }
+    if (everyMs > 0) await wait(everyMs);
+  }
+};
+window.stopSending = () => { window.tab.sending = false; };
+
+window.free = () => {
+  clearInterval(window.tab.watch);
+  window.tab.client.free();
+};
+
+/** The members of the client and how they behave in this tab, for the API-parity test. */
+window.members = () => {
+  const names = (prototype) => Object.getOwnPropertyNames(prototype).filter((name) => name !== 'constructor').sort();
+  const client = window.tab.client;
+  const own = names(Object.getPrototypeOf(client));
+  return { shared: own, plain: names(Client.prototype) };
+};
+
+/** A client of this tab with a tiny outbox, never connected: what a send beyond the bound throws. */
+window.outboxBound = async (options) => {
+  const client = await createClient({ ...options, outbox: { maxFrames: 2 } });
+  const results = [];
+  for (let n = 0; n < 3; n += 1) {
+    try {
+      results.push(client.sendChat('bob', `bounded-${n}`));
+    } catch (error) {
+      results.push(error.code);
+    }
+  }
+  let freed;
+  client.free();
+  try {
+    client.sendChat('bob', 'after free');
+  } catch (error) {
+    freed = error.code;
+  }
+  return { results, freed };
+};
+
+/** Creates a client in a module worker: sharing is off there. */
+window.inWorker = (options) => new Promise((resolve, reject) => {
+  const worker = new Worker('/worker.js', { type: 'module' });
+  worker.onmessage = (event) => {
+    worker.terminate();
+    resolve(event.data);
+  };
+  worker.onerror = (event) => {
+    worker.terminate();
+    reject(new Error(event.message));
+  };
+  worker.postMessage(options);
+});
+window.ready = true;
