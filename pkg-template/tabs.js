@@ -168,8 +168,8 @@ export class SharedClient {
     this.#channel.onmessage = (event) => this.#receive(event.data);
     this.#listen(window, 'pagehide', () => this.#suspend());
     this.#listen(document, 'freeze', () => this.#suspend());
-    this.#listen(window, 'pageshow', (event) => event.persisted && this.#elect());
-    this.#listen(document, 'resume', () => this.#elect());
+    this.#listen(window, 'pageshow', (event) => event.persisted && this.#wake());
+    this.#listen(document, 'resume', () => this.#wake());
     this.#elect();
     this.#post({ t: 'hello' });
   }
@@ -617,13 +617,14 @@ export class SharedClient {
     }
   }
 
-  #leaderGone() {
+  /** No leader for now; `stand`: without Web Locks, this tab offers itself at once. */
+  #leaderGone(stand = true) {
     this.#leaderToken = null;
     if (!this.#active) return;
     const wasOpen = this.#shown.state === 'open';
     if (wasOpen) this.#emit('close', 'onClose', { code: 1006, reason: 'the leading tab went away', wasClean: false });
     this.#show({ state: 'reconnecting', attempt: this.#mirror.attempt });
-    if (!this.#usesLocks) this.#startCandidacy();
+    if (stand && !this.#usesLocks) this.#startCandidacy();
   }
 
   // ---- the leader ------------------------------------------------------------------
@@ -723,7 +724,8 @@ export class SharedClient {
   #accept(tab, number, op) {
     const inner = this.#inner;
     const keep = op.kind === 'chat' && inner.delivery === 'at-least-once';
-    if (number <= (this.#lastAccepted.get(tab) ?? 0)) return keep;
+    // Sent again (a tab that was frozen): kept only while its ack is still to come.
+    if (number <= (this.#lastAccepted.get(tab) ?? 0)) return keep && this.#owners.has(op.id);
     this.#lastAccepted.set(tab, number);
     if (op.kind === 'chat') inner.sendChat(op.to, op.message, op.id);
     else inner.sendText(op.text, op.id);
@@ -817,11 +819,23 @@ export class SharedClient {
     }
   }
 
-  /** A frozen or hidden-for-good page gives up the lead (and its place in the queue for it). */
+  /**
+   * A page frozen (or put in the back/forward cache) gives up the lead and
+   * its place in the queue for it: a frozen leader would hold the lock and
+   * run nothing. It hears no frame while frozen, so it shows `reconnecting`.
+   */
   #suspend() {
     if (this.#freed) return;
     this.#resign();
     this.#stopElection();
+    this.#leaderGone(false);
+  }
+
+  /** A page running again: back in the election, and asks who leads. */
+  #wake() {
+    if (this.#freed) return;
+    this.#elect();
+    this.#post({ t: 'hello' });
   }
 
   #stopElection() {
