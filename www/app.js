@@ -1,7 +1,8 @@
 // The demo chat page. Everything the server or a user typed is inserted with
 // textContent, never as HTML. It gets its token from the reference server's
 // development login endpoint (on with `npm start` only, see SECURITY.md); a
-// real application gets it from its own login instead.
+// real application gets it from its own login instead. The tabs of one user
+// share one connection (shareAcrossTabs): a badge says which tab leads.
 import { createClient, init } from '/pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
@@ -12,6 +13,7 @@ const errorBox = $('error');
 let client = null;
 let userId = null;
 let countdown = null;
+let roleWatch = null;
 /** Message id → the list item of a message this page sent, until the server echoes it. */
 const pending = new Map();
 
@@ -31,6 +33,22 @@ function showState({ state, attempt, nextDelayMs }) {
   } else {
     status.textContent = state;
   }
+}
+
+/** The tab's part in the shared connection; a tab takes over the lead when the leading one closes. */
+const ROLES = {
+  leader: 'this tab leads: it holds the connection',
+  follower: 'another tab leads: this one shares its connection',
+  off: 'own connection',
+};
+
+function showRole() {
+  const badge = $('tab-role');
+  const role = client?.sharing ?? 'off';
+  if (badge.dataset.role === role && !badge.hidden) return;
+  badge.hidden = false;
+  badge.dataset.role = role;
+  badge.textContent = ROLES[role];
 }
 
 function showError(text) {
@@ -110,6 +128,7 @@ $('join').addEventListener('submit', async (event) => {
   if (!requested) return;
   client?.free();
   client = null;
+  clearInterval(roleWatch);
   pending.clear();
   const url = new URL('/ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -120,6 +139,7 @@ $('join').addEventListener('submit', async (event) => {
       token: () => fetchToken(requested),
       heartbeat: { intervalMs: 15000, timeoutMs: 5000 },
       delivery: 'at-least-once',
+      shareAcrossTabs: true,
     });
   } catch (error) {
     showError(`${error.code}: ${error.message}`);
@@ -132,6 +152,9 @@ $('join').addEventListener('submit', async (event) => {
   client.onError(onError);
   client.onOpen(() => showError(null));
   client.connect();
+  // The role changes without an event of its own (a tab is elected when another goes).
+  showRole();
+  roleWatch = setInterval(showRole, 250);
   $('compose').hidden = false;
   $('message').focus();
 });
