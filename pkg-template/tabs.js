@@ -15,13 +15,19 @@
 // callback is called from `#emit`, after the state it reports was stored.
 
 const BEAT_MS = 250;
-/** Without Web Locks: a leader silent this long is gone. */
-const LEADER_TIMEOUT_MS = 1000;
+/**
+ * Without Web Locks: a leader silent this long is gone. Browsers run the
+ * timers of a hidden tab at most once a second, so this leaves room for two
+ * missed beats of a leader in the background.
+ */
+const LEADER_TIMEOUT_MS = 2500;
 /** Without Web Locks: how long candidates wait for each other. */
 const ELECTION_MS = 150;
 /** How many claimed notifications, and owners of message ids, the leader remembers. */
 const CLAIMS_KEPT = 4096;
 const OWNERS_KEPT = 8192;
+/** How many tabs the leader remembers the last accepted send of. */
+const TABS_KEPT = 1024;
 
 /** Whether this realm can share: a window (not a worker) with BroadcastChannel. */
 export function sharingAvailable() {
@@ -143,6 +149,8 @@ export class SharedClient {
   // Election:
   #lockRequest = null;
   #releaseLock = null;
+  /** With Web Locks: this tab's own lock, held for its life, by which the leader tells a crashed tab from a live one. */
+  #tabLock = null;
   /** Without Web Locks: the leader's heartbeat, every tab's watch on it, and a candidacy's deadline. */
   #beat = null;
   #watchdog = null;
@@ -170,6 +178,11 @@ export class SharedClient {
     this.#listen(document, 'freeze', () => this.#suspend());
     this.#listen(window, 'pageshow', (event) => event.persisted && this.#wake());
     this.#listen(document, 'resume', () => this.#wake());
+    if (this.#usesLocks) {
+      this.#tabLock = new AbortController();
+      navigator.locks.request(`${scopeOf(options)}|tab:${this.#tabId}`, { signal: this.#tabLock.signal },
+        () => new Promise((release) => { this.#tabLock.release = release; })).catch(() => {});
+    }
     this.#elect();
     this.#post({ t: 'hello' });
   }
@@ -330,6 +343,8 @@ export class SharedClient {
     if (this.#role === 'leader') this.#resign();
     else if (this.#active) this.#toLeader({ t: 'leave', code: 1000, reason: '' });
     this.#stopElection();
+    this.#tabLock?.abort();
+    this.#tabLock?.release?.();
     for (const off of this.#windowOff) off();
     this.#windowOff = [];
     this.#channel.onmessage = null;
@@ -695,9 +710,8 @@ export class SharedClient {
         break;
       case 'leave':
         this.#roster.delete(tab);
-        if (this.#roster.size === 0 && inner.state !== 'idle' && inner.state !== 'closed') {
-          inner.close(message.code, message.reason);
-        }
+        this.#lastAccepted.delete(tab);
+        this.#closeIfUnwanted(message.code, message.reason);
         break;
       case 'command':
         if (message.cmd === 'reconnect') inner.reconnect();
@@ -726,11 +740,35 @@ export class SharedClient {
     const keep = op.kind === 'chat' && inner.delivery === 'at-least-once';
     // Sent again (a tab that was frozen): kept only while its ack is still to come.
     if (number <= (this.#lastAccepted.get(tab) ?? 0)) return keep && this.#owners.has(op.id);
-    this.#lastAccepted.set(tab, number);
+    remember(this.#lastAccepted, tab, number, TABS_KEPT);
     if (op.kind === 'chat') inner.sendChat(op.to, op.message, op.id);
     else inner.sendText(op.text, op.id);
     remember(this.#owners, op.id, tab, OWNERS_KEPT);
     return keep;
+  }
+
+  /**
+   * Closes the leader's connection when no tab wants it. With Web Locks, a
+   * tab that crashed (and so never said it left) is known by its lock, gone.
+   */
+  #closeIfUnwanted(code, reason) {
+    const close = () => {
+      const inner = this.#inner;
+      if (!inner || this.#roster.size > 0 || inner.state === 'idle' || inner.state === 'closed') return;
+      inner.close(code, reason);
+    };
+    if (this.#roster.size === 0 || !this.#usesLocks) {
+      close();
+      return;
+    }
+    const scope = scopeOf(this.#options);
+    navigator.locks.query().then(({ held = [] }) => {
+      const alive = new Set(held.map((lock) => lock.name));
+      for (const tab of [...this.#roster]) {
+        if (tab !== this.#tabId && !alive.has(`${scope}|tab:${tab}`)) this.#roster.delete(tab);
+      }
+      close();
+    }, () => {});
   }
 
   #decide(key, tab) {
@@ -826,6 +864,7 @@ export class SharedClient {
    */
   #suspend() {
     if (this.#freed) return;
+    if (this.#role !== 'leader' && this.#active) this.#toLeader({ t: 'leave', code: 1000, reason: '' });
     this.#resign();
     this.#stopElection();
     this.#leaderGone(false);

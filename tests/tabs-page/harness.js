@@ -69,6 +69,9 @@ window.send = async (to, prefix, count, everyMs = 0) => {
 };
 window.stopSending = () => { window.tab.sending = false; };
 
+window.closeClient = () => window.tab.client.close();
+window.connectClient = () => window.tab.client.connect();
+
 window.free = () => {
   clearInterval(window.tab.watch);
   window.tab.client.free();
