@@ -15,6 +15,8 @@ export class ServerConnection {
   url;
   /** The subprotocols the client asked for. */
   protocols;
+  /** `Date.now()` when the client created the socket (fake time under fake timers). */
+  createdAt = Date.now();
   /** "connecting" (not accepted yet), "open", "closing" or "closed". */
   state = 'connecting';
   /** Every frame the client sent on this connection, decoded (see `decodeFrame`). */
