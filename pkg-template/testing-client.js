@@ -2,6 +2,7 @@
 // about a client: wait until it is in a state, collect what it received.
 import { init, isReady } from './index.js';
 import { frameMatcher } from './testing-frames.js';
+import { treatGlobalAsWindow } from './testing-page.js';
 import { waitFor } from './testing-wait.js';
 
 /**
@@ -9,8 +10,11 @@ import { waitFor } from './testing-wait.js';
  * or happy-dom, node:test) it reads `wsnotify_bg.wasm` from the installed
  * package, since there is no fetch of a `file:` URL; in a browser it lets
  * `init()` fetch it. Resolves once `createClient` and `new Client` work.
+ * Under Vitest's jsdom or happy-dom it also lets the client see the page
+ * signals (see `treatGlobalAsWindow`).
  */
 export async function loadForTests() {
+  treatGlobalAsWindow();
   if (isReady()) return;
   const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
   if (!inNode) {

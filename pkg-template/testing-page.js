@@ -3,6 +3,24 @@
 // following), `visibilitychange` on document, and `pagehide`/`pageshow` of
 // the back/forward cache. They need a DOM (jsdom, happy-dom or a browser).
 
+/**
+ * Under Vitest's jsdom or happy-dom environment the global object is Node's,
+ * with the DOM's members copied onto it, so `globalThis instanceof Window`
+ * is false and the client would think it runs outside a page, listening to
+ * no page signal. This makes that check hold for the global object (and
+ * changes nothing where it already holds: browsers, Jest's jsdom).
+ */
+export function treatGlobalAsWindow() {
+  const { Window } = globalThis;
+  if (typeof Window !== 'function' || globalThis.window !== globalThis || globalThis instanceof Window) return;
+  Object.defineProperty(Window, Symbol.hasInstance, {
+    configurable: true,
+    value(candidate) {
+      return candidate === globalThis || Function.prototype[Symbol.hasInstance].call(this, candidate);
+    },
+  });
+}
+
 /** Property overrides made by these helpers, to put back in `restorePage()`. */
 const overrides = [];
 

@@ -2,12 +2,15 @@
 // and drive it, without a test library. React and react-dom (18 or later)
 // are loaded when it is first called, so the rest of the kit works without
 // them.
+import { DEFAULT_TIMEOUT_MS } from './testing-wait.js';
+
+const realSetTimeout = globalThis.setTimeout.bind(globalThis);
 
 /**
  * Renders a component that calls `useNotification(userId, options)` (or,
  * with `{ hook: "useWebSocket" }`, `useWebSocket(url, options)` with
  * `userId` as the URL) into a detached DOM node, inside `act()`. Resolves to
- * `{ result, rerender(userId?, options?), act(fn), unmount() }`: `result.current`
+ * `{ result, rerender(userId?, options?), act(fn), waitFor(check), unmount() }`: `result.current`
  * is what the hook returned at the last render, `result.renders` how many
  * renders there were. `strict: true` renders under StrictMode. Needs a DOM
  * (jsdom, happy-dom or a browser) and `loadForTests()` in Node.
@@ -48,6 +51,21 @@ export async function renderNotification(userId, options = {}, { hook = 'useNoti
         value = await fn();
       });
       return value;
+    },
+    /**
+     * With real timers: re-checks `check()` every 10 ms inside `act()` (so the
+     * hook's updates are wrapped) until it returns something truthy, and
+     * resolves to that; rejects after `timeoutMs`. Under fake timers, advance
+     * them inside `act()` instead.
+     */
+    async waitFor(check, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
+      const rounds = Math.max(1, Math.ceil(timeoutMs / 10));
+      for (let round = 0; round < rounds; round += 1) {
+        const value = check(result.current);
+        if (value) return value;
+        await act(() => new Promise((resolve) => realSetTimeout(resolve, 10)));
+      }
+      throw new Error(`wsnotify/testing: timed out after ${timeoutMs} ms waiting for the rendered hook`);
     },
     /** Unmounts (which closes the hook's connection). */
     async unmount() {

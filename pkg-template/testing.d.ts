@@ -183,6 +183,8 @@ export interface RenderedHook<Result, Options> {
   result: { current: Result; renders: number };
   rerender(userIdOrUrl?: string, options?: Options): Promise<void>;
   act<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** Real timers: polls `check(result.current)` inside `act()` every 10 ms until truthy. */
+  waitFor<T>(check: (current: Result) => T, options?: WaitOptions): Promise<T>;
   unmount(): Promise<void>;
 }
 /** Renders `useNotification(userId, options)` inside `act()`. */
