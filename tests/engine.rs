@@ -2,13 +2,11 @@
 
 mod common;
 
-use std::rc::Rc;
-
 use common::*;
 use wsnotify::engine::Config;
 use wsnotify::engine::{
-    delay_window_ms, CloseInfo, ClosePolicy, Command, ErrorEvent, Event, HeartbeatConfig, Input,
-    OutboxLimits, ReconnectPolicy, SendError, State, StateChange, TimerKind, Verdict, CLOSE_DEAD,
+    delay_window_ms, ClosePolicy, Command, ErrorEvent, Event, HeartbeatConfig, Input, OutboxLimits,
+    ReconnectPolicy, SendError, State, StateChange, TimerKind, Verdict, CLOSE_DEAD,
 };
 use wsnotify::protocol::{DecodeError, FrameType};
 
@@ -388,19 +386,42 @@ fn the_users_own_close_is_terminal() {
 #[test]
 fn a_user_predicate_overrides_the_close_policy() {
     let mut cfg = config();
-    cfg.close_policy = ClosePolicy::Custom(Rc::new(|info: &CloseInfo| info.reason == "restart"));
+    cfg.close_policy = ClosePolicy::Custom;
     let mut h = Harness::new(cfg.clone());
     h.open();
-    h.input(Input::Closed(CloseInfo {
-        code: 1000,
-        reason: "restart".into(),
-        clean: true,
-    }));
+    let commands = h.drop_with(1000);
+    assert!(commands.contains(&Command::DecideReconnect(close_info(1000))));
+    // Until the answer, sends are queued: there is no socket to write to.
+    h.engine.send_text("meanwhile".into()).unwrap();
+    assert_eq!(h.engine.queued(), 1);
+    h.input(Input::ReconnectDecided(Some(true)));
     assert_eq!(h.engine.state(), State::Reconnecting);
-    let mut h = Harness::new(cfg);
+    let mut h = Harness::new(cfg.clone());
     h.open();
     h.drop_with(1006);
+    h.input(Input::ReconnectDecided(Some(false)));
     assert_eq!(h.engine.state(), State::Closed);
+    // No answer (the predicate threw): the standard policy.
+    let mut h = Harness::new(cfg.clone());
+    h.open();
+    h.drop_with(4401);
+    h.input(Input::ReconnectDecided(None));
+    assert_eq!(h.engine.state(), State::Closed);
+    // The user closed meanwhile: the late answer changes nothing.
+    let mut h = Harness::new(cfg.clone());
+    h.open();
+    h.drop_with(1006);
+    h.engine.close(1000, "").unwrap();
+    h.input(Input::ReconnectDecided(Some(true)));
+    assert_eq!(h.engine.state(), State::Closed);
+    // A close the user asked for is not the application's to decide.
+    let mut h = Harness::new(cfg);
+    h.open();
+    h.engine.close(1000, "").unwrap();
+    let commands = h.drop_with(1000);
+    assert!(!commands
+        .iter()
+        .any(|c| matches!(c, Command::DecideReconnect(_))));
 }
 
 #[test]

@@ -177,8 +177,8 @@ export interface GiveUpEvent { retries: number; }
 /** The stable `code` of every error the client throws or reports. */
 export type ErrorCode =
   | "invalid_options" | "invalid_callback" | "not_serializable" | "unsupported"
-  | "not_initialized" | "load_failed"
-  | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient"
+  | "not_initialized" | "load_failed" | "freed"
+  | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient" | "invalid_id"
   | "invalid_close_code" | "close_reason_too_long"
   | "invalid_json" | "invalid_frame" | "binary_frame"
   | "connect_failed" | "connect_timeout" | "heartbeat_timeout" | "heartbeat_unsupported"
