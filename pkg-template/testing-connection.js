@@ -1,6 +1,7 @@
 // wsnotify/testing: one connection of the scripted server, the server's end
 // of one fake WebSocket.
 import { decodeFrame, encodeFrame } from './testing-frames.js';
+import { createLane } from './testing-lane.js';
 
 /** Close codes a server may not put in a close frame. */
 const RESERVED_CODES = new Set([1004, 1005, 1006, 1015]);
@@ -34,6 +35,9 @@ export class ServerConnection {
   #link;
   #halfOpen = false;
   #resolveClosed;
+  /** What reaches the client, and what reaches the server: each in order, after the latency. */
+  #toClient = createLane();
+  #toServer = createLane();
 
   constructor(server, link) {
     this.#server = server;
@@ -53,19 +57,19 @@ export class ServerConnection {
   /** Completes the handshake (done by the server itself unless it was created with `autoAccept: false`). */
   accept({ protocol = '' } = {}) {
     if (this.state !== 'connecting') return;
-    this.#server.later(() => {
+    this.#toClient.push(() => {
       if (this.state !== 'connecting') return;
       this.state = 'open';
       this.#link.opened(protocol);
       this.#server.changed();
-    });
+    }, this.#server.latencyMs);
   }
 
   /** Refuses the handshake: the client sees `error`, then `close` 1006, and never `open`. */
   refuse() {
     if (this.state !== 'connecting') return;
     this.#finish({ code: 1006, reason: '', wasClean: false, by: 'server' });
-    this.#server.later(() => this.#link.refused());
+    this.#toClient.push(() => this.#link.refused(), this.#server.latencyMs);
   }
 
   /**
@@ -76,8 +80,9 @@ export class ServerConnection {
   send(frame) {
     const data = encodeFrame(frame);
     if (this.state !== 'open' || this.#halfOpen) return false;
-    if (this.#server.dropped(decodeFrame(data), 'toClient', this)) return false;
-    this.#server.later(() => this.#link.message(data));
+    const seen = decodeFrame(data);
+    if (this.#server.dropped(seen, 'toClient', this)) return false;
+    this.#toClient.push(() => this.#link.message(data), this.#server.delayOf(seen, 'toClient', this));
     return true;
   }
 
@@ -100,10 +105,10 @@ export class ServerConnection {
     if (this.state === 'connecting') throw new Error('wsnotify/testing: refuse() a connection that is not open');
     if (this.state !== 'open') return;
     this.state = 'closing';
-    this.#server.later(() => {
+    this.#toClient.push(() => {
       this.#finish({ code, reason, wasClean: true, by: 'server' });
       this.#link.closed(code, reason, true);
-    });
+    }, this.#server.latencyMs);
   }
 
   /** Cuts the connection without a close frame: the client sees `close` 1006, not clean. */
@@ -114,7 +119,7 @@ export class ServerConnection {
     }
     if (this.state === 'closed') return;
     this.#finish({ code: 1006, reason: '', wasClean: false, by: 'server' });
-    this.#server.later(() => this.#link.closed(1006, '', false));
+    this.#toClient.push(() => this.#link.closed(1006, '', false), this.#server.latencyMs);
   }
 
   /**
@@ -139,10 +144,10 @@ export class ServerConnection {
     }
     const frame = decodeFrame(data);
     if (this.#server.dropped(frame, 'toServer', this)) return;
-    this.#server.later(() => {
+    this.#toServer.push(() => {
       this.received.push(frame);
       this.#server.receivedFrom(this, frame, data);
-    });
+    }, this.#server.delayOf(frame, 'toServer', this));
   }
 
   /** @internal The client called `close(code, reason)` on an open socket. */
@@ -155,10 +160,11 @@ export class ServerConnection {
       this.#link.closed(1006, '', false);
       return;
     }
-    this.#server.later(() => {
+    // The close frame reaches the server, whose answer comes back.
+    this.#toServer.push(() => {
       this.#finish({ code, reason, wasClean: true, by: 'client' });
-      this.#link.closed(code, reason, true);
-    });
+      this.#toClient.push(() => this.#link.closed(code, reason, true), this.#server.latencyMs);
+    }, this.#server.latencyMs);
   }
 
   /** @internal The client closed its socket before it opened. */

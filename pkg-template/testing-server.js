@@ -48,6 +48,7 @@ export class ScriptedServer {
   #downCode = null;
   #refuseCount = 0;
   #dropRules = new Set();
+  #delayRules = new Set();
   #dialect = null;
   #listening = false;
 
@@ -71,14 +72,18 @@ export class ScriptedServer {
   }
 
   /**
-   * Stops listening: open connections are closed with 1001, and the global
-   * `WebSocket` is the one from before once no scripted server listens.
-   * Free your clients first: a client left running would connect to the
-   * real network.
+   * Stops listening: connections not yet accepted are refused, open ones
+   * fall silent (half-open: no event reaches their clients, so nothing
+   * prompts a reconnect), and the global `WebSocket` is the one from before
+   * once no scripted server listens. Free your clients (or unmount your
+   * components) first: a client that connects again afterwards would use the
+   * environment's own WebSocket.
    */
   stop() {
-    for (const connection of this.openConnections) connection.close(1001, 'server stopped');
-    for (const connection of this.connections) connection.refuse();
+    for (const connection of this.connections) {
+      if (connection.state === 'connecting') connection.refuse();
+      else connection.halfOpen();
+    }
     this.#listening = false;
     detach(this);
   }
@@ -205,7 +210,7 @@ export class ScriptedServer {
     this.#refuseCount += count;
   }
 
-  /** Delays the handshake and every frame, both ways, by `ms` (0: only a microtask). */
+  /** Delays the handshake and every frame, both ways, by `ms` (0: only a microtask); frames stay in order. */
   setLatency(ms) {
     if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError('wsnotify/testing: latency is a number of ms >= 0');
     this.#latencyMs = ms;
@@ -239,10 +244,29 @@ export class ScriptedServer {
     this.send(afterMs === undefined ? { type: 'reconnect' } : { type: 'reconnect', afterMs });
   }
 
-  /** @internal Runs `fn` after the latency (through the global `setTimeout`), or at once. */
-  later(fn) {
-    if (this.#latencyMs > 0) globalThis.setTimeout(fn, this.#latencyMs);
-    else fn();
+  /**
+   * Delays the frames `rule(frame, { direction, connection })` returns a
+   * number of ms for (on top of the latency), until the returned function is
+   * called. Frames stay in order: the ones behind a delayed frame wait too.
+   */
+  delayFrames(rule) {
+    this.#delayRules.add(rule);
+    return () => this.#delayRules.delete(rule);
+  }
+
+  /** The delay of the handshake and of every frame, ms. */
+  get latencyMs() {
+    return this.#latencyMs;
+  }
+
+  /** @internal The delay of `frame`: the latency plus what the delay rules add. */
+  delayOf(frame, direction, connection) {
+    let delay = this.#latencyMs;
+    for (const rule of this.#delayRules) {
+      const extra = rule(frame, { direction, connection });
+      if (Number.isFinite(extra) && extra > 0) delay += extra;
+    }
+    return delay;
   }
 
   /** @internal Whether a drop rule swallows `frame`. */

@@ -46,6 +46,11 @@ export type DropRule = (
   context: { direction: 'toServer' | 'toClient'; connection: ServerConnection },
 ) => boolean;
 
+export type DelayRule = (
+  frame: TestFrame,
+  context: { direction: 'toServer' | 'toClient'; connection: ServerConnection },
+) => number | undefined | null | false;
+
 /** Creates a scripted server and starts listening: `globalThis.WebSocket` is the fake until `stop()`. */
 export function createScriptedServer(options?: ScriptedServerOptions): ScriptedServer;
 
@@ -65,7 +70,7 @@ export class ScriptedServer {
   verifyToken?: ScriptedServerOptions['verifyToken'];
   /** Routes new sockets to this server (the constructor does it). */
   listen(): this;
-  /** Closes open connections with 1001, stops routing, and puts the real `WebSocket` back when no server listens. */
+  /** Refuses pending connections, leaves open ones silent (half-open), stops routing, and puts the real `WebSocket` back when no server listens. */
   stop(): void;
   [Symbol.dispose](): void;
   /** Whether this server answers `url`. */
@@ -91,6 +96,10 @@ export class ScriptedServer {
   refuseNext(count?: number): void;
   /** Delays the handshake and every frame by `ms`. */
   setLatency(ms: number): void;
+  /** Delays the frames `rule` returns ms for (frames stay in order); returns the function that removes the rule. */
+  delayFrames(rule: DelayRule): () => void;
+  /** The delay of the handshake and of every frame, ms. */
+  readonly latencyMs: number;
   /** Drops the frames `rule` returns true for; returns the function that removes the rule. */
   dropFrames(rule: DropRule): () => void;
   /** Dialect: delivers a chat (numbered, kept for replay) to `toUserId` or to every user online; returns the frames sent by user id. */
