@@ -158,7 +158,7 @@ export function createWsnotifyDialect(server) {
     }
     const verdict = server.verifyToken ? server.verifyToken(frame.token, frame.userId) : true;
     if (verdict !== true) {
-      const refusal = isObject(verdict) ? verdict : { code: 4401, reason: 'invalid token' };
+      const refusal = isObject(verdict) ? verdict : { code: 4401, reason: frame.token === undefined ? 'token required' : 'invalid token' };
       connection.close(refusal.code ?? 4401, refusal.reason ?? 'invalid token');
       return;
     }

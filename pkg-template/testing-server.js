@@ -21,8 +21,9 @@ import { createSignal, waitFor } from './testing-wait.js';
  * the handshake and of every frame, both ways, through `setTimeout`, so fake
  * timers drive it), `dialect: "wsnotify"` (answer `init`, `chat`, `ping` as
  * the reference server does), `answerPings`, `sendAcks` (dialect answers,
- * default true) and `verifyToken(token, userId)` (dialect: return false or
- * `{ code, reason }` to refuse an `init`).
+ * default true) and `verifyToken(token, userId)` (dialect: return false to
+ * refuse an `init` with 4401, "token required" or "invalid token" as the
+ * reference server says, or `{ code, reason }`).
  */
 export function createScriptedServer(options = {}) {
   return new ScriptedServer(options);

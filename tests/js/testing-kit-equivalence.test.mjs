@@ -3,7 +3,8 @@
 // resume (recovered or not), de-duplication and the error codes.
 //
 // Comparison rules: each step's answers are read up to a barrier (a `ping`
-// answered by `pong`, or the close of the socket), in order. A chat's
+// answered by `pong`, which is compared too, or the close of the socket), in
+// order. A chat's
 // `timestamp` must be an ISO 8601 date and is then replaced by "<timestamp>";
 // an epoch is replaced by "<epoch N>", N counting distinct epochs in order of
 // appearance, so both servers must reuse and renew epochs at the same steps.
@@ -63,8 +64,9 @@ async function open(WebSocketClass, url) {
       for (const frame of sent) socket.send(typeof frame === 'string' || frame instanceof Uint8Array ? frame : JSON.stringify(frame));
       socket.send(JSON.stringify({ type: 'ping' }));
       await until(() => frames.some((frame) => frame.type === 'pong') || closeInfo, 'the barrier');
+      // The pong is part of the answers: both servers must send it, last.
       const index = frames.findIndex((frame) => frame.type === 'pong');
-      const answers = index === -1 ? frames.splice(0) : frames.splice(0, index + 1).slice(0, -1);
+      const answers = index === -1 ? frames.splice(0) : frames.splice(0, index + 1);
       return closeInfo ? [...answers, closeInfo] : answers;
     },
     /** Closes, and resolves once the close event came. */
@@ -97,7 +99,7 @@ async function runScript(WebSocketClass, url, openCount) {
   const record = async (label, answers) => transcript.push({ label, answers: await answers });
 
   const ada = await next();
-  await record('pong to a ping', ada.step());
+  await record('a ping alone: pong', ada.step());
   await record('init: own join notification', ada.step({ type: 'init', userId: 'ada' }));
   await record('chat to everyone: relayed, numbered, acked', ada.step({ type: 'chat', fromUserId: 'ada', message: 'hello', id: 'a1' }));
   await record('the same chat again: acked, not relayed', ada.step({ type: 'chat', fromUserId: 'ada', message: 'hello', id: 'a1' }));
@@ -126,6 +128,22 @@ async function runScript(WebSocketClass, url, openCount) {
   const stale = await next();
   await record('resume from an unknown epoch: not recovered, all replayed', stale.step({ type: 'init', userId: 'ada', lastSeq: 3, epoch: 'old-epoch' }));
   await record('init as another user on the same socket: 4403', stale.step({ type: 'init', userId: 'mallory' }));
+  return transcript;
+}
+
+/** Identity: init without a token, with a bad one, with another user's, with a good one. */
+async function runTokenScript(WebSocketClass, url, openCount, tokenFor) {
+  const transcript = [];
+  const attempt = async (label, init) => {
+    await drained(openCount);
+    const session = await open(WebSocketClass, url);
+    transcript.push({ label, answers: await session.step(init) });
+    await session.close();
+  };
+  await attempt('no token: 4401', { type: 'init', userId: 'ada' });
+  await attempt('a bad token: 4401', { type: 'init', userId: 'ada', token: 'not-a-token' });
+  await attempt("another user's token: 4403", { type: 'init', userId: 'ada', token: await tokenFor('bob') });
+  await attempt('a good token: joined', { type: 'init', userId: 'ada', token: await tokenFor('ada') });
   return transcript;
 }
 
@@ -169,9 +187,35 @@ test('the kit and the reference server answer the same script with the same fram
 
   // The script covered what it claims to: a sanity check on the reference transcript itself.
   const kinds = new Set(expected.flatMap((step) => step.answers.map((frame) => frame.type ?? `close ${frame.close}`)));
-  for (const kind of ['notification', 'chat', 'ack', 'error', 'resumed', 'close 4403']) assert.ok(kinds.has(kind), `no ${kind} in the script`);
+  for (const kind of ['notification', 'chat', 'ack', 'pong', 'error', 'resumed', 'close 4403']) assert.ok(kinds.has(kind), `no ${kind} in the script`);
   const codes = new Set(expected.flatMap((step) => step.answers.filter((frame) => frame.type === 'error').map((frame) => frame.code)));
   assert.deepEqual([...codes].sort(), ['invalid_message', 'recipient_offline', 'unauthorized']);
   const resumed = expected.flatMap((step) => step.answers.filter((frame) => frame.type === 'resumed'));
   assert.deepEqual(resumed.map((frame) => frame.recovered), [true, false]);
+});
+
+test("token checks: the kit's verifyToken refusals look like the reference server's", async () => {
+  const secured = await createServer({ port: 0, tokenSecret: 'equivalence-test-secret-of-32-bytes-or-more', log: () => {} });
+  let expected;
+  try {
+    expected = await runTokenScript(WebSocket, secured.wsUrl, () => secured.connections(),
+      async (userId) => (await secured.auth.issue(userId)).token);
+  } finally {
+    await secured.close();
+  }
+  // The application's own check, here: a token names its user.
+  const verifyToken = (token, userId) => {
+    if (typeof token !== 'string' || !token.startsWith('token-of-')) return false;
+    return token === `token-of-${userId}` || { code: 4403, reason: 'token is for another user' };
+  };
+  const server = kit.createScriptedServer({ dialect: 'wsnotify', url: 'ws://kit.test/ws', verifyToken });
+  let actual;
+  try {
+    actual = await runTokenScript(globalThis.WebSocket, 'ws://kit.test/ws', () => server.openConnections.length,
+      async (userId) => `token-of-${userId}`);
+  } finally {
+    server.stop();
+  }
+  assert.deepEqual(normalise(actual), normalise(expected));
+  assert.deepEqual(expected.map((step) => step.answers.at(-1).close ?? step.answers.at(-1).type), [4401, 4401, 4403, 'pong']);
 });
