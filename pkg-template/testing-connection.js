@@ -54,15 +54,17 @@ export class ServerConnection {
     return this.#halfOpen;
   }
 
-  /** Completes the handshake (done by the server itself unless it was created with `autoAccept: false`). */
+  /**
+   * Completes the handshake (done by the server itself unless it was created
+   * with `autoAccept: false`): the connection is open on the server's side at
+   * once, and the client's `open` comes after the latency, ahead of anything
+   * sent on it.
+   */
   accept({ protocol = '' } = {}) {
     if (this.state !== 'connecting') return;
-    this.#toClient.push(() => {
-      if (this.state !== 'connecting') return;
-      this.state = 'open';
-      this.#link.opened(protocol);
-      this.#server.changed();
-    }, this.#server.latencyMs);
+    this.state = 'open';
+    this.#toClient.push(() => this.#link.opened(protocol), this.#server.latencyMs);
+    this.#server.changed();
   }
 
   /** Refuses the handshake: the client sees `error`, then `close` 1006, and never `open`. */
