@@ -1,4 +1,4 @@
-//! One test per rule of the connection engine (shared/DESIGN.md §3).
+//! One test per rule of the connection engine (docs/PROTOCOL.md, docs/ARCHITECTURE.md).
 
 mod common;
 

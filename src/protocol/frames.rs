@@ -24,13 +24,17 @@ impl UserId {
     /// Validates `id`.
     pub fn new(id: impl Into<String>) -> Result<Self, UserIdError> {
         let id = id.into();
-        let chars = id.chars().count();
-        if chars == 0 {
-            Err(UserIdError::Empty)
-        } else if chars > MAX_USER_ID_CHARS {
-            Err(UserIdError::TooLong(chars))
-        } else {
-            Ok(Self(id))
+        Self::check(&id)?;
+        Ok(Self(id))
+    }
+
+    /// Whether `id` is a valid user id: the one home of the rule, for ids
+    /// the client sends and ids it receives.
+    pub fn check(id: &str) -> Result<(), UserIdError> {
+        match id.chars().count() {
+            0 => Err(UserIdError::Empty),
+            chars if chars > MAX_USER_ID_CHARS => Err(UserIdError::TooLong(chars)),
+            _ => Ok(()),
         }
     }
 
