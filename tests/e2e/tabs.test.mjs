@@ -21,6 +21,8 @@ let server;
 let browser;
 /** Every socket the server accepted, with its user once `init` named it. */
 const sockets = [];
+/** Every `init` frame the server received. */
+const inits = [];
 
 before(async () => {
   site = await servePage('tabs-page');
@@ -30,7 +32,10 @@ before(async () => {
     socket.on('message', (data) => {
       try {
         const frame = JSON.parse(data);
-        if (frame.type === 'init') socket.user = frame.userId;
+        if (frame.type === 'init') {
+          socket.user = frame.userId;
+          inits.push(frame);
+        }
       } catch {
         // not JSON: not an init
       }
@@ -372,4 +377,34 @@ test("connect() and close() are each tab's: the connection closes when no live t
   await until('the follower open again, one connection', async () => (await follower.report()).state === 'open'
     && connectionsOf('max') === 1, 5_000);
   assert.equal((await leader.report()).state, 'closed', 'a closed tab stays closed');
+});
+
+test('the options: shareAcrossTabs and resume are checked, and resume is where the first init resumes from', async (t) => {
+  const page = await tab(t);
+  const codes = await page.page.evaluate(async ([url]) => {
+    await (await import('/pkg/index.js')).init();
+    const codeOf = (options) => {
+      try {
+        new window.WsnotifyClient(options).free();
+        return 'ok';
+      } catch (error) {
+        return error.code;
+      }
+    };
+    const base = { url, userId: 'nia' };
+    return [
+      codeOf({ ...base, shareAcrossTabs: 5 }),
+      codeOf({ ...base, shareAcrossTabs: '' }),
+      codeOf({ ...base, shareAcrossTabs: 'room' }),
+      codeOf({ ...base, resume: { lastSeq: -1 } }),
+      codeOf({ ...base, resume: { lastSeq: 3, epoch: 'e', extra: 1 } }),
+      codeOf({ ...base, resume: { lastSeq: 3, epoch: 'e' } }),
+    ];
+  }, [server.wsUrl]);
+  assert.deepEqual(codes, ['invalid_options', 'invalid_options', 'ok', 'invalid_options', 'invalid_options', 'ok']);
+  await page.page.evaluate(([options]) => window.start(options), [optionsOf('nia', false, { resume: { lastSeq: 7, epoch: 'e-nia' } })]);
+  await until('an init of nia', () => inits.find((frame) => frame.userId === 'nia'), 5_000);
+  const init = inits.find((frame) => frame.userId === 'nia');
+  assert.equal(init.lastSeq, 7);
+  assert.equal(init.epoch, 'e-nia');
 });

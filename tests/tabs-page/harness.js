@@ -5,6 +5,7 @@ window.addEventListener('error', (event) => window.uncaught.push(String(event.me
 window.addEventListener('unhandledrejection', (event) => window.uncaught.push(String(event.reason)));
 
 const { Client, createClient } = await import('/pkg/index.js');
+window.WsnotifyClient = Client;
 const { default: initWasm } = await import('/pkg/wsnotify.js');
 const wasm = await initWasm();
 window.wasmMemoryBytes = () => wasm.memory.buffer.byteLength;
