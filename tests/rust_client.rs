@@ -1,6 +1,7 @@
 //! Browser tests of the Rust client (`wsnotify::client`), run by
 //! `wasm-bindgen-test` in headless Chromium against the reference server on
-//! loopback (see `browser_support`), with the `serde` feature.
+//! loopback (see `browser_support`); `npm test` runs them with the `serde`
+//! feature, for the typed frames.
 #![cfg(target_arch = "wasm32")]
 
 mod browser_support;
@@ -13,7 +14,7 @@ use futures_util::StreamExt;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use wsnotify::client::{Chat, Client, Error, Event, Options, State};
+use wsnotify::client::{Chat, Client, Event, Options, State};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -76,6 +77,7 @@ async fn two_rust_clients_chat_both_ways() {
     assert!(chat.seq.is_some() && chat.epoch.is_some() && !chat.timestamp.is_empty());
 }
 
+#[cfg(feature = "serde")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Custom {
     r#type: String,
@@ -83,10 +85,12 @@ struct Custom {
     text: String,
 }
 
+#[cfg(feature = "serde")]
 #[wasm_bindgen_test]
 async fn a_typed_frame_round_trips_and_a_frame_of_the_wrong_shape_is_one_error() {
     let user = unique_user("rust-typed");
     let client = Client::new(options(&user)).unwrap();
+    use wsnotify::client::Error;
     let (typed, errors) = (recorder::<Custom>(), recorder::<Error>());
     let sink = Rc::clone(&typed);
     let _typed = client.on::<Custom>("custom", move |frame| sink.borrow_mut().push(frame));
