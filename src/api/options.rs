@@ -9,7 +9,7 @@ use crate::browser::{describe_exception, DriverOptions, Endpoint, EndpointProvid
 use crate::engine::{
     ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy,
 };
-use crate::protocol::UserId;
+use crate::protocol::{UserId, MAX_COUNT};
 
 /// One options object (the top level or a section such as `reconnect`),
 /// read key by key with `Reflect`: each option costs one property read, and
@@ -262,9 +262,7 @@ fn resume_from(value: Option<JsValue>) -> Result<Option<(u64, Option<String>)>, 
     };
     let resume = Section::new(plain_object(value).ok_or_else(|| must_be("resume", "an object"))?);
     let last_seq = match resume.number("resume.lastSeq")? {
-        Some(seq) if seq.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&seq) => {
-            seq as u64
-        }
+        Some(seq) if seq.fract() == 0.0 && (0.0..=MAX_COUNT as f64).contains(&seq) => seq as u64,
         _ => {
             return Err(must_be(
                 "resume.lastSeq",
