@@ -56,7 +56,8 @@ fn Chat(url: String, user: String) -> impl IntoView {
         let message = text.get();
         if !message.is_empty() {
             if let Err(error) = sender.send_chat(None, &message) {
-                set_lines.update(|lines| lines.push(format!("not sent ({}): {error}", error.code())));
+                set_lines
+                    .update(|lines| lines.push(format!("not sent ({}): {error}", error.code())));
             }
             set_text.set(String::new());
         }
@@ -72,7 +73,9 @@ fn Chat(url: String, user: String) -> impl IntoView {
 fn main() {
     let query = window().location().search().unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&query).expect("a query string");
-    let url = params.get("ws").unwrap_or_else(|| "ws://127.0.0.1:8080/ws".into());
+    let url = params
+        .get("ws")
+        .unwrap_or_else(|| "ws://127.0.0.1:8080/ws".into());
     let user = params.get("user").unwrap_or_else(|| "leptos-user".into());
     mount_to_body(move || view! { <Chat url user/> });
 }
