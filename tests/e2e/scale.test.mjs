@@ -1,0 +1,97 @@
+// Several nodes over one Redis: real redis-server, real node processes,
+// real SIGKILL, on loopback. Clients are Node clients following the SDK's
+// rules (tests/support/rule-client.mjs). Figures go to
+// tests/artifacts/scale.json and RELIABILITY.md.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { root } from '../../scripts/lib.mjs';
+import { startRedis } from '../support/redis-process.mjs';
+import { createRuleClient } from '../support/rule-client.mjs';
+import { freePort, startServerProcess } from '../support/server-process.mjs';
+import { until } from '../support/until.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const figures = {};
+let redis;
+
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis?.stop();
+  mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true });
+  writeFileSync(join(root, 'tests', 'artifacts', 'scale.json'), `${JSON.stringify(figures, null, 2)}\n`);
+});
+
+/** A node on a fixed port (so it can come back where clients expect it) sharing `redis`. */
+function node(port, env = {}) {
+  const holder = {
+    port,
+    url: `ws://127.0.0.1:${port}/ws`,
+    process: null,
+    async start() {
+      holder.process = await startServerProcess(port, {
+        REDIS_URL: redis.url, WSNOTIFY_PRESENCE_TTL_MS: '3000', WSNOTIFY_NODE_ID: `node-${port}`, ...env,
+      });
+      return holder;
+    },
+    kill: (signal) => holder.process?.kill(signal),
+  };
+  return holder;
+}
+
+async function twoNodes(env) {
+  const [a, b] = [node(await freePort(), env), node(await freePort(), env)];
+  await Promise.all([a.start(), b.start()]);
+  return [a, b];
+}
+
+/** Every message id `from` had acknowledged for `to` arrived at `to` exactly once, in order. */
+function checkDelivery(from, to) {
+  const got = to.received.filter((frame) => frame.fromUserId === from.userId).map((frame) => frame.id);
+  const seen = new Set(got);
+  const lost = [...from.acked].filter((id) => !seen.has(id));
+  const duplicated = got.length - seen.size;
+  const order = got.map((id) => Number(id.split('-').pop()));
+  const inOrder = order.every((n, i) => i === 0 || n > order[i - 1]);
+  return { acked: from.acked.size, received: got.length, lost: lost.length, duplicated, inOrder };
+}
+
+/** The largest number of timestamps in any window of `ms`. */
+function peak(times, ms) {
+  const sorted = [...times].sort((x, y) => x - y);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i += 1) {
+    while (sorted[i] - sorted[j] >= ms) j += 1;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+test('two nodes: users on different nodes chat both ways, direct and broadcast; presence counts agree', async () => {
+  const [a, b] = await twoNodes();
+  try {
+    const ada = createRuleClient({ userId: 'ada', urls: [a.url] });
+    const bob = createRuleClient({ userId: 'bob', urls: [b.url] });
+    const cy = createRuleClient({ userId: 'cy', urls: [b.url] });
+    const all = [ada, bob, cy];
+    // Presence: every node counts 3 online, and the last notification each user got says so.
+    await until('presence agreeing on 3', () => all.every((c) => c.notifications.at(-1)?.online === 3), 10_000);
+    ada.sendChat('bob', 'ada to bob');
+    bob.sendChat('ada', 'bob to ada');
+    cy.sendChat(undefined, 'cy to all');
+    await until('deliveries', () => bob.received.some((f) => f.message === 'ada to bob')
+      && ada.received.some((f) => f.message === 'bob to ada')
+      && all.every((c) => c.received.some((f) => f.message === 'cy to all')), 10_000);
+    assert.deepEqual(ada.received.map((f) => f.message).sort(), ['ada to bob', 'bob to ada', 'cy to all']);
+    // cy leaves: both nodes say 2.
+    cy.stop();
+    await until('presence agreeing on 2', () => [ada, bob].every((c) => c.notifications.at(-1)?.online === 2), 10_000);
+    figures.twoNodes = { direct: 'both ways', broadcast: 'reached 3 users on 2 nodes', presence: 'agreed: 3, then 2' };
+    for (const c of all) c.stop();
+  } finally {
+    await Promise.all([a.kill(), b.kill()]);
+  }
+});
