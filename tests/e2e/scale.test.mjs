@@ -95,3 +95,59 @@ test('two nodes: users on different nodes chat both ways, direct and broadcast; 
     await Promise.all([a.kill(), b.kill()]);
   }
 });
+
+/** Sends one chat every `intervalMs` from `from` to `to` until `stop()`. */
+function traffic(from, to, intervalMs) {
+  let n = 0;
+  const timer = setInterval(() => {
+    n += 1;
+    from.sendChat(to.userId, `${from.userId} ${n}`);
+  }, intervalMs);
+  return { stop: () => clearInterval(timer) };
+}
+
+test('SIGKILL of the node a user is on, 10 times under 10 msg/s each way: it moves to the other node and resumes; 0 lost, 0 duplicated', async () => {
+  const [a, b] = await twoNodes();
+  const nodes = { [a.url]: a, [b.url]: b };
+  const alice = createRuleClient({ userId: 'alice', urls: [a.url, b.url] });
+  const bob = createRuleClient({ userId: 'bob', urls: [b.url, a.url] });
+  const started = Date.now();
+  try {
+    await until('both connected', () => alice.open && bob.open, 10_000);
+    const flows = [traffic(alice, bob, 100), traffic(bob, alice, 100)];
+    const downtimes = [];
+    for (let kill = 0; kill < 10; kill += 1) {
+      await sleep(800 + Math.random() * 700);
+      const victim = nodes[alice.url];
+      const killedAt = Date.now();
+      await victim.kill('SIGKILL');
+      await until('alice on the other node', () => alice.open && alice.url !== victim.url, 10_000);
+      downtimes.push(Date.now() - killedAt);
+      await victim.start();
+    }
+    for (const flow of flows) flow.stop();
+    await until('everything acknowledged', () => alice.pendingCount() === 0 && bob.pendingCount() === 0, 15_000);
+    await sleep(500);
+    const aliceToBob = checkDelivery(alice, bob);
+    const bobToAlice = checkDelivery(bob, alice);
+    figures.nodeKills = {
+      kills: 10,
+      seconds: (Date.now() - started) / 1000,
+      aliceMovedWithinMs: { min: Math.min(...downtimes), max: Math.max(...downtimes) },
+      aliceToBob,
+      bobToAlice,
+      resumes: { alice: alice.resumes, bob: bob.resumes },
+      refusedUnavailable: alice.unavailable.size + bob.unavailable.size,
+    };
+    for (const flow of [aliceToBob, bobToAlice]) {
+      assert.equal(flow.lost, 0, JSON.stringify(figures.nodeKills));
+      assert.equal(flow.duplicated, 0);
+      assert.ok(flow.inOrder);
+      assert.ok(flow.acked >= 100, 'traffic flowed');
+    }
+  } finally {
+    alice.stop();
+    bob.stop();
+    await Promise.all([a.kill(), b.kill()]);
+  }
+});
