@@ -8,6 +8,8 @@
 // presence and chat rates through Redis (all nodes need the same
 // WSNOTIFY_TOKEN_SECRET); WSNOTIFY_NODE_ID names the node,
 // WSNOTIFY_PRESENCE_TTL_MS is how long a dead node's users stay online.
+// WSNOTIFY_CONNECTIONS_PER_ADDRESS caps connections per remote address
+// (behind a load balancer or proxy, every client has the proxy's address).
 // SIGTERM drains: clients are asked to reconnect elsewhere, spread over
 // WSNOTIFY_DRAIN_MS (0: close at once); SIGINT closes at once.
 //
@@ -35,6 +37,7 @@ const tokenTtlSeconds = process.env.WSNOTIFY_TOKEN_TTL_SECONDS ? Number(process.
 const numberFrom = (variable) => (process.env[variable] ? { value: Number(process.env[variable]) } : null);
 const drainWindow = numberFrom('WSNOTIFY_DRAIN_MS');
 const presenceTtl = numberFrom('WSNOTIFY_PRESENCE_TTL_MS');
+const perAddress = numberFrom('WSNOTIFY_CONNECTIONS_PER_ADDRESS');
 
 let server;
 try {
@@ -45,6 +48,7 @@ try {
     nodeId: process.env.WSNOTIFY_NODE_ID || undefined,
     ...(drainWindow ? { drainWindowMs: drainWindow.value } : {}),
     ...(presenceTtl ? { presenceTtlMs: presenceTtl.value } : {}),
+    ...(perAddress ? { connections: { perAddress: perAddress.value } } : {}),
   });
 } catch (error) {
   console.error(`wsnotify server: cannot start: ${error.message}`);
