@@ -3,7 +3,7 @@
 // functions. Importing this module has no side effects: nothing is fetched
 // or opened until `init()` or `createClient()` is called, so it is safe in
 // Node and during server-side rendering.
-import initWasm, { Client as WasmClient } from './wsnotify.js';
+import initWasm, { Client as WasmClient, Subscription } from './wsnotify.js';
 
 let loading = null;
 let ready = false;
@@ -43,58 +43,99 @@ function notReady() {
   return error;
 }
 
-/** A client; construct it after `init()` resolved, or use `createClient()`. */
+function freedError() {
+  const error = new Error('wsnotify: this client was freed');
+  error.code = 'freed';
+  return error;
+}
+
+/**
+ * A client; construct it after `init()` resolved, or use `createClient()`.
+ *
+ * Every member of the generated client is forwarded as it is declared in
+ * Rust; registrations return a plain unsubscribe function instead of a
+ * `Subscription`. `free()` is safe anywhere, inside the client's own
+ * callbacks too: no callback runs after it, the connection stops at once,
+ * and every later use of a member throws an Error with code `freed`.
+ */
 export class Client {
   #inner;
+  /** How many calls into the client are under way (callbacks run inside them). */
+  #depth = 0;
+  /** Set when `free()` came inside a call: the client is released when it returns. */
+  #releasing = null;
+  #subscriptions = new Set();
 
   constructor(options) {
     if (!ready) throw notReady();
     this.#inner = new WasmClient(options);
   }
 
-  connect() { this.#inner.connect(); }
-  close(code, reason) { this.#inner.close(code, reason); }
-  reconnect() { this.#inner.reconnect(); }
-  sendChat(toUserId, message) { return this.#inner.sendChat(toUserId ?? null, message); }
-  sendJson(value) { return this.#inner.sendJson(value); }
-  sendText(text) { return this.#inner.sendText(text); }
-  get readyState() { return this.#inner.readyState; }
-  get state() { return this.#inner.state; }
-  get attempt() { return this.#inner.attempt; }
-  get queued() { return this.#inner.queued; }
-  get delivery() { return this.#inner.delivery; }
+  #call(use) {
+    if (!this.#inner) throw freedError();
+    this.#depth += 1;
+    try {
+      return use(this.#inner);
+    } finally {
+      this.#depth -= 1;
+      if (this.#depth === 0 && this.#releasing) {
+        const releasing = this.#releasing;
+        this.#releasing = null;
+        releasing.free();
+      }
+    }
+  }
 
-  // Each registration returns the function that unregisters the callback.
-  onOpen(callback) { return unsubscriber(this.#inner.onOpen(callback)); }
-  onClose(callback) { return unsubscriber(this.#inner.onClose(callback)); }
-  onError(callback) { return unsubscriber(this.#inner.onError(callback)); }
-  onChat(callback) { return unsubscriber(this.#inner.onChat(callback)); }
-  onNotification(callback) { return unsubscriber(this.#inner.onNotification(callback)); }
-  onMessage(callback) { return unsubscriber(this.#inner.onMessage(callback)); }
-  onStateChange(callback) { return unsubscriber(this.#inner.onStateChange(callback)); }
-  onGiveUp(callback) { return unsubscriber(this.#inner.onGiveUp(callback)); }
-  on(type, callback) { return unsubscriber(this.#inner.on(type, callback)); }
+  #unsubscriber(subscription) {
+    let active = true;
+    const unsubscribe = () => {
+      if (!active) return;
+      active = false;
+      this.#subscriptions.delete(unsubscribe);
+      subscription.unsubscribe();
+      subscription.free();
+    };
+    this.#subscriptions.add(unsubscribe);
+    return unsubscribe;
+  }
 
   /** Closes the connection and frees every listener, timer and the wasm memory of this client. */
   free() {
-    this.#inner?.free();
+    const inner = this.#inner;
+    if (!inner) return;
     this.#inner = undefined;
+    for (const unsubscribe of [...this.#subscriptions]) unsubscribe();
+    // Inside a call (a callback of this client), the generated object is
+    // still in use: stop it now, release it when the call returns.
+    if (this.#depth > 0) {
+      inner.__stop();
+      this.#releasing = inner;
+    } else {
+      inner.free();
+    }
   }
 
   [Symbol.dispose]() {
     this.free();
   }
-}
 
-/** Wraps a wasm Subscription into an idempotent function that also frees it. */
-function unsubscriber(subscription) {
-  let active = true;
-  return () => {
-    if (!active) return;
-    active = false;
-    subscription.unsubscribe();
-    subscription.free();
-  };
+  static {
+    for (const [name, member] of Object.entries(Object.getOwnPropertyDescriptors(WasmClient.prototype))) {
+      if (name === 'constructor' || name === 'free' || name.startsWith('__')) continue;
+      if (member.get) {
+        Object.defineProperty(Client.prototype, name, { get() { return this.#call((inner) => inner[name]); } });
+      } else if (typeof member.value === 'function') {
+        Object.defineProperty(Client.prototype, name, {
+          value(...args) {
+            const result = this.#call((inner) => inner[name](...args));
+            return result instanceof Subscription ? this.#unsubscriber(result) : result;
+          },
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+  }
 }
 
 /** Loads the module if needed, then creates a client. */

@@ -46,7 +46,12 @@ export interface NotificationHandle {
 
 export const DEFAULT_MAX_MESSAGES: number;
 
-/** Connects as `userId` while the component is mounted; changing `userId` or a string `url` reconnects, nothing else does. */
+/**
+ * Connects as `userId` while the component is mounted. `userId`, a string or
+ * list `url`, `mode` and the options the client takes at creation restart the
+ * connection when they change (by value); callbacks, `token`, `hello`,
+ * `shouldReconnect` and a `url` function apply live.
+ */
 export function useNotification(userId: string, options: NotificationOptions): NotificationHandle;
 
 export interface NotificationProviderProps extends NotificationOptions {

@@ -2,16 +2,40 @@
 // and useNotificationMessages for the wsnotify protocol, useWebSocket for any
 // server. No JSX and no state at module scope.
 import {
-  createContext, createElement, useContext, useEffect, useMemo, useRef, useSyncExternalStore,
+  createContext, createElement, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore,
 } from 'react';
 import { createClient } from './index.js';
 
 /** How many chat messages the store keeps for `useNotificationMessages`. */
 export const DEFAULT_MAX_MESSAGES = 5000;
-/** How many sends are held while the client is still loading. */
+/** How many sends are held while the client is still loading: the client's default outbox bound. */
 const MAX_EARLY_SENDS = 1000;
 
+/** The hooks' own options: never passed to the client, always read live. */
 const HOOK_ONLY = new Set(['onNotify', 'onChat', 'onMessage', 'onError', 'onStateChange', 'onOpen', 'onClose', 'maxMessages']);
+/**
+ * Client options that apply live, read at each use: the token, the hello
+ * and the predicate (and a url given as a function). Changing any other
+ * client option restarts the connection.
+ */
+const LIVE = new Set(['token', 'hello', 'shouldReconnect']);
+
+/**
+ * What identifies a connection: the user and every client option that the
+ * client takes only when it is created. Live options count by presence only,
+ * functions as such, so inline callbacks and providers never reconnect.
+ */
+function restartKey(userId, options) {
+  const fixed = { userId };
+  for (const [key, value] of Object.entries(options)) {
+    if (HOOK_ONLY.has(key) || value === undefined) continue;
+    fixed[key] = LIVE.has(key) || typeof value === 'function' ? '(live)' : value;
+  }
+  return JSON.stringify(fixed);
+}
+
+/** Runs after render and before effects in the browser; on the server, never (no warning). */
+const useBeforeEffects = typeof document === 'undefined' ? () => {} : useLayoutEffect;
 
 const IDLE = Object.freeze({
   readyState: 3, state: 'idle', attempt: 0, lastMessage: null, lastInfo: null, messages: Object.freeze([]), client: null,
@@ -65,7 +89,7 @@ function frameScheduler(run) {
  * `latest()` returns the newest options, so changed callbacks take effect
  * without reconnecting.
  */
-export function createConnection(userId, latest) {
+function createConnection(userId, latest) {
   let client = null;
   let loading = false;
   let holders = 0;
@@ -99,11 +123,14 @@ export function createConnection(userId, latest) {
     for (const [key, value] of Object.entries(latest())) {
       if (!HOOK_ONLY.has(key)) options[key] = value;
     }
-    // Providers and predicates are looked up at call time: the newest wins.
-    if (typeof options.url === 'function') options.url = (attempt) => latest().url(attempt);
-    if (typeof options.token === 'function') options.token = (attempt) => latest().token(attempt);
-    if (typeof options.hello === 'function') options.hello = (attempt) => latest().hello(attempt);
-    if (typeof options.shouldReconnect === 'function') options.shouldReconnect = (close) => latest().shouldReconnect(close);
+    // Live options are looked up at each use: the newest value wins, a
+    // rotated token included.
+    const live = (key) => (argument) => {
+      const value = latest()[key];
+      return typeof value === 'function' ? value(argument) : value;
+    };
+    if (typeof options.url === 'function') options.url = live('url');
+    for (const key of LIVE) if (options[key] !== undefined) options[key] = live(key);
     return { ...options, userId };
   }
 
@@ -170,27 +197,36 @@ export function createConnection(userId, latest) {
     publishNow();
   }
 
-  /** Runs `send` on the client now, or once it exists. */
-  function whenReady(send) {
-    if (client) return send();
-    if (early.length >= MAX_EARLY_SENDS) {
-      reportError(errorWithCode('outbox_full', 'too many messages sent before the client loaded'));
-      return undefined;
-    }
-    early.push(send);
-    return undefined;
-  }
+  let earlyIds = 0;
+  const earlyPrefix = Math.random().toString(36).slice(2, 10);
 
-  /** Sends through the client; a refused send is reported to onError, never thrown into render code. */
+  /**
+   * Sends through the client with `send(client, id)`; a refused send is
+   * reported to onError (with the message id), never thrown into render
+   * code. Before the client has loaded, the send is held (bounded like the
+   * client's outbox) and gets its id at once, so it behaves as one made
+   * after: the same id returned, the same errors reported.
+   */
   function guarded(send) {
-    return whenReady(() => {
+    const attempt = (id) => {
       try {
-        return send(client);
+        return send(client, id);
       } catch (error) {
+        if (id !== undefined) error.id ??= id;
         reportError(error);
         return undefined;
       }
-    });
+    };
+    if (client) return attempt(undefined);
+    const limit = latest().outbox?.maxFrames ?? MAX_EARLY_SENDS;
+    if (early.length >= limit) {
+      reportError(errorWithCode('outbox_full', `the outbox is full (${early.length} frames queued before the client loaded)`));
+      return undefined;
+    }
+    earlyIds += 1;
+    const id = `${earlyPrefix}-early-${earlyIds}`;
+    early.push(() => attempt(id));
+    return id;
   }
 
   return {
@@ -215,18 +251,30 @@ export function createConnection(userId, latest) {
     },
     getSnapshot: () => published,
     getServerSnapshot: () => IDLE,
-    sendMessage: (toUserId, message) => guarded((c) => c.sendChat(toUserId ?? null, message)),
-    sendJsonMessage: (value) => guarded((c) => c.sendJson(value)),
-    sendText: (text) => guarded((c) => c.sendText(text)),
+    sendMessage: (toUserId, message) => guarded((c, id) => c.sendChat(toUserId ?? null, message, id)),
+    sendJsonMessage: (value) => guarded((c, id) => c.sendJson(value, id)),
+    sendText: (text) => guarded((c, id) => c.sendText(text, id)),
   };
 }
 
-/** One connection per user and URL; other option changes apply without reconnecting. */
+/**
+ * The connection for `userId` and `options`: a new one when the restart key
+ * changes (see `restartKey`), the same one otherwise, with `options` read
+ * live. A connection holds nothing (no client, no socket) until a component
+ * acquires it in an effect.
+ */
 function useConnectionFor(userId, options) {
   const latest = useRef(options);
-  latest.current = options;
-  const urlKey = typeof options.url === 'function' ? '(provider)' : String(options.url);
-  return useMemo(() => createConnection(userId, () => latest.current), [userId, urlKey]);
+  useBeforeEffects(() => {
+    latest.current = options;
+  });
+  const key = restartKey(userId, options);
+  const [held, setHeld] = useState(() => ({ key, connection: createConnection(userId, () => latest.current) }));
+  if (held.key === key) return held.connection;
+  // A restart: React's pattern for state derived from props, set during render.
+  const next = { key, connection: createConnection(userId, () => latest.current) };
+  setHeld(next);
+  return next.connection;
 }
 
 function useHeld(connection) {

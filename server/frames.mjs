@@ -1,4 +1,4 @@
-// Validation of client frames (protocol v1, shared/DESIGN.md §1).
+// Validation of client frames (protocol v1, docs/PROTOCOL.md).
 // Returns { frame } for a valid frame, { error } with a fixed, human-readable
 // reason otherwise. A reason never repeats what the client sent.
 import { isPrintable, isWellFormed } from './text.mjs';

@@ -1,22 +1,40 @@
 //! # wsnotify
 //!
-//! A browser WebSocket client SDK written in Rust and compiled to
-//! WebAssembly. JavaScript sees one class, [`api::Client`] (exported as
-//! `Client`), which opens a WebSocket, reports its `readyState`, and calls the
-//! callbacks registered with `onOpen`, `onMessage` and `onClose`.
+//! A browser WebSocket client written in Rust and compiled to WebAssembly:
+//! sends that never go into a dead socket (a bounded outbox), reconnection
+//! with backoff that heals by itself, a heartbeat that cannot kill a healthy
+//! link, typed and validated frames of the wsnotify protocol with acks,
+//! resume and de-duplication, or, in generic mode, a reliable WebSocket for
+//! any server.
+//!
+//! JavaScript uses it through the npm package built from this crate, whose
+//! README documents the API:
 //!
 //! ```js
-//! import init, { Client } from "wsnotify";
-//! await init();
-//! const client = new Client({ url: "ws://127.0.0.1:8080/ws" });
-//! client.onOpen(() => console.log("open", client.readyState));
-//! client.onMessage((text) => console.log("frame", text));
+//! import { createClient } from "wsnotify";
+//!
+//! const client = await createClient({ url: "wss://example.com/socket", mode: "generic" });
+//! client.onMessage((message, { format, kind }) => console.log(format, kind, message));
 //! client.connect();
+//! client.sendJson({ type: "hello" }); // queued until open
 //! ```
 //!
-//! The browser-facing modules only exist on `wasm32`; everything else is
-//! plain Rust that is tested natively.
+//! The crate's layers, each using only the ones below it
+//! (`docs/ARCHITECTURE.md` follows one frame through them):
+//!
+//! - [`protocol`]: the frames of the wire protocol (`docs/PROTOCOL.md`),
+//!   their validating decoder and their encoder.
+//! - [`engine`]: the connection as a pure state machine (events in, commands
+//!   out), tested natively; usable on its own to drive a socket elsewhere.
+//! - `browser` (wasm32 only): the WebSocket, timers and page signals, each
+//!   an RAII value, driving the engine.
+//! - `api` (wasm32 only): the `#[wasm_bindgen]` `Client` that JavaScript sees.
 #![deny(missing_docs)]
+
+/// The module's allocator: talc, smaller than Rust's default for wasm.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;

@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use wsnotify::protocol::{
-    decode, decode_with_limit, Ack, ChatMessage, DecodeError, Notification, Resumed, ServerError,
-    ServerFrame, DEFAULT_MAX_FRAME_BYTES, MAX_COUNT, MAX_USER_ID_CHARS,
+    decode, decode_with_limit, Ack, ChatMessage, DecodeError, Notification, Reconnect, Resumed,
+    ServerError, ServerFrame, DEFAULT_MAX_FRAME_BYTES, MAX_COUNT, MAX_USER_ID_CHARS,
 };
 
 const CASES: u32 = 10_000;
@@ -86,6 +86,9 @@ fn reference(text: &str) -> Result<ServerFrame<'static>, DecodeError> {
                 _ => return Err(f.wrong("recovered", "a boolean")),
             }
         }
+        "reconnect" => ServerFrame::Reconnect(Reconnect {
+            after_ms: f("reconnect").count("afterMs")?.unwrap_or(0),
+        }),
         other => ServerFrame::Other(Cow::Owned(other.to_owned())),
     })
 }
@@ -248,6 +251,7 @@ fn json_value() -> impl Strategy<Value = Value> {
                     "code",
                     "recovered",
                     "epoch",
+                    "afterMs",
                     "other",
                 ])
                 .prop_map(str::to_owned),

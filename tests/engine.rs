@@ -1,14 +1,12 @@
-//! One test per rule of the connection engine (shared/DESIGN.md §3).
+//! One test per rule of the connection engine (docs/PROTOCOL.md, docs/ARCHITECTURE.md).
 
 mod common;
-
-use std::rc::Rc;
 
 use common::*;
 use wsnotify::engine::Config;
 use wsnotify::engine::{
-    delay_window_ms, CloseInfo, ClosePolicy, Command, ErrorEvent, Event, HeartbeatConfig, Input,
-    OutboxLimits, ReconnectPolicy, SendError, State, StateChange, TimerKind, Verdict, CLOSE_DEAD,
+    delay_window_ms, ClosePolicy, Command, ErrorEvent, Event, HeartbeatConfig, Input, OutboxLimits,
+    ReconnectPolicy, SendError, State, StateChange, TimerKind, Verdict, CLOSE_DEAD,
 };
 use wsnotify::protocol::{DecodeError, FrameType};
 
@@ -388,19 +386,42 @@ fn the_users_own_close_is_terminal() {
 #[test]
 fn a_user_predicate_overrides_the_close_policy() {
     let mut cfg = config();
-    cfg.close_policy = ClosePolicy::Custom(Rc::new(|info: &CloseInfo| info.reason == "restart"));
+    cfg.close_policy = ClosePolicy::Custom;
     let mut h = Harness::new(cfg.clone());
     h.open();
-    h.input(Input::Closed(CloseInfo {
-        code: 1000,
-        reason: "restart".into(),
-        clean: true,
-    }));
+    let commands = h.drop_with(1000);
+    assert!(commands.contains(&Command::DecideReconnect(close_info(1000))));
+    // Until the answer, sends are queued: there is no socket to write to.
+    h.engine.send_text("meanwhile".into()).unwrap();
+    assert_eq!(h.engine.queued(), 1);
+    h.input(Input::ReconnectDecided(Some(true)));
     assert_eq!(h.engine.state(), State::Reconnecting);
-    let mut h = Harness::new(cfg);
+    let mut h = Harness::new(cfg.clone());
     h.open();
     h.drop_with(1006);
+    h.input(Input::ReconnectDecided(Some(false)));
     assert_eq!(h.engine.state(), State::Closed);
+    // No answer (the predicate threw): the standard policy.
+    let mut h = Harness::new(cfg.clone());
+    h.open();
+    h.drop_with(4401);
+    h.input(Input::ReconnectDecided(None));
+    assert_eq!(h.engine.state(), State::Closed);
+    // The user closed meanwhile: the late answer changes nothing.
+    let mut h = Harness::new(cfg.clone());
+    h.open();
+    h.drop_with(1006);
+    h.engine.close(1000, "").unwrap();
+    h.input(Input::ReconnectDecided(Some(true)));
+    assert_eq!(h.engine.state(), State::Closed);
+    // A close the user asked for is not the application's to decide.
+    let mut h = Harness::new(cfg);
+    h.open();
+    h.engine.close(1000, "").unwrap();
+    let commands = h.drop_with(1000);
+    assert!(!commands
+        .iter()
+        .any(|c| matches!(c, Command::DecideReconnect(_))));
 }
 
 #[test]
@@ -1246,4 +1267,103 @@ fn an_attempt_that_fails_before_opening_is_a_connect_failed_error_with_its_numbe
     assert!(!events(&commands)
         .iter()
         .any(|e| matches!(e, Event::Error(_))));
+}
+
+// ── several URLs and draining servers ───────────────────────────────────────
+
+fn two_urls() -> Config {
+    let mut cfg = config();
+    cfg.urls = vec!["ws://a/ws".into(), "ws://b/ws".into()];
+    cfg
+}
+
+fn opened_url(commands: &[Command]) -> Option<String> {
+    commands.iter().find_map(|command| match command {
+        Command::OpenSocket { url } => Some(url.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn an_attempt_that_fails_moves_on_to_the_next_url_and_a_lost_connection_retries_the_same() {
+    let mut h = Harness::new(two_urls());
+    assert_eq!(opened_url(&h.connect()).as_deref(), Some("ws://a/ws"));
+    h.drop_with(1006); // refused before opening
+    assert_eq!(
+        opened_url(&h.fire(TimerKind::Reconnect)).as_deref(),
+        Some("ws://b/ws")
+    );
+    h.input(Input::Opened);
+    h.drop_with(1006); // an open connection dropped: try where it was first
+    assert_eq!(
+        opened_url(&h.fire(TimerKind::Reconnect)).as_deref(),
+        Some("ws://b/ws")
+    );
+    h.fire(TimerKind::ConnectTimeout); // this one hangs: next, and round again
+    assert_eq!(
+        opened_url(&h.fire(TimerKind::Reconnect)).as_deref(),
+        Some("ws://a/ws")
+    );
+    // A URL the browser refuses outright ends a single-URL client, not a list.
+    h.input(Input::OpenFailed {
+        reason: "SyntaxError".into(),
+    });
+    assert_eq!(h.engine.state(), State::Reconnecting);
+    assert_eq!(
+        opened_url(&h.fire(TimerKind::Reconnect)).as_deref(),
+        Some("ws://b/ws")
+    );
+}
+
+#[test]
+fn a_draining_server_is_left_within_its_window_for_the_next_url_without_error_or_backoff() {
+    let mut h = Harness::new(two_urls());
+    h.open();
+    let commands = h.frame(r#"{"type":"reconnect","afterMs":2000}"#).1;
+    let delay = timer_set(&commands, TimerKind::ServerReconnect).unwrap();
+    assert!(delay <= 2000, "{delay}");
+    assert_eq!(
+        h.engine.state(),
+        State::Open,
+        "nothing happens before the moment"
+    );
+    h.advance(u64::from(delay));
+    let commands = h.fire(TimerKind::ServerReconnect);
+    assert!(commands.iter().any(|c| matches!(
+        c,
+        Command::AbandonSocket { code: 4001, reason } if reason == "server asked to reconnect"
+    )));
+    assert_eq!(
+        opened_url(&commands).as_deref(),
+        Some("ws://b/ws"),
+        "at once, elsewhere"
+    );
+    assert!(!events(&commands)
+        .iter()
+        .any(|e| matches!(e, Event::Error(_))));
+    assert_eq!(h.engine.attempt(), 0, "not counted as a retry");
+    assert_eq!(h.engine.state(), State::Connecting);
+}
+
+#[test]
+fn drain_moments_are_spread_over_the_window() {
+    let moments: Vec<u32> = (0..200u64)
+        .map(|seed| {
+            let mut h = Harness::new(config());
+            h.engine = wsnotify::engine::Engine::new(config(), seed);
+            h.open();
+            let commands = h.frame(r#"{"type":"reconnect","afterMs":10000}"#).1;
+            timer_set(&commands, TimerKind::ServerReconnect).unwrap()
+        })
+        .collect();
+    // 200 clients over 10 s: no tenth of the window holds more than a
+    // third of them, and every tenth holds some.
+    let mut per_tenth = [0; 10];
+    for moment in &moments {
+        per_tenth[(*moment as usize / 1000).min(9)] += 1;
+    }
+    assert!(
+        per_tenth.iter().all(|&n| (1..=66).contains(&n)),
+        "{per_tenth:?}"
+    );
 }

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use proptest::prelude::*;
 use wsnotify::engine::{
-    delay_window_ms, CloseInfo, Command, Config, Delivery, Engine, Event, HeartbeatConfig, Input,
-    Mode, OutboxLimits, State, TimerKind, Verdict,
+    delay_window_ms, CloseInfo, ClosePolicy, Command, Config, Delivery, Engine, Event,
+    HeartbeatConfig, Input, Mode, OutboxLimits, State, TimerKind, Verdict,
 };
 use wsnotify::protocol::{encode, ClientFrame, UserId};
 
@@ -41,6 +41,8 @@ enum Action {
     AckOldest,
     /// The server refuses the oldest such chat with an `error` naming its id.
     RejectOldest,
+    /// The application answers the engine's question about a close.
+    Decide(Option<bool>),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -72,14 +74,16 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::PageHidden),
         4 => Just(Action::AckOldest),
         1 => Just(Action::RejectOldest),
+        2 => prop::option::of(any::<bool>()).prop_map(Action::Decide),
     ]
 }
 
 /// The hello frame of generic-mode configurations.
 const HELLO: &str = r#"{"type":"hello"}"#;
 
-const FRAMES: [&str; 5] = [
+const FRAMES: [&str; 6] = [
     r#"{"type":"chat","fromUserId":"bob","message":"hi","timestamp":"t"}"#,
+    r#"{"type":"reconnect","afterMs":500}"#,
     r#"{"type":"notification","message":"bob joined","online":2}"#,
     r#"{"type":"pong"}"#,
     "{not json",
@@ -96,9 +100,20 @@ fn config() -> impl Strategy<Value = Config> {
         prop::bool::weighted(0.9),
         any::<bool>(),
         prop::bool::weighted(0.25),
+        prop::bool::weighted(0.25),
     )
         .prop_map(
-            |(heartbeat, max_retries, resolve, max_frames, max_bytes, reconnect, acks, generic)| {
+            |(
+                heartbeat,
+                max_retries,
+                resolve,
+                max_frames,
+                max_bytes,
+                reconnect,
+                acks,
+                generic,
+                custom,
+            )| {
                 let mut config = if generic {
                     let mut config = Config::generic(common::URL);
                     config.hello = Some(HELLO.into());
@@ -118,6 +133,9 @@ fn config() -> impl Strategy<Value = Config> {
                     max_frames,
                     max_bytes,
                 };
+                if custom {
+                    config.close_policy = ClosePolicy::Custom;
+                }
                 if acks && !generic {
                     config.delivery = Delivery::AtLeastOnce;
                     config.ack_timeout_ms = 5_000;
@@ -156,6 +174,8 @@ struct World {
     unsettled: Vec<String>,
     socket_no: usize,
     frames_on_socket: usize,
+    /// The engine asked whether to reconnect and has no answer yet.
+    deciding: bool,
     next_ref: usize,
 }
 
@@ -176,6 +196,7 @@ impl World {
             unsettled: Vec::new(),
             socket_no: 0,
             frames_on_socket: 0,
+            deciding: false,
             next_ref: 0,
         }
     }
@@ -286,6 +307,10 @@ impl World {
                 self.engine
                     .handle_frame(&format!(r#"{{"type":"ack","id":"{id}"}}"#));
             }
+            Action::Decide(answer) if self.deciding => {
+                self.deciding = false;
+                self.input(Input::ReconnectDecided(answer));
+            }
             Action::RejectOldest if self.socket == Sock::Open && !self.unsettled.is_empty() => {
                 let id = self.unsettled.remove(0);
                 self.engine.handle_frame(&format!(
@@ -366,6 +391,11 @@ impl World {
                         "cancelled {:?} twice",
                         kind
                     );
+                }
+                Command::DecideReconnect(_) => {
+                    prop_assert_eq!(self.config.close_policy, ClosePolicy::Custom);
+                    prop_assert_eq!(self.socket, Sock::None, "asked while a socket is up");
+                    self.deciding = true;
                 }
                 Command::Emit(Event::SendFailed { id, .. }) => self.rejected.push(id),
                 Command::Emit(_) => {}

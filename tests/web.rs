@@ -219,7 +219,7 @@ async fn init_first_then_chat_notification_and_unknown_types_arrive_typed() {
     assert!(notes.field(0, "online").as_f64().unwrap() >= 1.0);
 
     let id = client
-        .send_chat(Some(user.clone()), "hello".into())
+        .send_chat(Some(user.clone()), "hello".into(), None)
         .map_err(JsValue::from)
         .unwrap()
         .as_string()
@@ -268,7 +268,7 @@ async fn chats_of_every_kind_of_text_arrive_as_they_were_sent() {
     let mut ids = Vec::new();
     for text in &texts {
         let id = client
-            .send_chat(Some(user.clone()), text.clone())
+            .send_chat(Some(user.clone()), text.clone(), None)
             .map_err(JsValue::from)
             .unwrap();
         ids.push(id.as_string().expect("sendChat returns a string id"));
@@ -293,7 +293,7 @@ async fn sends_while_connecting_and_reconnecting_are_flushed_in_order_after_init
     let client = client(&user, r#"{"reconnect":{"baseDelayMs":800,"jitter":0}}"#);
     let send = |text: &str| {
         client
-            .send_chat(Some(user.clone()), text.into())
+            .send_chat(Some(user.clone()), text.into(), None)
             .map_err(JsValue::from)
             .unwrap()
     };
@@ -509,15 +509,15 @@ fn invalid_options_and_sends_are_typed_errors() {
     }
     let client = client("x", r#"{"outbox":{"maxFrames":1}}"#);
     client
-        .send_text("{}".into())
+        .send_text("{}".into(), None)
         .map_err(JsValue::from)
         .unwrap();
     assert_eq!(
-        code(client.send_text("{}".into()).unwrap_err().into()),
+        code(client.send_text("{}".into(), None).unwrap_err().into()),
         "outbox_full"
     );
     assert_eq!(
-        code(client.send_json(JsValue::from(5)).unwrap_err().into()),
+        code(client.send_json(JsValue::from(5), None).unwrap_err().into()),
         "not_serializable"
     );
     assert_eq!(
@@ -544,7 +544,7 @@ async fn close_rejects_what_is_queued_with_one_error_each() {
     let ids: Vec<String> = (0..3)
         .map(|n| {
             client
-                .send_chat(None, n.to_string())
+                .send_chat(None, n.to_string(), None)
                 .map_err(JsValue::from)
                 .unwrap()
                 .as_string()

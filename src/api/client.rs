@@ -32,11 +32,16 @@ impl Client {
     /// missing, of the wrong type, or out of range.
     #[wasm_bindgen(constructor)]
     pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
-        let options::ParsedOptions { config, driver } = options::parse(options.into())?;
+        let options::ParsedOptions {
+            config,
+            driver,
+            should_reconnect,
+        } = options::parse(options.into())?;
         let listeners = SharedListeners::default();
         let dispatcher = Dispatcher {
             listeners: listeners.clone(),
             kind_field: JsValue::from_str(&config.kind_field),
+            should_reconnect,
         };
         let driver = Driver::new(config, Box::new(dispatcher), driver);
         Ok(Client { driver, listeners })
@@ -49,6 +54,16 @@ impl Client {
             Mode::Wsnotify => Ok(()),
             Mode::Generic => Err(SendError::Unsupported(name).into()),
         }
+    }
+
+    /// What `free()` does before the memory goes: no callback is called any
+    /// more, and the connection and its timers stop at once, without another
+    /// event. The package's wrapper calls it when `free()` comes from inside
+    /// a callback, while this object is still in use, and frees it after.
+    #[wasm_bindgen(js_name = "__stop")]
+    pub fn stop(&self) {
+        self.listeners.borrow_mut().clear();
+        self.driver.stop();
     }
 
     /// Starts connecting (from `idle` or `closed`; otherwise does nothing).
@@ -72,27 +87,31 @@ impl Client {
     }
 
     /// Sends a chat to `toUserId` (everyone when `null`); returns its message
-    /// id. While not open, the message is queued and sent after `init` on the
-    /// next open; throws `outbox_full`, `frame_too_large`, `closed` or
-    /// `invalid_recipient` instead of dropping it.
+    /// id (`id` when given: 1-128 characters, never reused). While not open,
+    /// the message is queued and sent after `init` on the next open; throws
+    /// `outbox_full`, `frame_too_large`, `closed`, `invalid_recipient` or
+    /// `invalid_id` instead of dropping it.
     #[wasm_bindgen(js_name = sendChat, unchecked_return_type = "string")]
     pub fn send_chat(
         &self,
         #[wasm_bindgen(js_name = toUserId)] to_user_id: Option<String>,
         message: String,
+        id: Option<String>,
     ) -> Result<JsValue, ClientError> {
         let id = self
             .driver
-            .with_engine(|engine| engine.send_chat(to_user_id.as_deref(), &message))?;
+            .with_engine(|engine| engine.send_chat_as(to_user_id.as_deref(), &message, id))?;
         Ok(js_string(&id))
     }
 
-    /// Sends a JSON object as one frame; returns a local message id. Throws
+    /// Sends a JSON object as one frame; returns a local message id (`id`
+    /// when given). Throws
     /// `not_serializable` for anything but a JSON-serialisable object.
     #[wasm_bindgen(js_name = sendJson, unchecked_return_type = "string")]
     pub fn send_json(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] value: JsValue,
+        id: Option<String>,
     ) -> Result<JsValue, ClientError> {
         if !value.is_object() || js_sys::Array::is_array(&value) {
             return Err(ClientError::NotSerializable(
@@ -105,14 +124,16 @@ impl Client {
             })?
             .as_string()
             .ok_or_else(|| ClientError::NotSerializable("not representable as JSON".into()))?;
-        let id = self.driver.with_engine(|engine| engine.send_text(text))?;
-        Ok(js_string(&id))
+        self.send_text(text, id)
     }
 
-    /// Sends `text` as one frame, as it is; returns a local message id.
+    /// Sends `text` as one frame, as it is; returns a local message id
+    /// (`id` when given).
     #[wasm_bindgen(js_name = sendText, unchecked_return_type = "string")]
-    pub fn send_text(&self, text: String) -> Result<JsValue, ClientError> {
-        let id = self.driver.with_engine(|engine| engine.send_text(text))?;
+    pub fn send_text(&self, text: String, id: Option<String>) -> Result<JsValue, ClientError> {
+        let id = self
+            .driver
+            .with_engine(|engine| engine.send_text_as(text, id))?;
         Ok(js_string(&id))
     }
 
@@ -223,5 +244,11 @@ impl Client {
     #[wasm_bindgen(js_name = onGiveUp)]
     pub fn on_give_up(&self, callback: GiveUpCallback) -> Result<Subscription, ClientError> {
         subscribe(&self.listeners, EventKind::GiveUp, callback.into())
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

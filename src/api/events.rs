@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 
 use super::error::js_error;
 use super::listeners::{EventKind, SharedListeners};
-use crate::browser::{describe_exception, Sink};
+use crate::browser::{describe_exception, Application};
 use crate::engine::{CloseInfo, ErrorEvent, Event, StateChange, Verdict};
 use crate::protocol::FrameType;
 
@@ -54,16 +54,33 @@ extern "C" {
 }
 
 /// Where the driver's output reaches the application: the listeners, and
-/// what reading a frame takes.
+/// what reading a frame and deciding a close take.
 pub(crate) struct Dispatcher {
     pub listeners: SharedListeners,
     /// The field that names a JSON frame's kind, as a JavaScript string.
     pub kind_field: JsValue,
+    /// The `shouldReconnect` option.
+    pub should_reconnect: Option<js_sys::Function>,
 }
 
-impl Sink for Dispatcher {
+impl Application for Dispatcher {
     fn event(&self, event: Event) {
         dispatch(&self.listeners, event);
+    }
+
+    /// Asks `shouldReconnect`; an answer that is not a boolean, or an
+    /// exception (reported as `callback_failed`), leaves the decision to the
+    /// standard policy.
+    fn should_reconnect(&self, close: &CloseInfo) -> Option<bool> {
+        let predicate = self.should_reconnect.as_ref()?;
+        call_user(
+            &self.listeners,
+            "shouldReconnect",
+            false,
+            predicate,
+            &[&close_info_to_js(close)],
+        )?
+        .as_bool()
     }
 
     /// Delivers a frame as the socket gave it: a string that is JSON as its
@@ -224,24 +241,45 @@ fn invoke<'a>(
     arguments: &[&JsValue],
 ) {
     for callback in callbacks {
-        let called = match arguments {
-            [first, second] => callback.call2(&JsValue::NULL, first, second),
-            [first, ..] => callback.call1(&JsValue::NULL, first),
-            [] => callback.call0(&JsValue::NULL),
-        };
-        let Err(exception) = called else {
-            continue;
-        };
-        let message = format!(
-            "the {registration} callback threw: {}",
-            describe_exception(&exception)
+        call_user(
+            listeners,
+            registration,
+            are_error_listeners,
+            callback,
+            arguments,
         );
-        if are_error_listeners {
-            web_sys::console::error_2(&format!("wsnotify: {message}").into(), &exception);
-        } else {
-            let error = js_error("callback_failed", &message, None);
-            let _ = js_sys::Reflect::set(&error, &"cause".into(), &exception);
-            report(listeners, error);
-        }
     }
+}
+
+/// Calls one application function with `arguments` (one or two) and
+/// returns what it returned; if it throws, reports `callback_failed` (for
+/// an `onError` callback: to the console) and returns `None`.
+fn call_user(
+    listeners: &SharedListeners,
+    registration: &str,
+    are_error_listeners: bool,
+    callback: &js_sys::Function,
+    arguments: &[&JsValue],
+) -> Option<JsValue> {
+    let called = match arguments {
+        [first, second] => callback.call2(&JsValue::NULL, first, second),
+        [first, ..] => callback.call1(&JsValue::NULL, first),
+        [] => callback.call0(&JsValue::NULL),
+    };
+    let exception = match called {
+        Ok(value) => return Some(value),
+        Err(exception) => exception,
+    };
+    let message = format!(
+        "the {registration} callback threw: {}",
+        describe_exception(&exception)
+    );
+    if are_error_listeners {
+        web_sys::console::error_2(&format!("wsnotify: {message}").into(), &exception);
+    } else {
+        let error = js_error("callback_failed", &message, None);
+        let _ = js_sys::Reflect::set(&error, &"cause".into(), &exception);
+        report(listeners, error);
+    }
+    None
 }

@@ -71,6 +71,11 @@ impl Listeners {
         }
     }
 
+    /// Removes every registration.
+    pub(crate) fn clear(&mut self) {
+        self.entries = Rc::default();
+    }
+
     /// Whether anything listens for `kind`.
     pub(crate) fn wants(&self, kind: &EventKind) -> bool {
         self.entries.iter().any(|entry| entry.kind == *kind)

@@ -1,13 +1,10 @@
 //! `new Client(options)`: parsing and validating the options object.
 
-use std::rc::Rc;
-
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::ClientError;
-use super::events::close_info_to_js;
 use crate::browser::{describe_exception, DriverOptions, Endpoint, EndpointProvider};
 use crate::engine::{
     ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy,
@@ -17,8 +14,13 @@ use crate::protocol::UserId;
 /// One options object (the top level or a section such as `reconnect`),
 /// read key by key with `Reflect`: each option costs one property read, and
 /// no generic deserialiser is shipped for a dozen keys.
+///
+/// The section remembers which keys it read: the parser is the one list of
+/// the options there are, and a key it never read is an unknown (or
+/// misspelt) option ([`Section::reject_unread`]).
 struct Section {
     object: JsValue,
+    read: std::cell::RefCell<Vec<&'static str>>,
 }
 
 /// `name` is the option's full path, e.g. `reconnect.maxDelayMs`; the key
@@ -36,8 +38,34 @@ fn must_be(name: &str, what: &str) -> ClientError {
 }
 
 impl Section {
+    fn new(object: JsValue) -> Self {
+        Self {
+            object,
+            read: Default::default(),
+        }
+    }
+
+    /// Refuses the first key of the object that no option was read from;
+    /// `path` names the section in the message (`""` at the top level).
+    fn reject_unread(&self, path: &str) -> Result<(), ClientError> {
+        let read = self.read.borrow();
+        let keys = js_sys::Object::keys(self.object.unchecked_ref::<js_sys::Object>());
+        for key in keys.iter().filter_map(|key| key.as_string()) {
+            if !read.contains(&key.as_str()) {
+                let mut name = String::from(path);
+                if !path.is_empty() {
+                    name.push('.');
+                }
+                name.push_str(&key);
+                return Err(invalid(format!("unknown option `{name}`")));
+            }
+        }
+        Ok(())
+    }
+
     /// The value of option `name`; `undefined` and `null` are absent.
     fn get(&self, name: &'static str) -> Result<Option<JsValue>, ClientError> {
+        self.read.borrow_mut().push(key_of(name));
         let value = Reflect::get(&self.object, &JsValue::from_str(key_of(name)))
             .map_err(|exception| must_be(name, &describe_exception(&exception)))?;
         Ok((!value.is_undefined() && !value.is_null()).then_some(value))
@@ -83,7 +111,7 @@ impl Section {
             return Ok(Some(Toggle::Enabled(enabled)));
         }
         plain_object(value)
-            .map(|object| Some(Toggle::Settings(Section { object })))
+            .map(|object| Some(Toggle::Settings(Section::new(object))))
             .ok_or_else(|| must_be(name, "true, false or an object"))
     }
 }
@@ -103,81 +131,19 @@ enum Toggle {
 pub(crate) struct ParsedOptions {
     pub config: Config,
     pub driver: DriverOptions,
+    /// `shouldReconnect`, asked by the driver before each close is handled.
+    pub should_reconnect: Option<Function>,
 }
 
 fn invalid(message: impl Into<String>) -> ClientError {
     ClientError::InvalidOptions(message.into())
 }
 
-/// The keys each options object may have. Options are read by name, so a
-/// misspelt option would otherwise pass unseen.
-const KNOWN_KEYS: [(&str, &[&str]); 4] = [
-    (
-        "",
-        &[
-            "url",
-            "mode",
-            "userId",
-            "token",
-            "hello",
-            "kindField",
-            "binaryType",
-            "reconnect",
-            "heartbeat",
-            "outbox",
-            "connectTimeout",
-            "maxFrameBytes",
-            "shouldReconnect",
-            "delivery",
-            "ackTimeout",
-        ],
-    ),
-    (
-        "reconnect",
-        &[
-            "baseDelayMs",
-            "factor",
-            "maxDelayMs",
-            "jitter",
-            "stableAfterMs",
-            "maxRetries",
-        ],
-    ),
-    ("heartbeat", &["intervalMs", "timeoutMs", "ping", "pong"]),
-    ("outbox", &["maxFrames", "maxBytes"]),
-];
-
-fn reject_unknown_keys(options: &JsValue) -> Result<(), ClientError> {
-    for (section, known) in KNOWN_KEYS {
-        let object = if section.is_empty() {
-            options.clone()
-        } else {
-            js_sys::Reflect::get(options, &section.into()).unwrap_or(JsValue::UNDEFINED)
-        };
-        if !object.is_object() || object.is_function() {
-            continue;
-        }
-        for key in js_sys::Object::keys(object.unchecked_ref::<js_sys::Object>()).iter() {
-            let key = key.as_string().unwrap_or_default();
-            if !known.contains(&key.as_str()) {
-                let path = if section.is_empty() {
-                    key
-                } else {
-                    format!("{section}.{key}")
-                };
-                return Err(invalid(format!("unknown option `{path}`")));
-            }
-        }
-    }
-    Ok(())
-}
-
 pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     let Some(object) = plain_object(options) else {
         return Err(invalid("options must be an object"));
     };
-    reject_unknown_keys(&object)?;
-    let options = Section { object };
+    let options = Section::new(object);
     let mode = match options.string("mode")?.as_deref() {
         None | Some("wsnotify") => Mode::Wsnotify,
         Some("generic") => Mode::Generic,
@@ -196,10 +162,10 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 
     let url = options.get("url")?.unwrap_or(JsValue::UNDEFINED);
     let url_is_function = url.is_function();
-    let fixed_url = match url.as_string() {
-        Some(url) => url,
-        None if url_is_function => String::new(),
-        None => return Err(must_be("url", "a string or a function")),
+    let fixed_urls = match url.as_string() {
+        Some(url) => vec![url],
+        None if url_is_function => vec![String::new()],
+        None => url_list(&url)?,
     };
     let token = options.get("token")?.unwrap_or(JsValue::UNDEFINED);
     let token_is_function = token.is_function();
@@ -222,7 +188,8 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         ));
     }
 
-    let mut config = Config::generic(fixed_url);
+    let mut config = Config::generic(String::new());
+    config.urls = fixed_urls;
     config.mode = mode;
     config.user_id = user_id;
     config.token = fixed_token;
@@ -237,19 +204,22 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     config.reconnect = reconnect_policy(options.toggle("reconnect")?)?;
     config.heartbeat = heartbeat(options.toggle("heartbeat")?)?;
     if let Some(object) = options.get("outbox")? {
-        let outbox = Section {
-            object: plain_object(object).ok_or_else(|| must_be("outbox", "an object"))?,
-        };
+        let outbox =
+            Section::new(plain_object(object).ok_or_else(|| must_be("outbox", "an object"))?);
         let defaults = OutboxLimits::default();
         config.outbox = OutboxLimits {
             max_frames: outbox.positive("outbox.maxFrames", defaults.max_frames as u32)? as usize,
             max_bytes: outbox.positive("outbox.maxBytes", defaults.max_bytes as u32)? as usize,
         };
+        outbox.reject_unread("outbox")?;
     }
     config.connect_timeout_ms = options.positive("connectTimeout", config.connect_timeout_ms)?;
     config.max_frame_bytes =
         options.positive("maxFrameBytes", config.max_frame_bytes as u32)? as usize;
-    config.close_policy = close_policy(options.get("shouldReconnect")?)?;
+    let should_reconnect = reconnect_predicate(options.get("shouldReconnect")?)?;
+    if should_reconnect.is_some() {
+        config.close_policy = ClosePolicy::Custom;
+    }
     config.delivery = match options.string("delivery")?.as_deref() {
         None | Some("at-most-once") => Delivery::AtMostOnce,
         Some("at-least-once") if mode == Mode::Generic => {
@@ -267,6 +237,8 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         Some(_) => return Err(must_be("binaryType", "\"arraybuffer\" or \"blob\"")),
     };
 
+    options.reject_unread("")?;
+
     let endpoint = config
         .resolve_endpoint
         .then(|| endpoint_provider(url, token, hello, config.hello.clone()));
@@ -276,7 +248,30 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
             endpoint,
             binary_type,
         },
+        should_reconnect,
     })
+}
+
+/// A non-empty array of URL strings, tried in turn.
+fn url_list(value: &JsValue) -> Result<Vec<String>, ClientError> {
+    let not_a_url = || {
+        must_be(
+            "url",
+            "a string, a non-empty array of strings or a function",
+        )
+    };
+    if !js_sys::Array::is_array(value) {
+        return Err(not_a_url());
+    }
+    let urls = value
+        .unchecked_ref::<js_sys::Array>()
+        .iter()
+        .map(|url| url.as_string().ok_or_else(not_a_url))
+        .collect::<Result<Vec<_>, _>>()?;
+    if urls.is_empty() {
+        return Err(not_a_url());
+    }
+    Ok(urls)
 }
 
 /// The text of a frame given as an option: a string as it is, anything else
@@ -320,7 +315,7 @@ fn reconnect_policy(toggle: Option<Toggle>) -> Result<ReconnectPolicy, ClientErr
     if max_delay_ms < base_delay_ms {
         return Err(must_be("reconnect.maxDelayMs", "at least baseDelayMs"));
     }
-    Ok(ReconnectPolicy {
+    let policy = ReconnectPolicy {
         enabled: true,
         base_delay_ms,
         factor,
@@ -330,7 +325,9 @@ fn reconnect_policy(toggle: Option<Toggle>) -> Result<ReconnectPolicy, ClientErr
             .whole("reconnect.stableAfterMs")?
             .unwrap_or(defaults.stable_after_ms),
         max_retries: settings.whole("reconnect.maxRetries")?,
-    })
+    };
+    settings.reject_unread("reconnect")?;
+    Ok(policy)
 }
 
 fn heartbeat(toggle: Option<Toggle>) -> Result<Option<HeartbeatConfig>, ClientError> {
@@ -345,30 +342,25 @@ fn heartbeat(toggle: Option<Toggle>) -> Result<Option<HeartbeatConfig>, ClientEr
         None => defaults.ping,
     };
     let pong = settings.string("heartbeat.pong")?.unwrap_or(defaults.pong);
-    Ok(Some(HeartbeatConfig {
+    let heartbeat = HeartbeatConfig {
         interval_ms: settings.positive("heartbeat.intervalMs", defaults.interval_ms)?,
         timeout_ms: settings.positive("heartbeat.timeoutMs", defaults.timeout_ms)?,
         ping,
         pong,
-    }))
+    };
+    settings.reject_unread("heartbeat")?;
+    Ok(Some(heartbeat))
 }
 
-fn close_policy(predicate: Option<JsValue>) -> Result<ClosePolicy, ClientError> {
-    let Some(predicate) = predicate else {
-        return Ok(ClosePolicy::Standard);
-    };
-    let Ok(predicate) = predicate.dyn_into::<Function>() else {
-        return Err(must_be("shouldReconnect", "a function"));
-    };
-    Ok(ClosePolicy::Custom(Rc::new(move |info| {
-        // A predicate that throws or answers something other than a boolean
-        // leaves the decision to the standard policy.
-        predicate
-            .call1(&JsValue::NULL, &close_info_to_js(info))
-            .ok()
-            .and_then(|answer| answer.as_bool())
-            .unwrap_or_else(|| ClosePolicy::Standard.should_reconnect(info))
-    })))
+/// The `shouldReconnect` predicate, when there is one.
+fn reconnect_predicate(predicate: Option<JsValue>) -> Result<Option<Function>, ClientError> {
+    predicate
+        .map(|predicate| {
+            predicate
+                .dyn_into::<Function>()
+                .map_err(|_| must_be("shouldReconnect", "a function"))
+        })
+        .transpose()
 }
 
 /// The providers of each attempt: `url`, `token` and `hello` are the

@@ -57,8 +57,12 @@ export type HelloFrame = string | Record<string, unknown> | false;
 
 /** The options of both modes. */
 export interface CommonOptions {
-  /** The WebSocket URL, or a provider called before each attempt. */
-  url: StringProvider;
+  /**
+   * The WebSocket URL; or a list, tried in turn (an attempt that fails before
+   * opening, or a server's request to reconnect, moves on to the next); or a
+   * provider called before each attempt.
+   */
+  url: StringProvider | string[];
   /** Sent in `init` (never in the URL), or a provider called before each attempt. */
   token?: StringProvider;
   /** The field that names a JSON frame's kind, for `on(kind)` and the heartbeat's answer. Default "type". */
@@ -139,6 +143,8 @@ export interface AckMessage { type: "ack"; id: string; }
 export interface PongMessage { type: "pong"; }
 export interface ServerErrorMessage { type: "error"; code: string; message: string; id?: string; }
 export interface ResumedMessage { type: "resumed"; recovered: boolean; epoch?: string; }
+/** A draining server asks the client to reconnect within `afterMs` (the client picks a random moment). */
+export interface ReconnectMessage { type: "reconnect"; afterMs?: number; }
 /** A frame of a type this version does not know, as parsed. */
 export interface UnknownMessage { type: string; [field: string]: unknown; }
 /** Any JSON value, as `JSON.parse` gives it. */
@@ -155,7 +161,7 @@ export interface MessageInfo {
 
 export type ServerMessage =
   | ChatMessage | NotificationMessage | AckMessage | PongMessage
-  | ServerErrorMessage | ResumedMessage | UnknownMessage;
+  | ServerErrorMessage | ResumedMessage | ReconnectMessage | UnknownMessage;
 
 export interface StateChangeEvent {
   state: ConnectionState;
@@ -171,8 +177,8 @@ export interface GiveUpEvent { retries: number; }
 /** The stable `code` of every error the client throws or reports. */
 export type ErrorCode =
   | "invalid_options" | "invalid_callback" | "not_serializable" | "unsupported"
-  | "not_initialized" | "load_failed"
-  | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient"
+  | "not_initialized" | "load_failed" | "freed"
+  | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient" | "invalid_id"
   | "invalid_close_code" | "close_reason_too_long"
   | "invalid_json" | "invalid_frame" | "binary_frame"
   | "connect_failed" | "connect_timeout" | "heartbeat_timeout" | "heartbeat_unsupported"

@@ -32,13 +32,20 @@ pub struct Endpoint {
 pub type EndpointProvider =
     Box<dyn Fn(u32) -> Pin<Box<dyn Future<Output = Result<Endpoint, String>>>>>;
 
-/// Where the driver's output goes: the JS API's listeners.
-pub trait Sink {
+/// The application's side of the driver: where its output goes, and whom it
+/// asks. The driver calls these with no borrow of the engine held, before or
+/// after an engine step, never during one, so the application may call back
+/// into the client from any of them.
+pub trait Application {
     /// An engine event.
     fn event(&self, event: Event);
     /// A received frame, as the socket gave it (a string, an `ArrayBuffer`
     /// or a `Blob`), with the engine's verdict on it.
     fn frame(&self, data: &JsValue, verdict: Verdict);
+    /// Under [`ClosePolicy::Custom`](crate::engine::ClosePolicy::Custom):
+    /// whether to reconnect after `close`; `None` leaves it to the standard
+    /// policy.
+    fn should_reconnect(&self, close: &CloseInfo) -> Option<bool>;
 }
 
 /// How the driver talks to the browser, besides the engine's configuration.
@@ -60,6 +67,9 @@ fn now() -> u64 {
 #[derive(Default)]
 struct Io {
     socket: Option<Socket>,
+    /// The number of the current socket (counted from 1): events of any
+    /// other socket are stale.
+    socket_number: u32,
     timers: Timers,
 }
 
@@ -72,18 +82,20 @@ pub struct Driver {
     me: Weak<Driver>,
     engine: RefCell<Engine>,
     io: RefCell<Io>,
-    sink: Box<dyn Sink>,
+    app: Box<dyn Application>,
     options: DriverOptions,
     /// Set while commands are being carried out, so that a callback that
     /// calls back into the client does not reorder events.
     pumping: Cell<bool>,
+    /// Set by [`Driver::stop`]: nothing more happens.
+    stopped: Cell<bool>,
     _signals: WindowSignals,
 }
 
 impl Driver {
     /// A driver for `config`; `options.endpoint` is required when
     /// `config.resolve_endpoint` is set.
-    pub fn new(config: Config, sink: Box<dyn Sink>, options: DriverOptions) -> Rc<Self> {
+    pub fn new(config: Config, app: Box<dyn Application>, options: DriverOptions) -> Rc<Self> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         Rc::new_cyclic(|me: &Weak<Driver>| {
             let signals_target = me.clone();
@@ -91,9 +103,10 @@ impl Driver {
                 me: me.clone(),
                 engine: RefCell::new(Engine::new(config, seed)),
                 io: RefCell::new(Io::default()),
-                sink,
+                app,
                 options,
                 pumping: Cell::new(false),
+                stopped: Cell::new(false),
                 _signals: WindowSignals::new(move |input| feed(&signals_target, input)),
             }
         })
@@ -113,25 +126,48 @@ impl Driver {
 
     /// Reports an input at the current time.
     pub fn input(&self, input: Input) {
+        if self.stopped.get() {
+            return;
+        }
         self.engine.borrow_mut().handle(now(), input);
         self.pump();
     }
 
-    /// Reports a socket event. A frame goes to the engine for its verdict,
-    /// then what the engine produced (acks settled, errors) is carried out,
-    /// and then the frame, as the socket gave it, goes to the application.
-    fn socket_event(&self, event: SocketEvent) {
+    /// Stops for good, without another event: the socket is dropped
+    /// (detached, then closed with 1000) and every timer cancelled. The
+    /// client's `free()` comes here, possibly from inside a callback of
+    /// this driver.
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        let Io { socket, timers, .. } = std::mem::take(&mut *self.io.borrow_mut());
+        drop(socket);
+        drop(timers);
+    }
+
+    /// Whether socket `number` is still the current one.
+    fn is_current(&self, number: u32) -> bool {
+        !self.stopped.get() && self.io.borrow().socket_number == number
+    }
+
+    /// Reports an event of socket `number`. A frame goes to the engine for
+    /// its verdict, then what the engine produced (acks settled, errors) is
+    /// carried out, and then the frame, as the socket gave it, goes to the
+    /// application.
+    fn socket_event(&self, number: u32, event: SocketEvent) {
+        if !self.is_current(number) {
+            return;
+        }
         let input = match event {
             SocketEvent::Text(text, data) => {
                 let verdict = self.engine.borrow_mut().handle_frame(&text);
                 self.pump();
-                self.sink.frame(&data, verdict);
+                self.app.frame(&data, verdict);
                 return;
             }
             SocketEvent::Binary { len, data } => {
                 let verdict = self.engine.borrow_mut().handle_binary(len);
                 self.pump();
-                self.sink.frame(&data, verdict);
+                self.app.frame(&data, verdict);
                 return;
             }
             SocketEvent::Opened => Input::Opened,
@@ -152,12 +188,12 @@ impl Driver {
         if self.pumping.replace(true) {
             return;
         }
-        loop {
+        while !self.stopped.get() {
             let command = self.engine.borrow_mut().poll_command();
             match command {
                 None => break,
                 // No borrow is held while application code runs.
-                Some(Command::Emit(event)) => self.sink.event(event),
+                Some(Command::Emit(event)) => self.app.event(event),
                 Some(command) => self.execute(command),
             }
         }
@@ -168,13 +204,18 @@ impl Driver {
         match command {
             Command::OpenSocket { url } => {
                 let me = self.me.clone();
+                let number = self.io.borrow().socket_number.wrapping_add(1);
                 let on_event = move |event| {
                     if let Some(driver) = me.upgrade() {
-                        driver.socket_event(event);
+                        driver.socket_event(number, event);
                     }
                 };
                 match Socket::open(&url, self.options.binary_type, on_event) {
-                    Ok(socket) => self.io.borrow_mut().socket = Some(socket),
+                    Ok(socket) => {
+                        let mut io = self.io.borrow_mut();
+                        io.socket = Some(socket);
+                        io.socket_number = number;
+                    }
                     Err(exception) => self.engine.borrow_mut().handle(
                         now(),
                         Input::OpenFailed {
@@ -211,7 +252,17 @@ impl Driver {
             }
             Command::CancelTimer(kind) => self.io.borrow_mut().timers.cancel(kind),
             Command::ResolveEndpoint { attempt } => self.resolve_endpoint(attempt),
-            Command::Emit(event) => self.sink.event(event),
+            Command::DecideReconnect(close) => {
+                // The engine is not borrowed: the application may call back
+                // into the client (even free it) before it answers.
+                let answer = self.app.should_reconnect(&close);
+                if !self.stopped.get() {
+                    self.engine
+                        .borrow_mut()
+                        .handle(now(), Input::ReconnectDecided(answer));
+                }
+            }
+            Command::Emit(event) => self.app.event(event),
         }
     }
 

@@ -10,7 +10,9 @@ mod text;
 mod timers;
 mod window;
 
-pub use driver::{describe_exception, Driver, DriverOptions, Endpoint, EndpointProvider, Sink};
+pub use driver::{
+    describe_exception, Application, Driver, DriverOptions, Endpoint, EndpointProvider,
+};
 pub use socket::{ReadyState, Socket, SocketEvent};
 pub use text::js_string;
 pub use timers::Timers;

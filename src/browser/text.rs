@@ -2,9 +2,10 @@
 //!
 //! wasm-bindgen turns a `&str` into a JavaScript string with
 //! `TextDecoder.decode`, which Chromium runs as a full binding call from the
-//! generated glue: about 2 µs each time, however short the text. Every send
+//! generated glue, at a fixed cost however short the text. Every send
 //! crosses twice (the frame to `WebSocket.send`, its id back to the caller),
-//! so that call dominated the cost of `sendChat`. For ASCII, which frames
+//! so that call dominated the cost of `sendChat` (`bench/findings.md` has
+//! the measurements). For ASCII, which frames
 //! and ids nearly always are, a byte is a UTF-16 code unit, and
 //! `String.fromCharCode` applied to a view of the bytes builds the same
 //! string without a decoder.

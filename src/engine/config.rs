@@ -1,9 +1,5 @@
 //! Engine options, each with a documented default.
 
-use std::fmt;
-use std::rc::Rc;
-
-use super::io::CloseInfo;
 use crate::protocol::{UserId, DEFAULT_MAX_FRAME_BYTES};
 
 /// Reconnection with exponential backoff and jitter.
@@ -116,37 +112,18 @@ pub enum Delivery {
     AtLeastOnce,
 }
 
-/// Decides whether a close should be followed by a reconnect.
-pub type ReconnectPredicate = Rc<dyn Fn(&CloseInfo) -> bool>;
-
 /// Which closes end the connection for good.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ClosePolicy {
     /// `1000`, `1008` and `4400`–`4499` are terminal; every other code,
     /// `1006` included, reconnects.
     #[default]
     Standard,
-    /// The predicate returns `true` when the client should reconnect.
-    Custom(ReconnectPredicate),
-}
-
-impl ClosePolicy {
-    /// Whether a close with `info` should be followed by a reconnect.
-    pub fn should_reconnect(&self, info: &CloseInfo) -> bool {
-        match self {
-            Self::Standard => !is_terminal_code(info.code),
-            Self::Custom(predicate) => predicate(info),
-        }
-    }
-}
-
-impl fmt::Debug for ClosePolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Standard => f.write_str("Standard"),
-            Self::Custom(_) => f.write_str("Custom(..)"),
-        }
-    }
+    /// The application decides each close. The engine never calls it: it
+    /// asks with [`Command::DecideReconnect`](super::Command::DecideReconnect)
+    /// and waits for [`Input::ReconnectDecided`](super::Input::ReconnectDecided);
+    /// sends meanwhile are queued.
+    Custom,
 }
 
 /// The standard terminal close codes: `1000`, `1008`, `4400`–`4499`.
@@ -159,8 +136,10 @@ pub fn is_terminal_code(code: u16) -> bool {
 pub struct Config {
     /// The protocol. Default [`Mode::Wsnotify`].
     pub mode: Mode,
-    /// The WebSocket URL. Ignored when `resolve_endpoint` is set.
-    pub url: String,
+    /// The WebSocket URLs, tried in turn: an attempt that fails before its
+    /// socket opens, and a server's request to reconnect, move on to the
+    /// next one. Never empty. Ignored when `resolve_endpoint` is set.
+    pub urls: Vec<String>,
     /// Ask the driver for a fresh URL and token before each attempt
     /// ([`super::Command::ResolveEndpoint`]). Default `false`.
     pub resolve_endpoint: bool,
@@ -212,7 +191,7 @@ impl Config {
     fn with_defaults(url: String, mode: Mode, user_id: Option<UserId>) -> Self {
         Self {
             mode,
-            url,
+            urls: vec![url],
             resolve_endpoint: false,
             user_id,
             hello: None,
@@ -235,29 +214,13 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn close(code: u16) -> CloseInfo {
-        CloseInfo {
-            code,
-            reason: String::new(),
-            clean: true,
-        }
-    }
-
     #[test]
-    fn standard_policy_matches_the_protocol() {
-        let policy = ClosePolicy::Standard;
+    fn the_standard_terminal_codes_match_the_protocol() {
         for terminal in [1000, 1008, 4400, 4401, 4499] {
-            assert!(!policy.should_reconnect(&close(terminal)), "{terminal}");
+            assert!(is_terminal_code(terminal), "{terminal}");
         }
         for retried in [1001, 1006, 1011, 1012, 4000, 4399, 4500] {
-            assert!(policy.should_reconnect(&close(retried)), "{retried}");
+            assert!(!is_terminal_code(retried), "{retried}");
         }
-    }
-
-    #[test]
-    fn a_custom_predicate_overrides_the_codes() {
-        let policy = ClosePolicy::Custom(Rc::new(|info: &CloseInfo| info.code == 1000));
-        assert!(policy.should_reconnect(&close(1000)));
-        assert!(!policy.should_reconnect(&close(1006)));
     }
 }

@@ -3,16 +3,15 @@
 use std::collections::VecDeque;
 
 use super::backoff::{delay_ms, Rng};
-use super::config::{Config, Delivery, HeartbeatConfig, Mode};
-use super::dedupe::RecentIds;
-use super::io::{
-    CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
-    TimerKind, Verdict,
-};
+use super::config::{is_terminal_code, ClosePolicy, Config, Delivery, Mode};
+use super::delivery::{Acks, Ledger};
+use super::errors::{CloseError, ErrorEvent, SendError};
+use super::heartbeat::{Heartbeat, Silence};
+use super::inputs::{CloseInfo, Input, TimerKind};
 use super::outbox::{Outbox, QueuedFrame};
+use super::outputs::{Command, DeliveryState, Event, State, StateChange, Verdict};
 use crate::protocol::{
-    check_size, decode_with_limit, encode, encode_chat, string_field, ClientFrame, ServerFrame,
-    UserId,
+    check_size, decode_with_limit, encode, encode_chat, ClientFrame, ServerFrame, UserId,
 };
 
 /// The close code the client uses when it drops a socket it judged dead.
@@ -21,9 +20,8 @@ pub const CLOSE_DEAD: u16 = 4000;
 pub const CLOSE_RECONNECT: u16 = 4001;
 /// The close code the client uses when the page is frozen ("going away").
 pub const CLOSE_GOING_AWAY: u16 = 1001;
-/// How late a heartbeat timer may fire before the engine suspects the page was
-/// suspended (sleep, frozen tab) rather than the connection being dead.
-const SUSPEND_SLACK_MS: u64 = 1_000;
+/// The longest message id, in characters: what the reference server accepts.
+pub const MAX_MESSAGE_ID_CHARS: usize = 128;
 /// The longest close reason a browser accepts, in bytes.
 const MAX_CLOSE_REASON_BYTES: usize = 123;
 
@@ -40,38 +38,9 @@ enum Socket {
     Open { since: u64 },
     /// `CloseSocket` was issued; waiting for its close.
     Closing,
-}
-
-/// What the engine has learnt about the server's acks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Acks {
-    /// No ack seen yet.
-    Unknown,
-    /// The server acknowledges chats.
-    Confirmed,
-    /// No ack came within the ack timeout: the server sends none.
-    Absent,
-}
-
-/// Why `close()` refused its arguments.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CloseError {
-    /// Browsers accept only 1000 and 3000–4999 from a client.
-    #[error("close code {0} is not allowed: use 1000 or 3000-4999")]
-    InvalidCode(u16),
-    /// The reason is longer than 123 bytes of UTF-8.
-    #[error("a close reason has at most 123 bytes, this one has {0}")]
-    ReasonTooLong(usize),
-}
-
-impl CloseError {
-    /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidCode(_) => "invalid_close_code",
-            Self::ReasonTooLong(_) => "close_reason_too_long",
-        }
-    }
+    /// Closed unasked; the application decides whether to reconnect. The
+    /// socket had been open since `opened_at`, if it opened.
+    Deciding { opened_at: Option<u64> },
 }
 
 /// The sans-IO connection engine.
@@ -90,27 +59,17 @@ pub struct Engine {
     offline: bool,
     /// The page is in the back/forward cache: no connection until it returns.
     frozen: bool,
+    /// Where the next attempt connects.
     url: String,
+    /// The position of `url` in the configured list.
+    url_index: usize,
     token: Option<String>,
     /// The hello frame of the current attempt (generic mode).
     hello: Option<String>,
     outbox: Outbox,
-    /// When the oldest unanswered ping was sent.
-    ping_sent_at: Option<u64>,
-    /// Whether the outstanding ping re-probes after a suspected suspension.
-    reprobing: bool,
-    /// Whether the server has ever answered a ping.
-    pong_heard: bool,
-    /// The heartbeat gave up on a server that never answered a ping.
-    heartbeat_stopped: bool,
+    heartbeat: Heartbeat,
     armed_timers: u8,
-    acks: Acks,
-    /// The highest `seq` received, sent as `lastSeq` in `init` to resume.
-    last_seq: Option<u64>,
-    /// The server's numbering `last_seq` belongs to, sent with it.
-    epoch: Option<String>,
-    /// Ids of chats already delivered to the application.
-    delivered: RecentIds,
+    delivery: Ledger,
     rng: Rng,
     id_prefix: String,
     next_id: u64,
@@ -124,11 +83,13 @@ impl Engine {
         let id_prefix = format!("{:08x}", rng.next_u64() as u32);
         let dedupe_seed = rng.next_u64();
         Self {
-            url: config.url.clone(),
+            url: config.urls[0].clone(),
+            url_index: 0,
             token: config.token.clone(),
             hello: config.hello.clone(),
             outbox: Outbox::new(config.outbox),
-            delivered: RecentIds::new(config.dedupe_capacity, dedupe_seed),
+            delivery: Ledger::new(config.dedupe_capacity, dedupe_seed),
+            heartbeat: Heartbeat::new(config.heartbeat.clone()),
             config,
             state: State::Idle,
             retry: 0,
@@ -137,14 +98,7 @@ impl Engine {
             socket: Socket::None,
             offline: false,
             frozen: false,
-            ping_sent_at: None,
-            reprobing: false,
-            pong_heard: false,
-            heartbeat_stopped: false,
             armed_timers: 0,
-            acks: Acks::Unknown,
-            last_seq: None,
-            epoch: None,
             rng,
             id_prefix,
             next_id: 0,
@@ -174,7 +128,7 @@ impl Engine {
 
     /// The delivery guarantee in force.
     pub fn delivery(&self) -> DeliveryState {
-        match (self.config.delivery, self.acks) {
+        match (self.config.delivery, self.delivery.acks) {
             (Delivery::AtMostOnce, _) => DeliveryState::AtMostOnce,
             (Delivery::AtLeastOnce, Acks::Absent) => DeliveryState::Unconfirmed,
             (Delivery::AtLeastOnce, _) => DeliveryState::AtLeastOnce,
@@ -183,7 +137,7 @@ impl Engine {
 
     /// The highest server sequence number received.
     pub fn last_seq(&self) -> Option<u64> {
-        self.last_seq
+        self.delivery.last_seq()
     }
 
     /// How the last socket closed.
@@ -241,7 +195,7 @@ impl Engine {
                 });
                 self.transition(State::Closing, None);
             }
-            Socket::None | Socket::Resolving | Socket::Closing => {
+            Socket::None | Socket::Resolving | Socket::Closing | Socket::Deciding { .. } => {
                 self.socket = Socket::None;
                 self.transition(State::Closed, None);
             }
@@ -264,11 +218,23 @@ impl Engine {
     /// Returns the message id, which the frame carries as `id`.
     /// In generic mode there is no chat frame: [`SendError::Unsupported`].
     pub fn send_chat(&mut self, to: Option<&str>, message: &str) -> Result<String, SendError> {
+        self.send_chat_as(to, message, None)
+    }
+
+    /// [`Engine::send_chat`] with the application's own message `id` (1 to
+    /// [`MAX_MESSAGE_ID_CHARS`] characters; it must not repeat another
+    /// message's id: the receiver and the server drop repeats).
+    pub fn send_chat_as(
+        &mut self,
+        to: Option<&str>,
+        message: &str,
+        id: Option<String>,
+    ) -> Result<String, SendError> {
         if self.config.mode != Mode::Wsnotify {
             return Err(SendError::Unsupported("sendChat"));
         }
         let to_user_id = to.map(UserId::new).transpose()?;
-        let id = self.next_message_id();
+        let id = self.message_id(id)?;
         // Wsnotify mode always has a user id (`Config::new` takes one).
         let Some(from) = &self.config.user_id else {
             return Err(SendError::Unsupported("sendChat"));
@@ -281,8 +247,22 @@ impl Engine {
     /// Sends `text` as one frame, as it is. Returns a local id for
     /// [`Event::SendFailed`].
     pub fn send_text(&mut self, text: String) -> Result<String, SendError> {
-        let id = self.next_message_id();
+        self.send_text_as(text, None)
+    }
+
+    /// [`Engine::send_text`] with the application's own local `id`.
+    pub fn send_text_as(&mut self, text: String, id: Option<String>) -> Result<String, SendError> {
+        let id = self.message_id(id)?;
         self.enqueue(id, text, false)
+    }
+
+    /// The application's id, checked, or a new one.
+    fn message_id(&mut self, id: Option<String>) -> Result<String, SendError> {
+        match id {
+            None => Ok(self.next_message_id()),
+            Some(id) if (1..=MAX_MESSAGE_ID_CHARS).contains(&id.chars().count()) => Ok(id),
+            Some(id) => Err(SendError::InvalidId(id.chars().count())),
+        }
     }
 
     /// Processes one input at time `now` (ms).
@@ -290,6 +270,17 @@ impl Engine {
         match input {
             Input::Opened => self.on_opened(now),
             Input::Closed(info) => self.on_closed(now, info),
+            Input::ReconnectDecided(answer) => {
+                if let Socket::Deciding { opened_at } = self.socket {
+                    self.socket = Socket::None;
+                    let close = self.last_close.as_ref().map_or(1006, |close| close.code);
+                    if answer.unwrap_or_else(|| !is_terminal_code(close)) {
+                        self.retry_later(now, opened_at);
+                    } else {
+                        self.end(None);
+                    }
+                }
+            }
             Input::OpenFailed { reason } => self.on_open_failed(now, reason),
             Input::EndpointResolved { url, token, hello } => {
                 if self.socket == Socket::Resolving {
@@ -342,7 +333,11 @@ impl Engine {
             State::Reconnecting if !self.paused() => self.begin_attempt(),
             // A page back from the background may hold a connection that
             // died meanwhile: probe it now rather than at the next interval.
-            State::Open if self.ping_sent_at.is_none() && self.heartbeat().is_some() => {
+            State::Open
+                if !self.heartbeat.awaiting()
+                    && self.heartbeat.running().is_some()
+                    && matches!(self.socket, Socket::Open { .. }) =>
+            {
                 self.send_ping(now);
             }
             _ => {}
@@ -356,12 +351,15 @@ impl Engine {
         self.socket = Socket::Open { since: now };
         self.cancel_timer(TimerKind::ConnectTimeout);
         let first = match (self.config.mode, &self.config.user_id) {
-            (Mode::Wsnotify, Some(user_id)) => Some(encode(&ClientFrame::Init {
-                user_id: user_id.clone(),
-                token: self.token.clone(),
-                last_seq: self.last_seq,
-                epoch: self.last_seq.and(self.epoch.clone()),
-            })),
+            (Mode::Wsnotify, Some(user_id)) => {
+                let (last_seq, epoch) = self.delivery.resume_from();
+                Some(encode(&ClientFrame::Init {
+                    user_id: user_id.clone(),
+                    token: self.token.clone(),
+                    last_seq,
+                    epoch,
+                }))
+            }
             _ => self.hello.clone(),
         };
         if let Some(first) = first {
@@ -372,7 +370,7 @@ impl Engine {
             self.commands.push_back(Command::SendFrame(text));
         }
         self.await_first_ack();
-        if let Some(heartbeat) = self.heartbeat() {
+        if let Some(heartbeat) = self.heartbeat.running() {
             let interval = heartbeat.interval_ms;
             self.set_timer(TimerKind::HeartbeatPing, interval);
         }
@@ -382,7 +380,7 @@ impl Engine {
 
     fn on_closed(&mut self, now: u64, info: CloseInfo) {
         let opened_at = match self.socket {
-            Socket::None | Socket::Resolving => return,
+            Socket::None | Socket::Resolving | Socket::Deciding { .. } => return,
             Socket::Open { since } => Some(since),
             Socket::Opening | Socket::Closing => None,
         };
@@ -394,6 +392,7 @@ impl Engine {
                 attempt: self.retry,
                 code: info.code,
             }));
+            self.next_url();
         }
         self.socket = Socket::None;
         self.stop_connection_timers();
@@ -401,8 +400,12 @@ impl Engine {
         self.emit(Event::Close(info.clone()));
         if user_closed {
             self.transition(State::Closed, None);
-        } else if self.config.reconnect.enabled && self.config.close_policy.should_reconnect(&info)
-        {
+        } else if !self.config.reconnect.enabled {
+            self.end(None);
+        } else if self.config.close_policy == ClosePolicy::Custom {
+            self.socket = Socket::Deciding { opened_at };
+            self.commands.push_back(Command::DecideReconnect(info));
+        } else if !is_terminal_code(info.code) {
             self.retry_later(now, opened_at);
         } else {
             self.end(None);
@@ -466,7 +469,7 @@ impl Engine {
     fn accept(&mut self, frame: ServerFrame<'_>) -> bool {
         match frame {
             ServerFrame::Ack(ack) => {
-                self.acks = Acks::Confirmed;
+                self.delivery.acks = Acks::Confirmed;
                 self.cancel_timer(TimerKind::AckTimeout);
                 self.outbox.settle(&ack.id);
             }
@@ -484,46 +487,17 @@ impl Engine {
                 };
                 self.emit(event);
             }
-            ServerFrame::Resumed(resumed) => {
-                // The server lost our place (a restart without history): its
-                // numbering starts afresh, so ours must too, or its new
-                // messages would look like replays. Ids still catch true
-                // duplicates.
-                if !resumed.recovered {
-                    self.last_seq = None;
-                }
-                if let Some(epoch) = resumed.epoch {
-                    self.epoch = Some(epoch.into_owned());
-                }
+            ServerFrame::Reconnect(request) => {
+                // A random moment within the window the server gave, so that
+                // a draining node's clients do not all arrive at once.
+                let ms = (self.rng.next_unit() * request.after_ms as f64) as u64;
+                self.set_timer(
+                    TimerKind::ServerReconnect,
+                    ms.min(u64::from(u32::MAX)) as u32,
+                );
             }
-            ServerFrame::Chat(chat) => {
-                // A sequence number under another epoch belongs to a new
-                // numbering: compared with the old one it would look like
-                // a replay and be dropped.
-                if let Some(epoch) = chat.epoch.filter(|_| chat.seq.is_some()) {
-                    if self.epoch.as_deref() != Some(&*epoch) {
-                        self.epoch = Some(epoch.into_owned());
-                        self.last_seq = None;
-                    }
-                }
-                // A replay or a resend may bring a message again: the
-                // application sees each one once.
-                if let Some(seq) = chat.seq {
-                    if self.last_seq.is_some_and(|last| seq <= last) {
-                        return false;
-                    }
-                    self.last_seq = Some(seq);
-                }
-                if let Some(id) = &chat.id {
-                    let mut key = String::with_capacity(chat.from_user_id.len() + 1 + id.len());
-                    key.push_str(&chat.from_user_id);
-                    key.push('\0');
-                    key.push_str(id);
-                    if !self.delivered.insert(key) {
-                        return false;
-                    }
-                }
-            }
+            ServerFrame::Resumed(resumed) => self.delivery.resumed(resumed),
+            ServerFrame::Chat(chat) => return self.delivery.is_new(&chat),
             _ => {}
         }
         true
@@ -532,7 +506,7 @@ impl Engine {
     /// With at-least-once delivery and no ack seen yet, starts waiting for
     /// the first one while something awaits it.
     fn await_first_ack(&mut self) {
-        let waiting = self.acks == Acks::Unknown
+        let waiting = self.delivery.acks == Acks::Unknown
             && self.config.delivery == Delivery::AtLeastOnce
             && !self.outbox.is_empty()
             && self.armed_timers & TimerKind::AckTimeout.bit() == 0;
@@ -549,9 +523,10 @@ impl Engine {
         self.socket = Socket::None;
         self.cancel_timer(TimerKind::ConnectTimeout);
         self.emit(Event::Error(ErrorEvent::OpenFailed(reason)));
-        // A fixed URL the browser refused is refused again; a provider may
-        // produce a better one next time.
-        if self.config.resolve_endpoint {
+        // A fixed URL the browser refused is refused again; a provider, or
+        // the next URL of a list, may do better.
+        if self.config.resolve_endpoint || self.config.urls.len() > 1 {
+            self.next_url();
             self.retry_later(now, None);
         } else {
             self.end(None);
@@ -569,24 +544,38 @@ impl Engine {
                 if matches!(self.socket, Socket::Opening | Socket::Resolving) {
                     let ms = self.config.connect_timeout_ms;
                     self.emit(Event::Error(ErrorEvent::ConnectTimeout { ms }));
+                    self.next_url();
                     self.drop_dead_socket(now, "connect timeout");
                 }
             }
             TimerKind::HeartbeatPing => {
-                if let (Socket::Open { .. }, Some(heartbeat)) = (self.socket, self.heartbeat()) {
+                if let (Socket::Open { .. }, Some(heartbeat)) =
+                    (self.socket, self.heartbeat.running())
+                {
                     let interval = heartbeat.interval_ms;
                     self.set_timer(TimerKind::HeartbeatPing, interval);
-                    if self.ping_sent_at.is_none() {
+                    if !self.heartbeat.awaiting() {
                         self.send_ping(now);
                     }
                 }
             }
             TimerKind::HeartbeatTimeout => self.on_heartbeat_timeout(now),
+            TimerKind::ServerReconnect => {
+                if matches!(self.socket, Socket::Open { .. }) {
+                    // Asked for, not a failure: no retry is counted and the
+                    // backoff stays as it is.
+                    self.stop_connection_timers();
+                    self.abandon_socket(CLOSE_RECONNECT, "server asked to reconnect");
+                    self.next_url();
+                    self.begin_attempt();
+                }
+            }
             TimerKind::AckTimeout => {
-                if self.acks == Acks::Unknown && matches!(self.socket, Socket::Open { .. }) {
+                if self.delivery.acks == Acks::Unknown && matches!(self.socket, Socket::Open { .. })
+                {
                     // Everything held was written to this open socket; without
                     // acks there is nothing more to learn about it.
-                    self.acks = Acks::Absent;
+                    self.delivery.acks = Acks::Absent;
                     self.outbox.stop_awaiting_acks();
                     self.outbox.send_all();
                     let ms = self.config.ack_timeout_ms;
@@ -597,44 +586,23 @@ impl Engine {
     }
 
     fn on_heartbeat_timeout(&mut self, now: u64) {
-        let (Some(sent_at), Some(heartbeat)) = (self.ping_sent_at, self.heartbeat()) else {
-            return;
-        };
-        let timeout = heartbeat.timeout_ms;
-        let late_by = now
-            .saturating_sub(sent_at)
-            .saturating_sub(u64::from(timeout));
-        // A timer that fires far later than it was set for means the page or
-        // the machine was suspended: the silence says nothing about the
-        // connection yet, so probe once more before judging it dead.
-        if late_by > u64::from(timeout).max(SUSPEND_SLACK_MS) && !self.reprobing {
-            self.ping_sent_at = None;
-            self.send_ping(now);
-            self.reprobing = true;
-            return;
-        }
-        if !self.pong_heard {
+        let ms = self.heartbeat.timeout_ms();
+        match self.heartbeat.timed_out(now) {
+            None => {}
+            // The silence says nothing about the connection yet: probe once
+            // more before judging it.
+            Some(Silence::Suspended) => self.send_ping(now),
             // Silence from a server that has never answered a ping says
             // nothing about the link: it may not know pings at all.
-            self.ping_sent_at = None;
-            self.reprobing = false;
-            self.heartbeat_stopped = true;
-            self.cancel_timer(TimerKind::HeartbeatPing);
-            self.emit(Event::Error(ErrorEvent::HeartbeatUnsupported {
-                ms: timeout,
-            }));
-            return;
+            Some(Silence::Unsupported) => {
+                self.cancel_timer(TimerKind::HeartbeatPing);
+                self.emit(Event::Error(ErrorEvent::HeartbeatUnsupported { ms }));
+            }
+            Some(Silence::Dead) => {
+                self.emit(Event::Error(ErrorEvent::HeartbeatTimeout { ms }));
+                self.drop_dead_socket(now, "heartbeat timeout");
+            }
         }
-        self.emit(Event::Error(ErrorEvent::HeartbeatTimeout { ms: timeout }));
-        self.drop_dead_socket(now, "heartbeat timeout");
-    }
-
-    /// The heartbeat settings, while the heartbeat runs.
-    fn heartbeat(&self) -> Option<&HeartbeatConfig> {
-        self.config
-            .heartbeat
-            .as_ref()
-            .filter(|_| !self.heartbeat_stopped)
     }
 
     /// Gives up on a socket that did not open in time or fell silent, and
@@ -657,7 +625,7 @@ impl Engine {
     /// close event, since its real one will never be reported.
     fn abandon_socket(&mut self, code: u16, reason: &str) {
         match std::mem::replace(&mut self.socket, Socket::None) {
-            Socket::None | Socket::Resolving => {}
+            Socket::None | Socket::Resolving | Socket::Deciding { .. } => {}
             Socket::Opening | Socket::Open { .. } | Socket::Closing => {
                 self.commands.push_back(Command::AbandonSocket {
                     code,
@@ -691,8 +659,7 @@ impl Engine {
 
     fn open_socket(&mut self) {
         self.socket = Socket::Opening;
-        self.ping_sent_at = None;
-        self.reprobing = false;
+        self.heartbeat.reset();
         self.commands.push_back(Command::OpenSocket {
             url: self.url.clone(),
         });
@@ -733,6 +700,14 @@ impl Engine {
         }
     }
 
+    /// Moves on to the next configured URL (a provider chooses by itself).
+    fn next_url(&mut self) {
+        if !self.config.resolve_endpoint {
+            self.url_index = (self.url_index + 1) % self.config.urls.len();
+            self.url = self.config.urls[self.url_index].clone();
+        }
+    }
+
     /// Attempts wait for the network, or for a frozen page to return.
     fn paused(&self) -> bool {
         self.offline || self.frozen
@@ -763,11 +738,13 @@ impl Engine {
         }
         match self.state {
             State::Closing | State::Closed => Err(SendError::Closed),
-            State::Open if !awaits_ack => {
+            // Still `Open` while the application decides about a close:
+            // there is no socket to write to.
+            State::Open if !awaits_ack && matches!(self.socket, Socket::Open { .. }) => {
                 self.commands.push_back(Command::SendFrame(text));
                 Ok(id)
             }
-            State::Open => {
+            State::Open if matches!(self.socket, Socket::Open { .. }) => {
                 // Held until acked, so unacked sends count toward the bounds.
                 self.outbox.push(QueuedFrame {
                     id: id.clone(),
@@ -778,7 +755,7 @@ impl Engine {
                 self.await_first_ack();
                 Ok(id)
             }
-            State::Idle | State::Connecting | State::Reconnecting => {
+            State::Open | State::Idle | State::Connecting | State::Reconnecting => {
                 self.outbox.push(QueuedFrame {
                     id: id.clone(),
                     text,
@@ -799,27 +776,16 @@ impl Engine {
     }
 
     fn send_ping(&mut self, now: u64) {
-        let Some(heartbeat) = self.heartbeat() else {
-            return;
-        };
-        let timeout = heartbeat.timeout_ms;
-        let ping = heartbeat.ping.clone();
-        self.commands.push_back(Command::SendFrame(ping));
-        self.ping_sent_at = Some(now);
-        self.set_timer(TimerKind::HeartbeatTimeout, timeout);
+        if let Some((ping, timeout)) = self.heartbeat.ping(now) {
+            self.commands.push_back(Command::SendFrame(ping));
+            self.set_timer(TimerKind::HeartbeatTimeout, timeout);
+        }
     }
 
-    /// Any inbound frame proves the connection alive; a `text` frame may also
-    /// be the first answer to a ping, which shows the server knows them.
+    /// Any inbound frame proves the connection alive.
     fn saw_traffic(&mut self, text: Option<&str>) {
-        if self.ping_sent_at.take().is_some() {
-            self.reprobing = false;
+        if self.heartbeat.saw_frame(text, &self.config.kind_field) {
             self.cancel_timer(TimerKind::HeartbeatTimeout);
-        }
-        if let (false, Some(heartbeat), Some(text)) = (self.pong_heard, self.heartbeat(), text) {
-            self.pong_heard = text == heartbeat.pong
-                || string_field(text, &self.config.kind_field)
-                    .is_some_and(|kind| kind == heartbeat.pong);
         }
     }
 
@@ -865,13 +831,13 @@ impl Engine {
     }
 
     fn stop_connection_timers(&mut self) {
-        self.ping_sent_at = None;
-        self.reprobing = false;
+        self.heartbeat.reset();
         for kind in [
             TimerKind::ConnectTimeout,
             TimerKind::HeartbeatPing,
             TimerKind::HeartbeatTimeout,
             TimerKind::AckTimeout,
+            TimerKind::ServerReconnect,
         ] {
             self.cancel_timer(kind);
         }

@@ -45,19 +45,22 @@
 mod backoff;
 mod config;
 mod dedupe;
-mod io;
+mod delivery;
+mod errors;
+mod heartbeat;
+mod inputs;
 mod machine;
 mod outbox;
+mod outputs;
 
 pub use backoff::{delay_ms, delay_window_ms, nominal_delay_ms, Rng};
 pub use config::{
     is_terminal_code, ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits,
-    ReconnectPolicy, ReconnectPredicate,
+    ReconnectPolicy,
 };
 pub use dedupe::RecentIds;
-pub use io::{
-    CloseInfo, Command, DeliveryState, ErrorEvent, Event, Input, SendError, State, StateChange,
-    TimerKind, Verdict,
-};
-pub use machine::{CloseError, Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT};
+pub use errors::{CloseError, ErrorEvent, SendError};
+pub use inputs::{CloseInfo, Input, TimerKind};
+pub use machine::{Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT, MAX_MESSAGE_ID_CHARS};
 pub use outbox::{Outbox, QueuedFrame};
+pub use outputs::{Command, DeliveryState, Event, State, StateChange, Verdict};

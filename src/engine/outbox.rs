@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::config::OutboxLimits;
-use super::io::SendError;
+use super::errors::SendError;
 
 /// A frame waiting to be sent or acknowledged, with the id its sender was given.
 #[derive(Debug, Clone, PartialEq, Eq)]

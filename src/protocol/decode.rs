@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::frames::{
-    Ack, ChatMessage, Notification, Resumed, ServerError, ServerFrame, MAX_USER_ID_CHARS,
+    Ack, ChatMessage, Notification, Reconnect, Resumed, ServerError, ServerFrame, UserId,
 };
 use super::json::{scan_object, unescape, Kind, Raw, Scanned};
 
@@ -150,6 +150,11 @@ pub fn decode_with_limit(text: &str, max_bytes: usize) -> Result<ServerFrame<'_>
                 epoch: fields.optional_string(Field::Epoch)?,
             }))
         }
+        "reconnect" => Ok(ServerFrame::Reconnect(Reconnect {
+            after_ms: fields("reconnect")
+                .optional_count(Field::AfterMs)?
+                .unwrap_or(0),
+        })),
         _ => Ok(ServerFrame::Other(frame_type)),
     }
 }
@@ -190,38 +195,46 @@ pub fn string_field<'a>(text: &'a str, field: &str) -> Option<Cow<'a, str>> {
     }
 }
 
-/// The fields some frame type reads; every other key is validated and skipped.
-#[derive(Clone, Copy)]
-enum Field {
-    FromUserId,
-    ToUserId,
-    Message,
-    Timestamp,
-    Id,
-    Seq,
-    Online,
-    Code,
-    Recovered,
-    Epoch,
+/// Declares [`Field`] from one list of variants and their JSON keys.
+macro_rules! fields {
+    ($($field:ident => $key:literal,)*) => {
+        /// The fields some frame type reads; every other key is validated and skipped.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Field {
+            $($field,)*
+        }
+
+        impl Field {
+            const ALL: [Field; [$($key),*].len()] = [$(Self::$field),*];
+
+            fn name(self) -> &'static str {
+                match self {
+                    $(Self::$field => $key,)*
+                }
+            }
+
+            fn of_key(key: &str) -> Option<Self> {
+                match key {
+                    $($key => Some(Self::$field),)*
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
-const FIELD_NAMES: [&str; 10] = [
-    "fromUserId",
-    "toUserId",
-    "message",
-    "timestamp",
-    "id",
-    "seq",
-    "online",
-    "code",
-    "recovered",
-    "epoch",
-];
-
-impl Field {
-    fn name(self) -> &'static str {
-        FIELD_NAMES[self as usize]
-    }
+fields! {
+    FromUserId => "fromUserId",
+    ToUserId => "toUserId",
+    Message => "message",
+    Timestamp => "timestamp",
+    Id => "id",
+    Seq => "seq",
+    Online => "online",
+    Code => "code",
+    Recovered => "recovered",
+    Epoch => "epoch",
+    AfterMs => "afterMs",
 }
 
 /// The last value of each interesting key, as `JSON.parse` keeps the last
@@ -229,29 +242,16 @@ impl Field {
 #[derive(Default)]
 struct Found<'a> {
     frame_type: Option<Raw<'a>>,
-    fields: [Option<Raw<'a>>; FIELD_NAMES.len()],
+    fields: [Option<Raw<'a>>; Field::ALL.len()],
 }
 
 impl<'a> Found<'a> {
     fn keep(&mut self, key: &str, value: Raw<'a>) {
-        let field = match key {
-            "type" => {
-                self.frame_type = Some(value);
-                return;
-            }
-            "fromUserId" => Field::FromUserId,
-            "toUserId" => Field::ToUserId,
-            "message" => Field::Message,
-            "timestamp" => Field::Timestamp,
-            "id" => Field::Id,
-            "seq" => Field::Seq,
-            "online" => Field::Online,
-            "code" => Field::Code,
-            "recovered" => Field::Recovered,
-            "epoch" => Field::Epoch,
-            _ => return,
-        };
-        self.fields[field as usize] = Some(value);
+        if key == "type" {
+            self.frame_type = Some(value);
+        } else if let Some(field) = Field::of_key(key) {
+            self.fields[field as usize] = Some(value);
+        }
     }
 }
 
@@ -319,8 +319,7 @@ impl<'a> Fields<'_, 'a> {
 
     fn user_id(&self, field: Field) -> Result<Cow<'a, str>, DecodeError> {
         let id = self.string(field)?;
-        let chars = id.chars().count();
-        if chars == 0 || chars > MAX_USER_ID_CHARS {
+        if UserId::check(&id).is_err() {
             return Err(DecodeError::OutOfRange {
                 frame_type: self.frame_type,
                 field: field.name(),
@@ -392,19 +391,19 @@ mod tests {
 
     #[test]
     fn every_field_is_found_under_its_own_name() {
-        for (slot, name) in FIELD_NAMES.iter().enumerate() {
+        for (slot, field) in Field::ALL.iter().enumerate() {
             let mut found = Found::default();
             found.keep(
-                name,
+                field.name(),
                 Raw {
                     kind: Kind::Null,
                     text: "null",
                 },
             );
-            let filled: Vec<usize> = (0..FIELD_NAMES.len())
+            let filled: Vec<usize> = (0..Field::ALL.len())
                 .filter(|&index| found.fields[index].is_some())
                 .collect();
-            assert_eq!(filled, [slot], "{name}");
+            assert_eq!(filled, [slot], "{field:?}");
         }
     }
 

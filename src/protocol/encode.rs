@@ -6,7 +6,7 @@ use super::frames::{ClientFrame, UserId};
 /// first and the other fields in protocol order.
 ///
 /// Infallible by construction: keys are fixed ASCII, strings are escaped by
-/// [`push_json_string`], numbers are integers.
+/// `push_json_string`, numbers are integers.
 pub fn encode(frame: &ClientFrame) -> String {
     match frame {
         ClientFrame::Init {

@@ -24,13 +24,17 @@ impl UserId {
     /// Validates `id`.
     pub fn new(id: impl Into<String>) -> Result<Self, UserIdError> {
         let id = id.into();
-        let chars = id.chars().count();
-        if chars == 0 {
-            Err(UserIdError::Empty)
-        } else if chars > MAX_USER_ID_CHARS {
-            Err(UserIdError::TooLong(chars))
-        } else {
-            Ok(Self(id))
+        Self::check(&id)?;
+        Ok(Self(id))
+    }
+
+    /// Whether `id` is a valid user id: the one home of the rule, for ids
+    /// the client sends and ids it receives.
+    pub fn check(id: &str) -> Result<(), UserIdError> {
+        match id.chars().count() {
+            0 => Err(UserIdError::Empty),
+            chars if chars > MAX_USER_ID_CHARS => Err(UserIdError::TooLong(chars)),
+            _ => Ok(()),
         }
     }
 
@@ -144,6 +148,14 @@ pub struct Resumed<'a> {
     pub epoch: Option<Cow<'a, str>>,
 }
 
+/// A draining server asks the client to reconnect (to another node).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconnect {
+    /// Within how many ms: the client picks a random moment in `0..=after_ms`,
+    /// so that a node's clients do not all come back at once. 0 when absent.
+    pub after_ms: u64,
+}
+
 /// A frame the server sends, borrowing its text from the frame it was
 /// decoded from: a chat is checked and read without copying its fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +172,8 @@ pub enum ServerFrame<'a> {
     Error(ServerError<'a>),
     /// `resumed`
     Resumed(Resumed<'a>),
+    /// `reconnect`
+    Reconnect(Reconnect),
     /// A valid frame of a type this version does not know, by its `type`;
     /// the JavaScript API hands its fields to `on(type)` listeners.
     Other(Cow<'a, str>),
@@ -175,6 +189,7 @@ impl ServerFrame<'_> {
             Self::Pong => FrameType::Pong,
             Self::Error(_) => FrameType::Error,
             Self::Resumed(_) => FrameType::Resumed,
+            Self::Reconnect(_) => FrameType::Reconnect,
             Self::Other(frame_type) => FrameType::Other(frame_type.to_string()),
         }
     }
@@ -195,6 +210,8 @@ pub enum FrameType {
     Error,
     /// `resumed`
     Resumed,
+    /// `reconnect`
+    Reconnect,
     /// Any other type, by name.
     Other(String),
 }
@@ -209,6 +226,7 @@ impl FrameType {
             Self::Pong => "pong",
             Self::Error => "error",
             Self::Resumed => "resumed",
+            Self::Reconnect => "reconnect",
             Self::Other(frame_type) => frame_type,
         }
     }

@@ -105,37 +105,54 @@ pub(crate) fn unescape(token: &str) -> Option<String> {
     let mut rest = inner;
     while let Some(backslash) = rest.find('\\') {
         out.push_str(&rest[..backslash]);
-        let bytes = rest.as_bytes();
-        let (ch, used) = match *bytes.get(backslash + 1)? {
-            b'"' => ('"', 2),
-            b'\\' => ('\\', 2),
-            b'/' => ('/', 2),
-            b'b' => ('\u{8}', 2),
-            b'f' => ('\u{c}', 2),
-            b'n' => ('\n', 2),
-            b'r' => ('\r', 2),
-            b't' => ('\t', 2),
-            b'u' => {
-                let unit = hex4(bytes.get(backslash + 2..backslash + 6)?)?;
-                if (0xD800..0xDC00).contains(&unit) {
-                    let low = bytes.get(backslash + 6..backslash + 12)?;
-                    if &low[..2] != b"\\u" {
-                        return None;
-                    }
-                    let low = hex4(&low[2..]).filter(|low| (0xDC00..0xE000).contains(low))?;
-                    let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                    (char::from_u32(code)?, 12)
-                } else {
-                    (char::from_u32(unit)?, 6)
-                }
-            }
-            _ => return None,
-        };
+        let (ch, used) = escape_at(rest.as_bytes(), backslash).ok()?;
         out.push(ch);
         rest = &rest[backslash + used..];
     }
     out.push_str(rest);
     Some(out)
+}
+
+/// The escape sequence whose backslash is at `at`: the character it stands
+/// for and its length in bytes, or what is wrong with it. The one home of
+/// JSON's escape grammar, for the scanner and for [`unescape`].
+fn escape_at(bytes: &[u8], at: usize) -> Result<(char, usize), &'static str> {
+    let simple = match bytes.get(at + 1) {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => return unicode_escape(bytes, at),
+        _ => return Err("invalid escape"),
+    };
+    Ok((simple, 2))
+}
+
+/// A `\uXXXX` escape at `at`; a high surrogate must be followed by the
+/// escape of a low one (a Rust string cannot hold either alone).
+fn unicode_escape(bytes: &[u8], at: usize) -> Result<(char, usize), &'static str> {
+    const INVALID: &str = "invalid \\u escape";
+    const UNPAIRED: &str = "unpaired surrogate escape";
+    let unit = bytes.get(at + 2..at + 6).and_then(hex4).ok_or(INVALID)?;
+    let (code, used) = match unit {
+        0xDC00..=0xDFFF => return Err(UNPAIRED),
+        0xD800..=0xDBFF => {
+            if bytes.get(at + 6..at + 8) != Some(b"\\u") {
+                return Err(UNPAIRED);
+            }
+            let low = bytes.get(at + 8..at + 12).and_then(hex4).ok_or(INVALID)?;
+            if !(0xDC00..=0xDFFF).contains(&low) {
+                return Err(UNPAIRED);
+            }
+            (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), 12)
+        }
+        _ => (unit, 6),
+    };
+    char::from_u32(code).map(|ch| (ch, used)).ok_or(INVALID)
 }
 
 /// A key token without escapes needs no copy; one with escapes gets one.
@@ -380,47 +397,10 @@ impl<'a> Scanner<'a> {
     }
 
     fn escape(&mut self) -> Result<(), SyntaxError> {
-        let bytes = self.text.as_bytes();
-        match bytes.get(self.pos + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                self.pos += 2;
-                Ok(())
-            }
-            Some(b'u') => {
-                let unit = self.hex_escape(self.pos)?;
-                self.pos += 6;
-                match unit {
-                    0xDC00..=0xDFFF => Err(self.error("unpaired surrogate escape")),
-                    0xD800..=0xDBFF => {
-                        if bytes.get(self.pos) != Some(&b'\\')
-                            || bytes.get(self.pos + 1) != Some(&b'u')
-                        {
-                            return Err(self.error("unpaired surrogate escape"));
-                        }
-                        let low = self.hex_escape(self.pos)?;
-                        if !(0xDC00..=0xDFFF).contains(&low) {
-                            return Err(self.error("unpaired surrogate escape"));
-                        }
-                        self.pos += 6;
-                        Ok(())
-                    }
-                    _ => Ok(()),
-                }
-            }
-            _ => Err(self.error("invalid escape")),
-        }
-    }
-
-    /// The code unit of the `\uXXXX` escape starting at `at`.
-    fn hex_escape(&self, at: usize) -> Result<u32, SyntaxError> {
-        self.text
-            .as_bytes()
-            .get(at + 2..at + 6)
-            .and_then(hex4)
-            .ok_or(SyntaxError {
-                what: "invalid \\u escape",
-                at,
-            })
+        let (_, used) =
+            escape_at(self.text.as_bytes(), self.pos).map_err(|what| self.error(what))?;
+        self.pos += used;
+        Ok(())
     }
 }
 

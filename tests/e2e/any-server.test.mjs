@@ -252,3 +252,13 @@ test('with no onError listener, each error goes to the console once', async (t) 
   assert.ok(logged.length <= serverFrames(server, 'sent').length, 'once each, not more');
   assert.equal(report.messages[0].format, 'text', 'the line itself still reached onMessage');
 });
+
+test('a list of URLs: an attempt that fails moves on to the next one', async (t) => {
+  const server = await fixture(t, 'plain-push', { TICK_MS: '100' });
+  const nobody = `ws://127.0.0.1:${await freePort()}/`;
+  const app = await client(t, { url: [nobody, server.url], mode: 'generic', reconnect: FAST_RECONNECT });
+  await until('open on the second URL', async () => (await stateOf(app)) === 'open');
+  const report = await app.report();
+  assert.deepEqual(report.errors.map(({ code, attempt }) => ({ code, attempt })), [{ code: 'connect_failed', attempt: 0 }]);
+  assert.equal(server.of('connection').length, 1);
+});

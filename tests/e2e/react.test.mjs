@@ -26,6 +26,8 @@ let siteUrl;
 let browser;
 /** Every WebSocket connection the server accepted, by user id once known. */
 const opened = [];
+/** Every frame the server received, parsed, in order. */
+const received = [];
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'wsnotify-react-'));
@@ -50,7 +52,10 @@ before(async () => {
   await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${site.address().port}`;
   server = await createServer({ port: 0, allowedOrigins: [siteUrl], insecureDevIdentity: true, log: () => {} });
-  server.wss.on('connection', (socket) => opened.push(socket));
+  server.wss.on('connection', (socket) => {
+    opened.push(socket);
+    socket.on('message', (data) => received.push(JSON.parse(data)));
+  });
   browser = await launchBrowser();
 });
 
@@ -149,6 +154,21 @@ test('useWebSocket against a server that is not ours: one connection under Stric
   assert.deepEqual(chat.of('received').map((entry) => entry.data), [JSON.stringify({ name: 'react', msg: 'hello from the hook' })]);
   await page.click('#toggle');
   await until('the unmount to close the connection', () => chat.of('close').length === 1, 10_000);
+  assert.deepEqual(errors, []);
+});
+
+test('a send before the module loaded gets its id at once and arrives with it; a rotated token applies without a restart', async (t) => {
+  const { page, errors } = await openScenario(t, 'live', 'live-user');
+  await page.waitForSelector('[data-testid="live-state"]:text("open")', WAIT);
+  const earlyId = await page.textContent('[data-testid="early-id"]');
+  assert.match(earlyId, /early/, 'an id was returned before the client existed');
+  await until('the early chat at the server', () => received.some((frame) => frame.type === 'chat' && frame.id === earlyId), 10_000);
+  assert.equal(received.find((frame) => frame.type === 'init' && frame.userId === 'live-user').token, 'token-1');
+  await page.click('text=Rotate token');
+  await page.waitForTimeout(100);
+  for (const socket of openOf('live-user')) socket.close(1012, 'restart');
+  await until('a new init with the new token', () => received.some((frame) => frame.type === 'init' && frame.userId === 'live-user' && frame.token === 'token-2'), 10_000);
+  assert.equal(await page.evaluate(() => window.__clients.size), 1, 'the same client, not a new one');
   assert.deepEqual(errors, []);
 });
 

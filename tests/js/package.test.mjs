@@ -89,7 +89,7 @@ test('the wasm module instantiates in Node and the Client works without a socket
 test('the TypeScript declarations describe the Client API', () => {
   const types = readFileSync(join(pkgDir, 'wsnotify.d.ts'), 'utf8');
   for (const member of ['export class Client', 'constructor(options: ClientOptions)', 'connect(): void',
-    'sendChat(toUserId: string | null | undefined, message: string): string',
+    'sendChat(toUserId: string | null | undefined, message: string, id?: string | null): string',
     'onChat(callback: (chat: ChatMessage) => void): Subscription', 'readonly state: ConnectionState',
     'export type ClientOptions', 'export type ErrorCode', 'unsubscribe(): void']) {
     assert.ok(types.includes(member), `wsnotify.d.ts lacks ${member}`);

@@ -5,6 +5,7 @@ import { useNotification } from 'wsnotify/react';
 import { Chat } from './Chat.jsx';
 import { Room } from './Room.jsx';
 import { Ticker } from './Ticker.jsx';
+import { Live } from './Live.jsx';
 
 const params = new URLSearchParams(location.search);
 const url = params.get('ws');
@@ -63,6 +64,11 @@ const scenarios = {
   ),
   rerender: () => <Rerenders />,
   misspelt: () => <Misspelt />,
+  live: () => (
+    <StrictMode>
+      <Live userId={user} url={url} />
+    </StrictMode>
+  ),
   generic: () => (
     <StrictMode>
       <Toggle>

@@ -1,0 +1,241 @@
+// wsnotify/testing: the wsnotify dialect of the scripted server, the answers
+// of the reference server (docs/PROTOCOL.md): `init` registers the user (its
+// own "joined" notification, then `resumed` and the missed chats when it
+// sent `lastSeq`), `chat` is relayed, numbered, kept for replay and acked,
+// `ping` gets `pong`, and a bad frame gets `error` with the same codes and
+// messages. Differences: identity is taken on trust unless `verifyToken` is
+// given, join/leave notifications go out at once (the reference server
+// batches them in time), and there is no rate limit, no init timeout and no
+// age limit on the replay history (500 chats per user).
+
+const MAX_USER_ID_CHARS = 64;
+const MAX_ID_CHARS = 128;
+const MAX_TOKEN_CHARS = 4096;
+const EPOCH_PATTERN = /^[\x21-\x7e]{1,32}$/;
+const HISTORY_LIMIT = 500;
+const MAX_RELAYED_FRAME_BYTES = 65_536;
+/** Room left in a relayed chat for `"seq":<16 digits>,"epoch":"<32 chars>"`. */
+const NUMBERING_RESERVE_BYTES = 80;
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]/u;
+
+const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+const chars = (text) => [...text].length;
+const isWellFormed = (text) => (typeof text.isWellFormed === 'function' ? text.isWellFormed() : !/\p{Cs}/u.test(text));
+const bytes = (text) => new TextEncoder().encode(text).length;
+
+function validateUserId(value, field) {
+  if (typeof value !== 'string') return `${field} must be a string`;
+  const length = chars(value);
+  if (length < 1 || length > MAX_USER_ID_CHARS) return `${field} must be 1-${MAX_USER_ID_CHARS} characters`;
+  if (!isWellFormed(value) || NOT_PRINTABLE.test(value)) return `${field} must be printable characters only`;
+  return null;
+}
+
+const optional = (value, check) => (value === undefined ? null : check(value));
+
+const VALIDATORS = new Map([
+  ['init', (frame) =>
+    validateUserId(frame.userId, 'userId') ??
+    optional(frame.token, (token) => (typeof token === 'string' && token.length <= MAX_TOKEN_CHARS
+      ? null : `token must be a string of at most ${MAX_TOKEN_CHARS} characters`)) ??
+    optional(frame.lastSeq, (seq) => (Number.isSafeInteger(seq) && seq >= 0 ? null : 'lastSeq must be a non-negative integer')) ??
+    optional(frame.epoch, (epoch) => (typeof epoch === 'string' && EPOCH_PATTERN.test(epoch)
+      ? null : 'epoch must be 1-32 printable ASCII characters'))],
+  ['chat', (frame) =>
+    validateUserId(frame.fromUserId, 'fromUserId') ??
+    optional(frame.toUserId, (to) => validateUserId(to, 'toUserId')) ??
+    (typeof frame.message === 'string' ? null : 'message must be a string') ??
+    (isWellFormed(frame.message) ? null : 'message must not contain a lone surrogate') ??
+    optional(frame.id, (id) => (typeof id === 'string' && chars(id) >= 1 && chars(id) <= MAX_ID_CHARS && isWellFormed(id)
+      ? null : `id must be a string of 1-${MAX_ID_CHARS} characters`))],
+  ['ping', () => null],
+]);
+
+/** Parses and validates a client frame: `{ frame }` or `{ error }`, as the reference server does. */
+export function parseClientFrame(text) {
+  let frame;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return { error: 'not valid JSON' };
+  }
+  if (!isObject(frame)) return { error: 'a frame must be a JSON object' };
+  if (typeof frame.type !== 'string') return { error: 'type must be a string' };
+  const validate = VALIDATORS.get(frame.type);
+  if (!validate) return { error: 'unknown type' };
+  const error = validate(frame);
+  return error ? { error } : { frame };
+}
+
+/** A new epoch: 12 printable ASCII characters. */
+function newEpoch() {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const random = new Uint8Array(12);
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(random);
+  else for (let i = 0; i < random.length; i += 1) random[i] = Math.floor(Math.random() * 256);
+  return [...random].map((byte) => alphabet[byte % 64]).join('');
+}
+
+/** Per-user numbering (epoch, seq), the chats kept for replay, the chat ids accepted. */
+function createHistory() {
+  const users = new Map();
+  const userOf = (userId) => {
+    let user = users.get(userId);
+    if (!user) {
+      user = { epoch: newEpoch(), seq: 0, entries: [], ids: new Set() };
+      users.set(userId, user);
+    }
+    return user;
+  };
+  return {
+    join: (userId) => userOf(userId).epoch,
+    knows: (userId) => users.has(userId),
+    seen: (sender, id) => users.get(sender)?.ids.has(id) ?? false,
+    accept: (sender, id) => userOf(sender).ids.add(id),
+    record(userId, frame) {
+      const user = userOf(userId);
+      user.seq += 1;
+      const text = JSON.stringify({ ...frame, seq: user.seq, epoch: user.epoch });
+      user.entries.push({ seq: user.seq, text });
+      if (user.entries.length > HISTORY_LIMIT) user.entries.shift();
+      return text;
+    },
+    since(userId, lastSeq, epoch) {
+      const user = userOf(userId);
+      const all = () => user.entries.map((entry) => entry.text);
+      if ((epoch !== undefined && epoch !== user.epoch) || lastSeq > user.seq) {
+        return { recovered: false, epoch: user.epoch, frames: all() };
+      }
+      const frames = user.entries.filter((entry) => entry.seq > lastSeq).map((entry) => entry.text);
+      const firstKept = user.entries[0]?.seq ?? user.seq + 1;
+      return { recovered: firstKept <= lastSeq + 1, epoch: user.epoch, frames };
+    },
+  };
+}
+
+/** The dialect of `server`: its `received(connection, frame, data)` and `closed(connection)` hooks and server-side pushes. */
+export function createWsnotifyDialect(server) {
+  /** userId → the open connections that sent its `init`. */
+  const online = new Map();
+  const history = createHistory();
+
+  const send = (connection, frame) => connection.send(JSON.stringify(frame));
+  const connectionsOf = (userId) => [...(online.get(userId) ?? [])];
+  const broadcast = (frame, exceptUser) => {
+    for (const [userId, connections] of online) {
+      if (userId === exceptUser) continue;
+      for (const connection of connections) send(connection, frame);
+    }
+  };
+  const deliver = (userId, frame) => {
+    const text = history.record(userId, frame);
+    for (const connection of connectionsOf(userId)) connection.send(text);
+    return text;
+  };
+
+  function register(connection, frame) {
+    const { userId, lastSeq, epoch } = frame;
+    connection.userId = userId;
+    const first = !online.has(userId);
+    if (first) online.set(userId, new Set());
+    online.get(userId).add(connection);
+    if (first) {
+      send(connection, { type: 'notification', message: `${userId} joined`, online: online.size });
+      broadcast({ type: 'notification', message: `${userId} joined`, online: online.size }, userId);
+    }
+    history.join(userId);
+    if (lastSeq !== undefined) {
+      const resumed = history.since(userId, lastSeq, epoch);
+      send(connection, { type: 'resumed', recovered: resumed.recovered, epoch: resumed.epoch });
+      for (const text of resumed.frames) connection.send(text);
+    }
+  }
+
+  function init(connection, frame) {
+    if (connection.userId !== undefined) {
+      if (frame.userId !== connection.userId) connection.close(4403, 'already initialized as another user');
+      return;
+    }
+    const verdict = server.verifyToken ? server.verifyToken(frame.token, frame.userId) : true;
+    if (verdict !== true) {
+      const refusal = isObject(verdict) ? verdict : { code: 4401, reason: frame.token === undefined ? 'token required' : 'invalid token' };
+      connection.close(refusal.code ?? 4401, refusal.reason ?? 'invalid token');
+      return;
+    }
+    register(connection, frame);
+  }
+
+  function chat(connection, frame) {
+    if (frame.fromUserId !== connection.userId) {
+      send(connection, { type: 'error', code: 'unauthorized', message: 'fromUserId must be the user of this connection', id: frame.id });
+      return;
+    }
+    if (frame.id !== undefined && history.seen(frame.fromUserId, frame.id)) {
+      if (server.sendAcks) send(connection, { type: 'ack', id: frame.id });
+      return;
+    }
+    const out = { type: 'chat', fromUserId: frame.fromUserId, message: frame.message, timestamp: new Date().toISOString() };
+    if (frame.toUserId !== undefined) out.toUserId = frame.toUserId;
+    if (frame.id !== undefined) out.id = frame.id;
+    if (bytes(JSON.stringify(out)) + NUMBERING_RESERVE_BYTES > MAX_RELAYED_FRAME_BYTES) {
+      send(connection, { type: 'error', code: 'invalid_message', message: 'message too long', id: frame.id });
+      return;
+    }
+    let recipients;
+    if (frame.toUserId === undefined) {
+      recipients = [...online.keys()];
+    } else if (online.has(frame.toUserId) || history.knows(frame.toUserId)) {
+      recipients = [...new Set([frame.toUserId, frame.fromUserId])];
+    } else {
+      send(connection, { type: 'error', code: 'recipient_offline', message: `${frame.toUserId} has never been online`, id: frame.id });
+      return;
+    }
+    for (const userId of recipients) deliver(userId, out);
+    if (frame.id !== undefined) {
+      history.accept(frame.fromUserId, frame.id);
+      if (server.sendAcks) send(connection, { type: 'ack', id: frame.id });
+    }
+  }
+
+  return {
+    received(connection, _decoded, data) {
+      if (typeof data !== 'string') {
+        send(connection, { type: 'error', code: 'invalid_message', message: 'binary frames are not supported' });
+        return;
+      }
+      const { frame, error } = parseClientFrame(data);
+      if (error) {
+        send(connection, { type: 'error', code: 'invalid_message', message: error });
+        return;
+      }
+      if (frame.type === 'ping') {
+        if (server.answerPings) send(connection, { type: 'pong' });
+      } else if (frame.type === 'init') {
+        init(connection, frame);
+      } else if (connection.userId === undefined) {
+        send(connection, { type: 'error', code: 'unauthorized', message: 'send init first', id: frame.id });
+      } else {
+        chat(connection, frame);
+      }
+    },
+    closed(connection) {
+      const { userId } = connection;
+      const connections = online.get(userId);
+      if (!connections?.delete(connection) || connections.size > 0) return;
+      online.delete(userId);
+      broadcast({ type: 'notification', message: `${userId} left`, online: online.size });
+    },
+    deliverChat({ fromUserId, toUserId, message, id, timestamp = new Date().toISOString() }) {
+      const out = { type: 'chat', fromUserId, message, timestamp };
+      if (toUserId !== undefined && toUserId !== null) out.toUserId = toUserId;
+      if (id !== undefined) out.id = id;
+      const recipients = out.toUserId === undefined ? [...online.keys()] : [out.toUserId];
+      const sent = {};
+      for (const userId of recipients) sent[userId] = JSON.parse(deliver(userId, out));
+      return sent;
+    },
+    notify(message) {
+      broadcast({ type: 'notification', message, online: online.size });
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// Calling the client from inside its own callbacks and providers: every
+// member, from every kind, in Chromium against a server that closes each
+// connection with 4000. No wasm trap, no untyped exception, a documented
+// outcome for each call, and free() from anywhere stops the client at once.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { WebSocketServer } from 'ws';
+import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { servePage } from '../support/page-site.mjs';
+import { until } from '../support/until.mjs';
+
+let site;
+let browser;
+let wss;
+/** userId → { opened, open } */
+const byUser = new Map();
+
+before(async () => {
+  site = await servePage('reentrancy-page');
+  browser = await launchBrowser();
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  wss.on('connection', (socket) => {
+    socket.once('message', (data) => {
+      const { userId } = JSON.parse(data);
+      const user = byUser.get(userId) ?? { opened: 0, open: 0 };
+      byUser.set(userId, user);
+      user.opened += 1;
+      user.open += 1;
+      socket.on('close', () => {
+        user.open -= 1;
+      });
+      const timestamp = new Date().toISOString();
+      socket.send(JSON.stringify({ type: 'chat', fromUserId: 'server', message: 'hi', timestamp }));
+      socket.send(JSON.stringify({ type: 'notification', message: 'note' }));
+      socket.send(JSON.stringify({ type: 'custom' }));
+      socket.send('not json');
+      setTimeout(() => socket.close(4000, 'go again'), 100);
+    });
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  site?.close();
+  for (const socket of wss?.clients ?? []) socket.terminate();
+  wss?.close();
+});
+
+test('every member called from inside every callback and provider: no trap, a typed outcome, free() stops at once', async (t) => {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  const pageErrors = collectPageErrors(page);
+  await page.goto(`${site.url}/`);
+  await page.waitForFunction(() => typeof window.startTrials === 'function');
+  const url = `ws://127.0.0.1:${wss.address().port}`;
+  const [callbacks, members] = await page.evaluate(() => [window.callbacks, window.members]);
+  await page.evaluate((u) => window.startTrials(u), url);
+  // Each trial ends within a few hundred ms: two connections of 100 ms, then
+  // giving up (or closing, or being freed).
+  const report = await until('every trial to finish', async () => {
+    const current = await page.evaluate(() => window.trialReport());
+    return current.length === callbacks.length * members.length &&
+      current.every((trial) => trial.state === 'closed' || trial.state.startsWith('throws')) && current;
+  }, 60_000, 200);
+
+  const outcomes = {};
+  for (const { where, what, outcome } of report) {
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    assert.ok(!outcome.startsWith('untyped'), `${what} inside ${where}: ${outcome}`);
+    assert.notEqual(outcome, 'not called', `${where} was never called (${what})`);
+    // Calls work from inside callbacks; the one documented refusal is a
+    // send into a client that is already closed for good.
+    assert.ok(outcome === 'ok' || (outcome === 'closed' && what.startsWith('send')), `${what} inside ${where}: ${outcome}`);
+  }
+  for (const { where, what, state } of report.filter((trial) => trial.what === 'free')) {
+    assert.equal(state, 'throws freed', `after free() inside ${where}, members throw freed`);
+    assert.equal(byUser.get(`${where}-${what}`)?.open ?? 0, 0, `free() inside ${where} leaves no connection`);
+  }
+  const openedAfterFree = report.filter((trial) => trial.what === 'free').map(({ where }) => byUser.get(`${where}-free`)?.opened ?? 0);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(report.filter((trial) => trial.what === 'free').map(({ where }) => byUser.get(`${where}-free`)?.opened ?? 0), openedAfterFree,
+    'a freed client never connects again');
+  // The predicate's answer is obeyed, also when it reads the client.
+  const predicate = report.find((trial) => trial.where === 'shouldReconnect' && trial.what === 'state');
+  assert.ok(predicate.states.includes('reconnecting'), `shouldReconnect answered true: ${predicate.states}`);
+  assert.equal(byUser.get('shouldReconnect-state').opened, 2);
+  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
+  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+  t.diagnostic(`outcomes: ${JSON.stringify(outcomes)}`);
+});
+
+test('an exception in shouldReconnect is a callback_failed error, and the standard policy decides', async (t) => {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  await page.goto(`${site.url}/`);
+  await page.waitForFunction(() => typeof window.startTrials === 'function');
+  const url = `ws://127.0.0.1:${wss.address().port}`;
+  const result = await page.evaluate(async (u) => {
+    const { createClient } = await import('/pkg/index.js');
+    const errors = [];
+    const client = await createClient({
+      url: u,
+      userId: 'throwing-predicate',
+      reconnect: { baseDelayMs: 20, maxRetries: 1 },
+      shouldReconnect: () => { throw new Error('boom'); },
+    });
+    client.onError((error) => errors.push(error.code));
+    const states = [];
+    client.onStateChange(({ state }) => states.push(state));
+    client.connect();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const outcome = { errors, states, state: client.state };
+    client.free();
+    return outcome;
+  }, url);
+  assert.ok(result.errors.includes('callback_failed'), JSON.stringify(result));
+  // 4000 reconnects under the standard policy.
+  assert.ok(result.states.includes('reconnecting'), JSON.stringify(result));
+});

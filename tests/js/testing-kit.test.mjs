@@ -1,0 +1,97 @@
+// The `wsnotify/testing` entry as shipped in pkg/: exported with types, in the
+// tarball, kept apart from the core entries, documented with the examples the
+// fixture runs, and usable in plain Node (no DOM) for a client test.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { root } from '../../scripts/lib.mjs';
+
+const pkgDir = join(root, 'pkg');
+const read = (name) => readFileSync(join(pkgDir, name), 'utf8');
+
+/** The files a module of pkg/ imports by relative path, transitively (static and literal dynamic imports). */
+function importClosure(entry) {
+  const seen = new Set();
+  const visit = (name) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const match of read(name).matchAll(/(?:import|export)\s*(?:[^'"]*?from\s*)?\(?\s*['"](\.\/[^'"]+)['"]/g)) {
+      visit(match[1].slice(2));
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+test('the manifest exports ./testing with its types, and the tarball holds every file it loads', () => {
+  const manifest = JSON.parse(read('package.json'));
+  assert.deepEqual(manifest.exports['./testing'], { types: './testing.d.ts', default: './testing.js' });
+  const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', pkgDir], { cwd: root, encoding: 'utf8' }));
+  const packed = new Set(report.files.map((file) => file.path));
+  const needed = [...importClosure('testing.js'), 'testing.d.ts'];
+  assert.ok(needed.length > 5, `the kit's files: ${needed.join(', ')}`);
+  for (const name of needed) assert.ok(packed.has(name), `${name} is not in the tarball`);
+});
+
+test('the core entries never load the kit: wsnotify and wsnotify/react are unchanged by it', () => {
+  for (const entry of ['index.js', 'react.js']) {
+    const closure = [...importClosure(entry)];
+    assert.deepEqual(closure.filter((name) => name.startsWith('testing')), [], `${entry} loads ${closure.join(', ')}`);
+    for (const name of closure) assert.doesNotMatch(read(name), /testing/, `${name} mentions the kit`);
+  }
+  assert.deepEqual([...importClosure('index.js')].sort(), ['index.js', 'wsnotify.js']);
+});
+
+test('every export of the kit is declared in testing.d.ts', async () => {
+  const kit = await import(join(pkgDir, 'testing.js'));
+  const types = read('testing.d.ts');
+  const names = Object.keys(kit).sort();
+  assert.ok(names.length >= 15, names.join(', '));
+  for (const name of names) {
+    assert.match(types, new RegExp(`export (?:declare )?(?:function|class|const) ${name}\\b`), `testing.d.ts does not declare ${name}`);
+  }
+});
+
+test("the package README's testing examples are the fixture's files, verbatim, and the README links to them", () => {
+  const readme = read('README.md');
+  for (const file of ['ConnectionBanner.jsx', 'ConnectionBanner.test.jsx', 'Composer.jsx', 'Composer.test.jsx', 'close-policy.test.js']) {
+    const source = readFileSync(join(root, 'tests', 'testing', 'fixture', 'src', file), 'utf8');
+    // The fixture files open with a comment that points at the README.
+    const code = source.replace(/^(\/\/.*\n)+/, '');
+    assert.ok(readme.includes(code), `README.md does not hold ${file} as it is`);
+  }
+  const top = readFileSync(join(root, 'README.md'), 'utf8');
+  assert.match(top, /\(pkg-template\/README\.md#testing-your-app-wsnotifytesting\)/);
+  assert.match(top, /\(tests\/testing\/fixture\/src\/\)/);
+  assert.match(readme, /^## Testing your app \(`wsnotify\/testing`\)$/m);
+});
+
+test('in plain Node (no DOM) the kit loads the client and drives it through the scripted server', async () => {
+  const { createClient } = await import(join(pkgDir, 'index.js'));
+  const kit = await import(join(pkgDir, 'testing.js'));
+  await kit.loadForTests();
+  const server = kit.createScriptedServer({ dialect: 'wsnotify' });
+  const client = await createClient({ url: 'ws://node.test/ws', userId: 'ada', delivery: 'at-least-once' });
+  try {
+    const chats = kit.collectFrames(client, 'chat');
+    client.connect();
+    assert.deepEqual(await server.nextMessage('init'), { type: 'init', userId: 'ada' });
+    assert.equal(await kit.waitForState(client, 'open'), 'open');
+    const id = client.sendChat(null, 'hello');
+    assert.deepEqual(await server.nextMessage('chat'), { type: 'chat', fromUserId: 'ada', message: 'hello', id });
+    const [connection] = server.connections;
+    connection.close(1011, 'bug');
+    assert.equal(await kit.waitForState(client, 'reconnecting'), 'reconnecting');
+    assert.equal(await kit.waitForState(client, 'open', { timeoutMs: 3000 }), 'open');
+    assert.equal(chats.length, 1);
+    assert.throws(() => kit.goOffline(), /needs a DOM environment/);
+    await assert.rejects(server.nextMessage('chat', { timeoutMs: 30 }), /timed out after 30 ms/);
+  } finally {
+    client.free();
+    server.stop();
+  }
+  assert.equal(globalThis.WebSocket, undefined);
+  assert.equal(globalThis.CloseEvent, undefined);
+});

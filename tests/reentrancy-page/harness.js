@@ -1,0 +1,101 @@
+// Test harness for tests/e2e/reentrancy.test.mjs: calls every member of the
+// client from inside every kind of callback and provider, and records what
+// each call gave.
+const { createClient } = await import('/pkg/index.js');
+
+window.uncaught = [];
+window.addEventListener('error', (event) => window.uncaught.push(String(event.message)));
+window.addEventListener('unhandledrejection', (event) => window.uncaught.push(String(event.reason)));
+
+/** Every member of the client, as a call an application could make. */
+const MEMBERS = {
+  connect: (c) => c.connect(),
+  close: (c) => c.close(1000, 'from a callback'),
+  reconnect: (c) => c.reconnect(),
+  sendChat: (c) => c.sendChat(null, 'from a callback'),
+  sendJson: (c) => c.sendJson({ type: 'custom', from: 'callback' }),
+  sendText: (c) => c.sendText('{"type":"custom"}'),
+  readyState: (c) => c.readyState,
+  state: (c) => c.state,
+  attempt: (c) => c.attempt,
+  queued: (c) => c.queued,
+  delivery: (c) => c.delivery,
+  onMessage: (c) => c.onMessage(() => {}),
+  free: (c) => c.free(),
+};
+
+/** Every place the client calls application code. */
+const CALLBACKS = [
+  'onOpen', 'onClose', 'onError', 'onChat', 'onNotification', 'onMessage', 'on', 'onStateChange', 'onGiveUp',
+  'shouldReconnect', 'url', 'token',
+];
+
+window.members = Object.keys(MEMBERS);
+window.callbacks = CALLBACKS;
+
+/**
+ * Runs one trial: a client whose callback `where` calls member `what` the
+ * first time it runs. Resolves to what the call gave: `ok`, the `code` of a
+ * typed error, or `untyped: …` for anything else (a wasm trap among them).
+ */
+window.trial = async (url, where, what) => {
+  const userId = `${where}-${what}`;
+  let client = null;
+  let outcome = 'not called';
+  let called = false;
+  const record = { errors: [], states: [] };
+  const act = () => {
+    if (called) return undefined;
+    called = true;
+    try {
+      MEMBERS[what](client);
+      outcome = 'ok';
+    } catch (error) {
+      outcome = typeof error?.code === 'string' ? error.code : `untyped: ${error}`;
+    }
+    return undefined;
+  };
+  const options = {
+    url: where === 'url' ? () => { act(); return url; } : url,
+    userId,
+    reconnect: { baseDelayMs: 20, maxDelayMs: 40, maxRetries: 1 },
+    token: where === 'token' ? () => { act(); return 'token'; } : undefined,
+    shouldReconnect: (close) => {
+      if (where === 'shouldReconnect') act();
+      return close.code === 4000;
+    },
+  };
+  client = await createClient(options);
+  const register = (name, ...args) => client[name](...args, () => {
+    if (where === name) act();
+  });
+  for (const name of ['onOpen', 'onClose', 'onChat', 'onNotification', 'onMessage', 'onStateChange', 'onGiveUp']) register(name);
+  register('on', 'custom');
+  client.onError((error) => {
+    record.errors.push(error.code);
+    if (where === 'onError') act();
+  });
+  client.onStateChange(({ state }) => record.states.push(state));
+  client.connect();
+  return { client, record, outcome: () => outcome };
+};
+
+window.trials = [];
+window.startTrials = async (url) => {
+  for (const where of CALLBACKS) {
+    for (const what of Object.keys(MEMBERS)) {
+      window.trials.push({ where, what, ...(await window.trial(url, where, what)) });
+    }
+  }
+};
+
+/** What each trial gave, once they have run. */
+window.trialReport = () => window.trials.map(({ where, what, client, record, outcome }) => {
+  let state;
+  try {
+    state = client.state;
+  } catch (error) {
+    state = `throws ${error.code}`;
+  }
+  return { where, what, outcome: outcome(), state, errors: record.errors, states: record.states };
+});
