@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { root } from '../../scripts/lib.mjs';
+import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { servePage } from '../support/page-site.mjs';
 import { startRedis } from '../support/redis-process.mjs';
 import { createRuleClient } from '../support/rule-client.mjs';
 import { freePort, startServerProcess } from '../support/server-process.mjs';
@@ -263,6 +265,90 @@ test('Redis SIGKILL and restart under traffic: nodes reconnect by themselves; se
   } finally {
     alice.stop();
     bob.stop();
+    await Promise.all([a.kill(), b.kill()]);
+  }
+});
+
+test('real clients in Chromium: a drain moves them by the hint, a SIGKILL by failover to the next URL; 0 lost, 0 duplicated', async () => {
+  const DRAIN_MS = 3_000;
+  const IDLE = 40;
+  const site = await servePage('scale-page');
+  const [a, b] = await twoNodes({ ALLOWED_ORIGINS: site.url, WSNOTIFY_DRAIN_MS: String(DRAIN_MS) });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    const pageErrors = collectPageErrors(page);
+    await page.goto(`${site.url}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+    await page.evaluate(([x, y]) => window.startUser('alice', [x, y], 'bob'), [a.url, b.url]);
+    await page.evaluate(([x, y]) => window.startUser('bob', [y, x], 'alice'), [a.url, b.url]);
+    const idle = Array.from({ length: IDLE }, (_, i) => `idle${i}`);
+    for (const userId of idle) await page.evaluate(([u, x, y]) => window.startUser(u, [x, y], 'nobody'), [userId, a.url, b.url]);
+    const report = (userId) => page.evaluate((u) => window.report(u), userId);
+    const allOpen = async () => (await Promise.all(['alice', 'bob', ...idle].map(report))).every((r) => r.state === 'open');
+    await until('every client open', allOpen, 20_000);
+    await page.evaluate(() => {
+      window.beginSending('alice');
+      window.beginSending('bob');
+    });
+    await sleep(1_500);
+
+    // 1. Drain node A: alice and the idle clients move to B on the hint.
+    const drainStarted = Date.now();
+    await a.kill('SIGTERM');
+    const drainExitMs = Date.now() - drainStarted;
+    await until('every client open again', allOpen, 15_000);
+    const idleOpens = (await page.evaluate((u) => window.opensOf(u), idle)).flat().filter((t) => t >= drainStarted);
+    await a.start();
+    await sleep(1_000);
+
+    // 2. SIGKILL node B, where everyone is now: they fail over to A.
+    const killedAt = Date.now();
+    await b.kill('SIGKILL');
+    await until('every client open on A', allOpen, 20_000);
+    const firstOpens = (await page.evaluate((u) => window.opensOf(u), ['alice', 'bob', ...idle]))
+      .map((opens) => opens.find((t) => t >= killedAt) - killedAt).sort((x, y) => x - y);
+    const failoverMs = { min: firstOpens[0], median: firstOpens[firstOpens.length >> 1], max: firstOpens.at(-1) };
+    await b.start();
+    await sleep(1_000);
+
+    await page.evaluate(() => {
+      window.stopSending('alice');
+      window.stopSending('bob');
+    });
+    await until('every chat acknowledged', async () => (await report('alice')).queued === 0 && (await report('bob')).queued === 0, 20_000);
+    await sleep(500);
+    const alice = await report('alice');
+    const bob = await report('bob');
+    const flow = (from, to, name) => {
+      const got = to.chats.filter((c) => c.from === name).map((c) => c.id);
+      const unique = new Set(got);
+      return { sent: from.accepted.length, received: got.length, lost: from.accepted.filter((id) => !unique.has(id)).length, duplicated: got.length - unique.size };
+    };
+    const unexpectedErrors = [...alice.errors, ...bob.errors].filter((e) => e.code !== 'connect_failed');
+    figures.browser = {
+      clients: 2 + IDLE,
+      drain: { windowMs: DRAIN_MS, nodeExitedAfterMs: drainExitMs, idleReconnects: idleOpens.length, peakPer100Ms: peak(idleOpens, 100) },
+      failoverAfterSigkillMs: failoverMs,
+      aliceToBob: flow(alice, bob, 'alice'),
+      bobToAlice: flow(bob, alice, 'bob'),
+      resumed: { alice: alice.resumed, bob: bob.resumed },
+      errors: [...alice.errors, ...bob.errors].map((e) => e.code),
+    };
+    assert.deepEqual(unexpectedErrors, [], JSON.stringify(figures.browser));
+    for (const f of [figures.browser.aliceToBob, figures.browser.bobToAlice]) {
+      assert.equal(f.lost, 0, JSON.stringify(figures.browser));
+      assert.equal(f.duplicated, 0);
+      assert.ok(f.sent >= 30);
+    }
+    assert.ok(idleOpens.length >= IDLE, 'every idle client reconnected after the drain');
+    assert.ok(figures.browser.drain.peakPer100Ms <= 10, JSON.stringify(figures.browser.drain));
+    // The browser logs each refused connection to the killed node; anything else is a failure.
+    assert.deepEqual(pageErrors.filter((e) => !e.includes('ERR_CONNECTION_REFUSED')), []);
+    assert.deepEqual(await page.evaluate(() => window.uncaught), []);
+  } finally {
+    await browser.close();
+    site.close();
     await Promise.all([a.kill(), b.kill()]);
   }
 });
