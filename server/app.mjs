@@ -302,15 +302,20 @@ export async function createServer(options = {}) {
     }
   }
 
+  /** Sends what `opened` replays; the connection's position is then at least the user's latest number. */
+  function sendOpened(socket, opened) {
+    for (const text of opened.frames) sendNumbered(socket, text);
+    if (socket.sentEpoch !== opened.epoch || !(socket.sentSeq >= opened.seq)) {
+      socket.sentEpoch = opened.epoch;
+      socket.sentSeq = opened.seq;
+    }
+  }
+
   /** Sends what `opened` replays, then the live frames held meanwhile, in number order. */
   function releaseHeld(socket, opened) {
     const held = socket.heldLive ?? [];
     socket.heldLive = null;
-    for (const text of opened.frames) sendNumbered(socket, text);
-    if (socket.sentEpoch !== opened.epoch || socket.sentSeq < opened.seq) {
-      socket.sentEpoch = opened.epoch;
-      socket.sentSeq = opened.seq;
-    }
+    sendOpened(socket, opened);
     for (const text of held) sendNumbered(socket, text);
   }
 
@@ -319,6 +324,8 @@ export async function createServer(options = {}) {
     socket.userId = userId;
     // Live frames routed here before the replay is read wait for it.
     socket.heldLive = [];
+    socket.registering = true;
+    if (routingGap) socket.needsCatchUp = true;
     if (presence.add(userId, socket)) {
       // The newcomer hears of its own join at once; everybody else in the next batch.
       send(socket, { type: 'notification', message: `${userId} joined`, online: presence.onlineCount() });
@@ -331,25 +338,34 @@ export async function createServer(options = {}) {
       opened = await history.open(userId, lastSeq, epoch);
       storeWorked();
     } catch (error) {
+      socket.registering = false;
       storeFailed(socket, error);
       closeFor(socket, CLOSE.TRY_AGAIN_LATER, 'store unavailable');
       return;
     }
+    socket.registering = false;
     if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
     // `resumed` comes first, so the client knows how to read what follows.
     if (lastSeq !== undefined) send(socket, { type: 'resumed', recovered: opened.recovered, epoch: opened.epoch });
+    if (socket.needsCatchUp) {
+      // Pub/sub went down meanwhile: what was read may already be behind.
+      sendOpened(socket, opened);
+      if (!routingGap) await catchUp(socket);
+      return;
+    }
     releaseHeld(socket, opened);
   }
 
   /**
-   * Pub/sub lost frames while it was down: each connection here reads what
-   * came after the last frame it was sent. A gap that cannot be closed
-   * (Redis lost it) closes the connection with 1012: the client resumes and
-   * is told `recovered: false`.
+   * Pub/sub lost frames while it was down: each connection here holds what
+   * is routed to it from the loss on, then reads what came after the last
+   * frame it was sent. A gap that cannot be closed (Redis lost it) closes
+   * the connection with 1012: the client resumes and is told `recovered: false`.
    */
   async function catchUp(socket) {
-    if (socket.userId === undefined || socket.heldLive || socket.closingForCause) return;
-    socket.heldLive = [];
+    if (socket.userId === undefined || socket.closingForCause || socket.registering) return;
+    socket.needsCatchUp = false;
+    socket.heldLive ??= [];
     let opened;
     try {
       opened = await history.open(socket.userId, socket.sentSeq, socket.sentEpoch);
@@ -365,9 +381,21 @@ export async function createServer(options = {}) {
     }
     releaseHeld(socket, opened);
   }
+  let routingGap = false;
+  routing.onGapStart(() => {
+    routingGap = true;
+    for (const socket of wss.clients) {
+      if (socket.userId === undefined) continue;
+      socket.needsCatchUp = true;
+      socket.heldLive ??= [];
+    }
+  });
   routing.onGap(() => {
+    routingGap = false;
     presence.resync?.();
-    for (const socket of wss.clients) catchUp(socket).catch((error) => handlerFailed(socket, error));
+    for (const socket of wss.clients) {
+      if (socket.needsCatchUp) catchUp(socket).catch((error) => handlerFailed(socket, error));
+    }
   });
 
   function unregister(socket) {

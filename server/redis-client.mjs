@@ -34,6 +34,7 @@ export async function connectRedis({ url, log, ...options }) {
   const client = createClient({ url, disableOfflineQueue: true, socket });
   const subscriber = client.duplicate();
   const reconnectListeners = [];
+  const lossListeners = [];
   let closing = false;
 
   const watch = (connection, name) => {
@@ -43,6 +44,7 @@ export async function connectRedis({ url, log, ...options }) {
       if (lost || closing) return;
       lost = true;
       log(`redis ${name}: connection lost: ${forLog(String(error?.message ?? error))}`);
+      if (name === 'subscriber') for (const listener of lossListeners) listener();
     });
     connection.on('ready', () => {
       if (lost) log(`redis ${name}: connected again`);
@@ -68,6 +70,8 @@ export async function connectRedis({ url, log, ...options }) {
         return client.eval(script.text, options);
       }
     },
+    /** `listener()` runs when the pub/sub connection is lost: messages published from now on may be missed. */
+    onLoss: (listener) => lossListeners.push(listener),
     /** `listener()` runs each time the pub/sub connection is back after a loss: messages may have been missed. */
     onReconnect: (listener) => reconnectListeners.push(listener),
     async close() {

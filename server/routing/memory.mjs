@@ -11,7 +11,8 @@ export function createMemoryRouting({ deliver }) {
     unlisten() {},
     /** Sends `text` to every connection of `userId`, wherever it is. */
     publish: (userId, text) => deliver(userId, text),
-    /** `listener()` hears when frames may have been missed (never, here). */
+    /** `listener()` hears when frames may start being missed, and when that is over (never, here). */
+    onGapStart() {},
     onGap() {},
     close() {},
   };

@@ -16,8 +16,12 @@ export function createRedisRouting({ redis, prefix, nodeId, deliver }) {
   /** userId → the pending or done SUBSCRIBE, so that concurrent inits share one. */
   const subscriptions = new Map();
   const gapListeners = [];
+  const gapStartListeners = [];
   const onMessage = (text, channel) => deliver(channel.slice(userPrefix.length), text);
 
+  redis.onLoss(() => {
+    for (const listener of gapStartListeners) listener();
+  });
   redis.onReconnect(async () => {
     // node-redis subscribes again on reconnection; a SUBSCRIBE of our own
     // answered after those tells that they are in place, so nothing
@@ -50,7 +54,9 @@ export function createRedisRouting({ redis, prefix, nodeId, deliver }) {
     },
     /** Publishes `text` to `userId`'s channel (frames the history did not publish itself). */
     publish: (userId, text) => redis.client.publish(channelOf(userId), text),
-    /** `listener()`: pub/sub was down, frames may have been missed. */
+    /** `listener()`: pub/sub is down; frames published from now on may be missed. */
+    onGapStart: (listener) => gapStartListeners.push(listener),
+    /** `listener()`: pub/sub is back after `onGapStart`; subscriptions are in place again. */
     onGap: (listener) => gapListeners.push(listener),
     close() {
       subscriptions.clear();

@@ -130,7 +130,9 @@ test('SIGKILL of the node a user is on, 10 times under 10 msg/s each way: it mov
   const bob = createRuleClient({ userId: 'bob', urls: [b.url, a.url] });
   const started = Date.now();
   try {
-    await until('both connected', () => alice.open && bob.open, 10_000);
+    // A client that has received no numbered frame yet has no position to
+    // resume from (the SDK sends no lastSeq then): start once both are registered.
+    await until('both registered', () => alice.registered && bob.registered, 10_000);
     const flows = [traffic(alice, bob, 100), traffic(bob, alice, 100)];
     const downtimes = [];
     for (let kill = 0; kill < 10; kill += 1) {
@@ -238,7 +240,9 @@ test('Redis SIGKILL and restart under traffic: nodes reconnect by themselves; se
   const alice = createRuleClient({ userId: 'alice', urls: [a.url, b.url] });
   const bob = createRuleClient({ userId: 'bob', urls: [b.url, a.url] });
   try {
-    await until('both connected', () => alice.open && bob.open, 10_000);
+    // A client that has received no numbered frame yet has no position to
+    // resume from (the SDK sends no lastSeq then): start once both are registered.
+    await until('both registered', () => alice.registered && bob.registered, 10_000);
     const flows = [traffic(alice, bob, 100), traffic(bob, alice, 100)];
     await sleep(1_500);
     const killedAt = Date.now();
@@ -301,6 +305,9 @@ test('real clients in Chromium: a drain moves them by the hint, a SIGKILL by fai
     const report = (userId) => page.evaluate((u) => window.report(u), userId);
     const allOpen = async () => (await Promise.all(['alice', 'bob', ...idle].map(report))).every((r) => r.state === 'open');
     await until('every client open', allOpen, 20_000);
+    // Registered on the server before the first chat: a client that has
+    // received no numbered frame has no position to resume from.
+    await sleep(500);
     await page.evaluate(() => {
       window.beginSending('alice');
       window.beginSending('bob');

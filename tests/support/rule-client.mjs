@@ -14,6 +14,7 @@ export function createRuleClient({ userId, urls, backoffMs = [100, 300] }) {
   let epoch;
   let stopped = false;
   let nextId = 0;
+  const session = Math.random().toString(36).slice(2, 10);
   const pending = new Map(); // id → frame, in send order
   const delivered = new Set(); // `${from}\n${id}`
   const client = {
@@ -37,9 +38,15 @@ export function createRuleClient({ userId, urls, backoffMs = [100, 300] }) {
     get open() {
       return socket?.readyState === WebSocket.OPEN && socket.initialized;
     },
+    /** The server has registered this connection (it answered the ping sent after `init`). */
+    get registered() {
+      return client.open && socket.registered === true;
+    },
     sendChat(toUserId, message) {
       nextId += 1;
-      const id = `${userId}-${nextId}`;
+      // Unique across client instances, as the SDK's ids are: the server
+      // remembers accepted ids per sender.
+      const id = `${userId}-${session}-${nextId}`;
       const frame = { type: 'chat', fromUserId: userId, message, id };
       if (toUserId !== undefined) frame.toUserId = toUserId;
       pending.set(id, frame);
@@ -55,7 +62,9 @@ export function createRuleClient({ userId, urls, backoffMs = [100, 300] }) {
 
   const onFrame = (text) => {
     const frame = JSON.parse(text);
-    if (frame.type === 'resumed') {
+    if (frame.type === 'pong') {
+      socket.registered = true;
+    } else if (frame.type === 'resumed') {
       client.resumes[frame.recovered ? 'recovered' : 'unrecovered'] += 1;
       if (frame.epoch !== epoch) {
         epoch = frame.epoch;
@@ -109,6 +118,8 @@ export function createRuleClient({ userId, urls, backoffMs = [100, 300] }) {
       const init = { type: 'init', userId };
       if (lastSeq !== undefined) Object.assign(init, { lastSeq, epoch });
       ws.send(JSON.stringify(init));
+      // Answered once the init is handled: the connection is registered.
+      ws.send('{"type":"ping"}');
       ws.initialized = true;
       for (const frame of pending.values()) ws.send(JSON.stringify(frame));
     });
