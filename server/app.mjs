@@ -107,8 +107,14 @@ const CLOSE_GRACE_MS = 2_000;
 const MAX_WAITING_FRAMES = 256;
 /** Live frames held for a connection while its replay is read; past it, 1013. */
 const MAX_HELD_LIVE_FRAMES = 1_024;
-/** Share of the drain window over which reconnect hints are sent; the rest lets the last ones land. */
-const DRAIN_SPREAD = 0.8;
+/** Share of the drain window over which reconnect hints are sent. */
+const DRAIN_SPREAD = 0.7;
+/**
+ * Share of the window each hint's `afterMs` covers at least: the clients'
+ * random picks smooth out hints that a busy event loop sent in a bunch.
+ * Spread and jitter end by 80 % of the window; the rest lets the last ones land.
+ */
+const DRAIN_JITTER = 0.1;
 
 /**
  * Whether a handshake's Origin may connect: absent (not a browser), or listed
@@ -646,8 +652,8 @@ export async function createServer(options = {}) {
     /**
      * Graceful drain (SIGTERM): refuses new connections, sends each client a
      * `reconnect` hint at its own moment, spread evenly over the first part
-     * of `windowMs` (each hint's `afterMs` is the spacing, so the client's
-     * random pick stays within its slot), closes what is left at the end of
+     * of `windowMs`, with an `afterMs` of at least the spacing (the client
+     * picks a random moment within it), closes what is left at the end of
      * the window with 1012, then closes like `close()`. Resolves to
      * { hinted, leftAtEnd }.
      */
@@ -656,8 +662,9 @@ export async function createServer(options = {}) {
       const sockets = [...wss.clients];
       const slot = sockets.length > 0 ? (windowMs * DRAIN_SPREAD) / sockets.length : 0;
       log(`draining: ${sockets.length} connections over ${windowMs} ms`);
+      const afterMs = Math.floor(Math.max(slot, windowMs * DRAIN_JITTER));
       const hints = sockets.map((socket, i) => setTimeout(() => {
-        send(socket, { type: 'reconnect', afterMs: Math.floor(slot) });
+        send(socket, { type: 'reconnect', afterMs });
       }, Math.floor(i * slot)));
       const deadline = Date.now() + windowMs;
       while (wss.clients.size > 0 && Date.now() < deadline) {
