@@ -112,7 +112,7 @@ const DRAIN_SPREAD = 0.7;
 /**
  * Share of the window each hint's `afterMs` covers at least: the clients'
  * random picks smooth out hints that a busy event loop sent in a bunch.
- * Spread and jitter end by 80 % of the window; the rest lets the last ones land.
+ * Spread and jitter together leave the end of the window for the last ones to land.
  */
 const DRAIN_JITTER = 0.1;
 
