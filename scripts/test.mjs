@@ -39,14 +39,15 @@ const steps = [
   {
     name: `clippy (${WASM_TARGET})`,
     command: 'cargo',
-    args: ['clippy', '--all-targets', '--target', WASM_TARGET, '--', '-D', 'warnings'],
+    // With the Rust client's `serde` feature, so that its typed frames are checked too.
+    args: ['clippy', '--all-targets', '--target', WASM_TARGET, '--features', 'serde', '--', '-D', 'warnings'],
     count: checkCounts,
   },
   { name: 'native Rust tests', command: 'cargo', args: ['test'], count: ({ output }) => cargoCounts(output) },
   {
-    name: 'wasm-bindgen-test in headless Chromium',
+    name: 'wasm-bindgen-test in headless Chromium (the JS API and the Rust client)',
     command: 'cargo',
-    args: ['test', '--target', WASM_TARGET, '--test', 'web'],
+    args: ['test', '--target', WASM_TARGET, '--features', 'serde', '--test', 'web', '--test', 'rust_client'],
     count: ({ output }) => cargoCounts(output),
     async env() {
       const server = await startTestServer();
@@ -61,6 +62,12 @@ const steps = [
         cleanup: () => server.stop(),
       };
     },
+  },
+  {
+    name: 'the Rust client example (examples/rust_chat.rs)',
+    command: 'cargo',
+    args: ['build', '--target', WASM_TARGET, '--example', 'rust_chat'],
+    count: checkCounts,
   },
   { name: 'npm package build', command: process.execPath, args: [join(root, 'scripts', 'build.mjs')], count: checkCounts },
   {

@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 
 use super::error::js_error;
 use super::listeners::{EventKind, SharedListeners};
-use crate::browser::{describe_exception, Application};
+use crate::browser::{describe_exception, read_frame, Application, Received};
 use crate::engine::{CloseInfo, ErrorEvent, Event, StateChange, Verdict};
 use crate::protocol::FrameType;
 
@@ -44,13 +44,6 @@ fn state_change_to_js(change: &StateChange) -> JsValue {
         fields.push(("lastClose", close_info_to_js(close)));
     }
     object(&fields)
-}
-
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// `JSON.parse` of a string that is already a JavaScript value.
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn parse_js_string(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Where the driver's output reaches the application: the listeners, and
@@ -116,23 +109,17 @@ impl Application for Dispatcher {
         if !(wants_typed || wants_message || wants_kinds) {
             return;
         }
-        let (value, format) = match data.is_string() {
-            true => match parse_js_string(data) {
-                Ok(value) => (value, "json"),
-                Err(_) => (data.clone(), "text"),
-            },
-            false => (data.clone(), "binary"),
-        };
-        let kind = (format == "json" && value.is_object() && !js_sys::Array::is_array(&value))
-            .then(|| Reflect::get(&value, &self.kind_field).ok())
-            .flatten()
-            .and_then(|kind| kind.as_string());
+        let Received {
+            value,
+            format,
+            kind,
+        } = read_frame(data, &self.kind_field);
         if let (true, Some(typed)) = (wants_typed, &typed) {
             call(&self.listeners, typed, &value);
         }
         if wants_message {
             let mut meta = vec![
-                ("format", JsValue::from_str(format)),
+                ("format", JsValue::from_str(format.as_str())),
                 ("data", data.clone()),
             ];
             if let Some(kind) = &kind {

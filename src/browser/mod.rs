@@ -5,6 +5,7 @@
 //! closure outlives its owner, and none is leaked with `forget`.
 
 mod driver;
+mod received;
 mod socket;
 mod text;
 mod timers;
@@ -13,6 +14,7 @@ mod window;
 pub use driver::{
     describe_exception, Application, Driver, DriverOptions, Endpoint, EndpointProvider,
 };
+pub use received::{read_frame, Format, Received};
 pub use socket::{ReadyState, Socket, SocketEvent};
 pub use text::js_string;
 pub use timers::Timers;

@@ -1,0 +1,65 @@
+//! A received frame, read once: JSON text as the value `JSON.parse` gives,
+//! other text as the string, binary as it came, with the frame's kind.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a string that is already a JavaScript value.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_js_string(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// How a frame came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Text that is JSON.
+    Json,
+    /// Text that is not JSON.
+    Text,
+    /// A binary frame (`ArrayBuffer` or `Blob`).
+    Binary,
+}
+
+impl Format {
+    /// `"json"`, `"text"` or `"binary"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Text => "text",
+            Self::Binary => "binary",
+        }
+    }
+}
+
+/// A frame as the application gets it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The parsed value for JSON, else the frame as it came.
+    pub value: JsValue,
+    /// How it came.
+    pub format: Format,
+    /// For a JSON object, the string in its kind field (`kind_field`).
+    pub kind: Option<String>,
+}
+
+/// Reads `data` (what the socket gave) once; `kind_field` names the field
+/// that holds a JSON object's kind.
+pub fn read_frame(data: &JsValue, kind_field: &JsValue) -> Received {
+    let (value, format) = match data.is_string() {
+        true => match parse_js_string(data) {
+            Ok(value) => (value, Format::Json),
+            Err(_) => (data.clone(), Format::Text),
+        },
+        false => (data.clone(), Format::Binary),
+    };
+    let kind = (format == Format::Json && value.is_object() && !js_sys::Array::is_array(&value))
+        .then(|| js_sys::Reflect::get(&value, kind_field).ok())
+        .flatten()
+        .and_then(|kind| kind.as_string());
+    Received {
+        value,
+        format,
+        kind,
+    }
+}

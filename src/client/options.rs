@@ -1,0 +1,258 @@
+//! How a [`Client`](super::Client) is set up.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use super::error::Error;
+use crate::browser::{DriverOptions, Endpoint, EndpointProvider};
+use crate::engine::{
+    CloseInfo, ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy,
+};
+use crate::protocol::UserId;
+
+/// Produces the URL of attempt `n` (0 for a first connect), e.g. after
+/// fetching it, or why there is none.
+///
+/// ```
+/// use std::rc::Rc;
+/// use wsnotify::client::{Url, UrlProvider};
+/// let provider: UrlProvider = Rc::new(|attempt| {
+///     Box::pin(async move { Ok(format!("wss://node{}.example/ws", attempt % 2)) })
+/// });
+/// let url = Url::Provider(provider);
+/// # let _ = url;
+/// ```
+pub type UrlProvider = Rc<dyn Fn(u32) -> Pin<Box<dyn Future<Output = Result<String, String>>>>>;
+
+/// Where to connect.
+///
+/// ```
+/// use wsnotify::client::Url;
+/// let one: Url = "wss://a.example/ws".into();
+/// let several: Url = vec!["wss://a.example/ws".to_owned(), "wss://b.example/ws".to_owned()].into();
+/// # let _ = (one, several);
+/// ```
+#[derive(Clone)]
+pub enum Url {
+    /// One URL.
+    One(String),
+    /// Several, tried in turn: an attempt that fails before opening, and a
+    /// draining server's request to reconnect, move on to the next.
+    List(Vec<String>),
+    /// Asked before each attempt.
+    Provider(UrlProvider),
+}
+
+impl Default for Url {
+    fn default() -> Self {
+        Self::One(String::new())
+    }
+}
+
+impl From<&str> for Url {
+    fn from(url: &str) -> Self {
+        Self::One(url.to_owned())
+    }
+}
+
+impl From<String> for Url {
+    fn from(url: String) -> Self {
+        Self::One(url)
+    }
+}
+
+impl From<Vec<String>> for Url {
+    fn from(urls: Vec<String>) -> Self {
+        Self::List(urls)
+    }
+}
+
+impl std::fmt::Debug for Url {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::One(url) => f.debug_tuple("One").field(url).finish(),
+            Self::List(urls) => f.debug_tuple("List").field(urls).finish(),
+            Self::Provider(_) => f.write_str("Provider(..)"),
+        }
+    }
+}
+
+/// The options of a [`Client`](super::Client), the JavaScript API's under
+/// Rust names. `Options::default()` is the wsnotify mode with every default
+/// of the JavaScript API; a URL (and, in that mode, a user id) must be set.
+///
+/// ```
+/// use wsnotify::client::{Mode, Options};
+/// let options = Options {
+///     url: "wss://example.com/socket".into(),
+///     mode: Mode::Generic,
+///     hello: Some(r#"{"type":"join"}"#.into()),
+///     ..Options::default()
+/// };
+/// assert!(options.reconnect.is_some(), "reconnecting is on by default");
+/// ```
+#[derive(Clone)]
+pub struct Options {
+    /// Where to connect. Default: none.
+    pub url: Url,
+    /// The protocol. Default [`Mode::Wsnotify`].
+    pub mode: Mode,
+    /// Sent in `init`; required in the wsnotify mode. Default none.
+    pub user_id: Option<String>,
+    /// Sent in `init`, never in the URL. Default none.
+    pub token: Option<String>,
+    /// Generic mode: the first frame of every connection. Default none.
+    pub hello: Option<String>,
+    /// The field of a JSON frame that names its kind. Default `type`.
+    pub kind_field: String,
+    /// Reconnection; `None` turns it off. Default on, with
+    /// [`ReconnectPolicy::default`].
+    pub reconnect: Option<ReconnectPolicy>,
+    /// Heartbeat; `None` (the default) turns it off.
+    pub heartbeat: Option<HeartbeatConfig>,
+    /// Bounds of the queue of frames sent while not open.
+    pub outbox: OutboxLimits,
+    /// Delivery guarantee for chats. Default at-most-once.
+    pub delivery: Delivery,
+    /// How long an attempt may take to open, ms. Default 5000.
+    pub connect_timeout_ms: u32,
+    /// Largest frame received or sent, bytes. Default 65,536.
+    pub max_frame_bytes: usize,
+    /// Whether binary frames arrive as `Blob`s rather than `ArrayBuffer`s.
+    /// Default `false`.
+    pub binary_as_blob: bool,
+    /// Decides whether to reconnect after each close, instead of the
+    /// standard policy (1000, 1008 and 4400-4499 end the client). Default
+    /// none.
+    pub should_reconnect: Option<ClosePredicate>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let defaults = Config::generic("");
+        Self {
+            url: Url::default(),
+            mode: Mode::Wsnotify,
+            user_id: None,
+            token: None,
+            hello: None,
+            kind_field: defaults.kind_field,
+            reconnect: Some(ReconnectPolicy::default()),
+            heartbeat: None,
+            outbox: defaults.outbox,
+            delivery: defaults.delivery,
+            connect_timeout_ms: defaults.connect_timeout_ms,
+            max_frame_bytes: defaults.max_frame_bytes,
+            binary_as_blob: false,
+            should_reconnect: None,
+        }
+    }
+}
+
+fn invalid(message: &str) -> Error {
+    Error::InvalidOptions(message.to_owned())
+}
+
+impl Options {
+    /// The engine's configuration and the driver's options, or why these
+    /// options are invalid (the rules of the JavaScript API).
+    pub(super) fn into_parts(self) -> Result<Parts, Error> {
+        let user_id = match (self.user_id, self.mode) {
+            (Some(id), _) => {
+                Some(UserId::new(id).map_err(|error| Error::InvalidOptions(error.to_string()))?)
+            }
+            (None, Mode::Generic) => None,
+            (None, Mode::Wsnotify) => return Err(invalid("the wsnotify mode needs a user id")),
+        };
+        if self.mode == Mode::Wsnotify && self.hello.is_some() {
+            return Err(invalid(
+                "a hello is for the generic mode; the wsnotify mode sends init",
+            ));
+        }
+        if self.mode == Mode::Generic && self.delivery == Delivery::AtLeastOnce {
+            return Err(invalid(
+                "at-least-once delivery needs the acks of the wsnotify mode",
+            ));
+        }
+        if self.kind_field.is_empty() {
+            return Err(invalid("the kind field must not be empty"));
+        }
+        let mut config = Config::generic("");
+        config.mode = self.mode;
+        config.user_id = user_id;
+        config.token = self.token;
+        config.hello = self.hello.clone();
+        config.kind_field = self.kind_field;
+        config.reconnect = self.reconnect.unwrap_or(ReconnectPolicy {
+            enabled: false,
+            ..ReconnectPolicy::default()
+        });
+        config.heartbeat = self.heartbeat;
+        config.outbox = self.outbox;
+        config.delivery = self.delivery;
+        config.connect_timeout_ms = self.connect_timeout_ms;
+        config.max_frame_bytes = self.max_frame_bytes;
+        if self.should_reconnect.is_some() {
+            config.close_policy = ClosePolicy::Custom;
+        }
+        let endpoint = match self.url {
+            Url::One(url) => {
+                config.urls = vec![url];
+                None
+            }
+            Url::List(urls) if urls.is_empty() => return Err(invalid("the URL list is empty")),
+            Url::List(urls) => {
+                config.urls = urls;
+                None
+            }
+            Url::Provider(provider) => {
+                config.resolve_endpoint = true;
+                Some(endpoint_provider(provider, self.hello))
+            }
+        };
+        let binary_type = match self.binary_as_blob {
+            true => web_sys::BinaryType::Blob,
+            false => web_sys::BinaryType::Arraybuffer,
+        };
+        Ok(Parts {
+            config,
+            driver: DriverOptions {
+                endpoint,
+                binary_type,
+            },
+            should_reconnect: self.should_reconnect,
+        })
+    }
+}
+
+fn endpoint_provider(provider: UrlProvider, hello: Option<String>) -> EndpointProvider {
+    Box::new(move |attempt| {
+        let url = provider(attempt);
+        let hello = hello.clone();
+        Box::pin(async move {
+            Ok(Endpoint {
+                url: url.await?,
+                token: None,
+                hello,
+            })
+        })
+    })
+}
+
+/// Decides whether to reconnect after a close.
+///
+/// ```
+/// use std::rc::Rc;
+/// use wsnotify::client::{CloseInfo, ClosePredicate};
+/// let only_server_restarts: ClosePredicate = Rc::new(|close: &CloseInfo| close.code == 1012);
+/// # let _ = only_server_restarts;
+/// ```
+pub type ClosePredicate = Rc<dyn Fn(&CloseInfo) -> bool>;
+
+/// What [`Options`] become.
+pub(super) struct Parts {
+    pub config: Config,
+    pub driver: DriverOptions,
+    pub should_reconnect: Option<ClosePredicate>,
+}

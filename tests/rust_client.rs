@@ -1,0 +1,222 @@
+//! Browser tests of the Rust client (`wsnotify::client`), run by
+//! `wasm-bindgen-test` in headless Chromium against the reference server on
+//! loopback (see `browser_support`), with the `serde` feature.
+#![cfg(target_arch = "wasm32")]
+
+mod browser_support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use browser_support::*;
+use futures_util::StreamExt;
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use wsnotify::client::{Chat, Client, Error, Event, Options, State};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn options(user: &str) -> Options {
+    Options {
+        url: ws_url().into(),
+        user_id: Some(user.to_owned()),
+        ..Options::default()
+    }
+}
+
+/// A list the callbacks append to, shared with the test.
+fn recorder<T>() -> Rc<RefCell<Vec<T>>> {
+    Rc::new(RefCell::new(Vec::new()))
+}
+
+async fn open(client: &Client) {
+    client.connect();
+    wait_for("open", WAIT_MS, || client.state() == State::Open).await;
+}
+
+#[wasm_bindgen_test]
+async fn two_rust_clients_chat_both_ways() {
+    let (ada, bob) = (unique_user("rust-ada"), unique_user("rust-bob"));
+    let (a, b) = (
+        Client::new(options(&ada)).unwrap(),
+        Client::new(options(&bob)).unwrap(),
+    );
+    let (to_a, to_b) = (recorder::<Chat>(), recorder::<Chat>());
+    let record = |list: &Rc<RefCell<Vec<Chat>>>| {
+        let list = Rc::clone(list);
+        move |chat: &Chat| list.borrow_mut().push(chat.clone())
+    };
+    let _a = a.on_chat(record(&to_a));
+    let _b = b.on_chat(record(&to_b));
+    open(&a).await;
+    open(&b).await;
+    a.send_chat(Some(&bob), "hello bob").unwrap();
+    b.send_chat(Some(&ada), "hello ada").unwrap();
+    let from = |list: &Rc<RefCell<Vec<Chat>>>, sender: &str, text: &str| {
+        list.borrow()
+            .iter()
+            .any(|chat| chat.from_user_id == sender && chat.message == text)
+    };
+    wait_for("bob's chat at ada", WAIT_MS, || {
+        from(&to_a, &bob, "hello ada")
+    })
+    .await;
+    wait_for("ada's chat at bob", WAIT_MS, || {
+        from(&to_b, &ada, "hello bob")
+    })
+    .await;
+    let chat = to_b
+        .borrow()
+        .iter()
+        .find(|chat| chat.from_user_id == ada)
+        .cloned()
+        .unwrap();
+    assert_eq!(chat.to_user_id.as_deref(), Some(bob.as_str()));
+    assert!(chat.seq.is_some() && chat.epoch.is_some() && !chat.timestamp.is_empty());
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Custom {
+    r#type: String,
+    n: u32,
+    text: String,
+}
+
+#[wasm_bindgen_test]
+async fn a_typed_frame_round_trips_and_a_frame_of_the_wrong_shape_is_one_error() {
+    let user = unique_user("rust-typed");
+    let client = Client::new(options(&user)).unwrap();
+    let (typed, errors) = (recorder::<Custom>(), recorder::<Error>());
+    let sink = Rc::clone(&typed);
+    let _typed = client.on::<Custom>("custom", move |frame| sink.borrow_mut().push(frame));
+    let sink = Rc::clone(&errors);
+    let _errors = client.on_error(move |error| sink.borrow_mut().push(error.clone()));
+    open(&client).await;
+    let sent = Custom {
+        r#type: "custom".into(),
+        n: 7,
+        text: "héllo \"you\"".into(),
+    };
+    client.send_json(&sent).unwrap();
+    let user_ = user.clone();
+    wait_for_async("the frame at the server", WAIT_MS, move || {
+        let user = user_.clone();
+        async move {
+            frames_from(&user)
+                .await
+                .iter()
+                .any(|f| f.contains("custom"))
+        }
+    })
+    .await;
+    let text = frames_from(&user)
+        .await
+        .into_iter()
+        .find(|frame| frame.contains("custom"))
+        .unwrap();
+    // The server sends it back as it was sent, after one of the wrong shape.
+    server_sends(&user, &[r#"{"type":"custom","n":"seven"}"#, &text], false).await;
+    wait_for("the typed frame", WAIT_MS, || !typed.borrow().is_empty()).await;
+    assert_eq!(*typed.borrow(), [sent]);
+    // The reference server refuses the custom frame (`invalid_message`);
+    // the frame of the wrong shape is one mismatch.
+    let errors = errors.borrow();
+    let mismatches: Vec<&Error> = errors
+        .iter()
+        .filter(|error| error.code() == "invalid_frame")
+        .collect();
+    assert_eq!(mismatches.len(), 1, "{errors:?}");
+    assert!(matches!(mismatches[0], Error::Mismatch { kind, .. } if kind == "custom"));
+    assert_eq!(client.state(), State::Open);
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_subscription_stops_its_callback() {
+    let user = unique_user("rust-subs");
+    let client = Client::new(options(&user)).unwrap();
+    let (kept, dropped) = (recorder::<String>(), recorder::<String>());
+    let sink = Rc::clone(&kept);
+    let _kept = client.on_kind("ping-test", move |_| sink.borrow_mut().push("kept".into()));
+    let sink = Rc::clone(&dropped);
+    let subscription = client.on_kind("ping-test", move |_| {
+        sink.borrow_mut().push("dropped".into())
+    });
+    drop(subscription);
+    open(&client).await;
+    server_sends(&user, &[r#"{"type":"ping-test"}"#], false).await;
+    wait_for("the frame", WAIT_MS, || !kept.borrow().is_empty()).await;
+    TimeoutFuture::new(50).await;
+    assert!(dropped.borrow().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_client_closes_its_socket() {
+    let user = unique_user("rust-drop");
+    let client = Client::new(options(&user)).unwrap();
+    open(&client).await;
+    let before = server_connections().await;
+    drop(client);
+    wait_for_async("the server to see the close", WAIT_MS, || async move {
+        server_connections().await < before
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_event_stream_ends_when_the_client_closes() {
+    let user = unique_user("rust-stream");
+    let client = Client::new(options(&user)).unwrap();
+    let mut events = client.events();
+    open(&client).await;
+    client.close(1000, "done").unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        match events.next().await {
+            Some(event) => seen.push(event),
+            None => break,
+        }
+    }
+    assert!(
+        matches!(seen.first(), Some(Event::StateChange(change)) if change.state == State::Connecting)
+    );
+    assert!(seen.iter().any(|event| matches!(event, Event::Open)));
+    assert!(
+        matches!(seen.last(), Some(Event::StateChange(change)) if change.state == State::Closed),
+        "{seen:?}"
+    );
+    assert!(events.next().await.is_none(), "ended for good");
+}
+
+#[wasm_bindgen_test]
+async fn a_thousand_clients_created_and_dropped_leave_memory_flat() {
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let cycle = || {
+        let client = Client::new(Options {
+            url: "ws://127.0.0.1:9/unused".into(),
+            user_id: Some("cycle".into()),
+            ..Options::default()
+        })
+        .unwrap();
+        let _chats = client.on_chat(|_| {});
+        let _events = client.events();
+        client.connect();
+        client.send_chat(None, "queued").unwrap();
+    };
+    for _ in 0..100 {
+        cycle();
+    }
+    TimeoutFuture::new(100).await;
+    let before = memory();
+    for _ in 0..1_000 {
+        cycle();
+    }
+    TimeoutFuture::new(100).await;
+    assert_eq!(memory(), before, "wasm memory grew");
+}
