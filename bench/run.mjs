@@ -13,6 +13,7 @@ import { build } from '../scripts/build.mjs';
 import { log, root } from '../scripts/lib.mjs';
 import { createStaticHandler } from '../server/static.mjs';
 import { launchBrowser } from '../tests/support/browser.mjs';
+import { clusterTable, measureCluster } from './cluster.mjs';
 import { startBenchServers } from './servers.mjs';
 import { measureSizes } from './size.mjs';
 
@@ -130,6 +131,9 @@ await servers.close();
 site.close();
 rmSync(scratch, { recursive: true, force: true });
 
+log('multi-node: the reference server in memory, over Redis, on one and two nodes');
+const cluster = await measureCluster();
+
 const raw = 'raw WebSocket';
 const summary = (samples) => ({ median: median(samples), min: Math.min(...samples), max: Math.max(...samples) });
 const throughput = (table) => Object.fromEntries(Object.entries(table).map(([name, samples]) => {
@@ -156,6 +160,7 @@ const results = {
     p50: percentile(samples, 0.5), p99: percentile(samples, 0.99),
     ratioToRawP50: percentile(samples, 0.5) / percentile(roundTrips[raw], 0.5),
   }])),
+  cluster,
   memory: {
     heapRetainedAfterMessagesBytes: heapAfterMessages - heapBefore,
     wasmGrowthAfterMessagesBytes: wasmAfterMessages - wasmBefore,
@@ -191,6 +196,7 @@ for (const name of contestants) {
 }
 lines.push('', '| target | measured | pass |', '| --- | --- | --- |');
 for (const target of results.targets) lines.push(`| ${target.target} | ${target.value} | ${target.pass ? 'pass' : 'FAIL'} |`);
+lines.push('', clusterTable(cluster));
 const table = lines.join('\n');
 console.log(`\n${table}\n`);
 

@@ -1,9 +1,10 @@
 // Installs what `npm start` and `npm test` need and skips what is present:
 // the wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, the npm
-// packages and, for tests, Debian's Chromium and ChromeDriver.
+// packages and, for tests, Debian's Chromium and ChromeDriver and Debian's
+// redis-server (the multi-node tests start their own).
 //
 //   node scripts/bootstrap.mjs           # what `npm start` needs
-//   node scripts/bootstrap.mjs --browser # plus the browser for tests
+//   node scripts/bootstrap.mjs --browser # plus the browser and Redis for tests
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { fail, isPresent, log, probe, root, run, toolEnv } from './lib.mjs';
 const WASM_TARGET = 'wasm32-unknown-unknown';
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMEDRIVER = '/usr/bin/chromedriver';
+export const REDIS_SERVER = '/usr/bin/redis-server';
 
 /** The version of `crate` recorded in a Cargo.lock text, or null. */
 export function lockedVersion(lockText, crate) {
@@ -77,11 +79,27 @@ async function ensureBrowser() {
   }
 }
 
-export async function bootstrap({ browser = false } = {}) {
+async function ensureRedis() {
+  if (isPresent(REDIS_SERVER) || probe('redis-server', ['--version'])) return;
+  const command = 'apt-get install -y redis-server';
+  if (process.getuid?.() !== 0) fail(`redis-server is needed for the multi-node tests. Run: sudo apt-get update && sudo ${command}`);
+  log('installing Debian\'s redis-server');
+  const env = { ...toolEnv, DEBIAN_FRONTEND: 'noninteractive' };
+  if (await run('apt-get', ['update'], { env }) !== 0 ||
+      await run('apt-get', command.split(' ').slice(1), { env }) !== 0) {
+    fail(`could not install redis-server. Run: apt-get update && ${command}`);
+  }
+  // Only the binary is wanted: the tests start their own servers.
+  await run('sh', ['-c', 'systemctl disable --now redis-server 2>/dev/null || service redis-server stop 2>/dev/null || true'], { env });
+}
+
+/** `browser`: also what the tests need (Chromium, ChromeDriver, redis-server). */
+export async function bootstrap({ browser = false, redis = browser } = {}) {
   await ensureRust();
   await ensureWasmBindgen();
   await ensureNpmPackages();
   if (browser) await ensureBrowser();
+  if (redis) await ensureRedis();
   log('toolchain ready');
 }
 

@@ -9,9 +9,9 @@ import { WebSocketServer } from 'ws';
 import { CLOSE_FORBIDDEN, createAuth } from './auth.mjs';
 import { DEV_LOGIN_PATH, createDevLoginHandler } from './dev-login.mjs';
 import { parseClientFrame } from './frames.mjs';
-import { createHistory } from './history.mjs';
+import { createBackends } from './backends.mjs';
 import { LIMIT_DEFAULTS, createConnectionCounter, createFloodGuard, createRateLimiter } from './limits.mjs';
-import { PRESENCE_DEFAULTS, createLocalPresence, createPresenceAnnouncer } from './presence.mjs';
+import { PRESENCE_DEFAULTS, createPresenceAnnouncer } from './presence/announcer.mjs';
 import { createStaticHandler } from './static.mjs';
 import { forLog } from './text.mjs';
 
@@ -25,7 +25,11 @@ export const CLOSE = {
   FORBIDDEN: CLOSE_FORBIDDEN,
   RATE_LIMITED: 4429,
   TOO_SLOW: 1013,
+  /** Also "try again later": the shared store is unavailable. */
+  TRY_AGAIN_LATER: 1013,
   SERVER_BUG: 1011,
+  /** Service restart: a draining node closes what is left, or a connection must resume to learn of a gap. */
+  SERVICE_RESTART: 1012,
 };
 
 export const DEFAULTS = {
@@ -47,7 +51,7 @@ export const DEFAULTS = {
    * slowly than it is sent to is closed with 1013 past it.
    */
   maxBacklogBytes: 1024 * 1024,
-  /** Spacing of join/leave notifications; see server/presence.mjs. */
+  /** Spacing of join/leave notifications; see server/presence/announcer.mjs. */
   presence: PRESENCE_DEFAULTS,
   /**
    * Origins (scheme://host:port) whose pages may connect, besides the
@@ -65,8 +69,30 @@ export const DEFAULTS = {
    * token. Logs a warning when the server starts.
    */
   insecureDevIdentity: false,
-  /** Replay history and de-duplication; see server/history.mjs (`file` makes it durable). */
+  /** Replay history and de-duplication; see server/history/ (`file` makes the single node's durable). */
   history: {},
+  /**
+   * Chats per user across all its connections (and nodes): a token bucket,
+   * by default as large as one connection's frame limit.
+   */
+  chatRate: undefined,
+  /**
+   * Share routing, history, presence and chat rates through this Redis
+   * (redis://host:port) so that several nodes serve one set of users;
+   * without it everything is in this process.
+   */
+  redisUrl: undefined,
+  /** Prefix of every Redis key and channel. */
+  redisPrefix: 'wsnotify:',
+  /** With Redis: how long a node that stopped without a goodbye still counts its users online, ms. */
+  presenceTtlMs: 15_000,
+  /** This node's name in Redis (random when absent). */
+  nodeId: undefined,
+  /**
+   * How long a draining node spreads its clients' reconnections over, ms;
+   * what is left at its end is closed with 1012.
+   */
+  drainWindowMs: 10_000,
   log: (line) => console.log(line),
 };
 
@@ -74,6 +100,21 @@ export const DEFAULTS = {
 const NUMBERING_RESERVE_BYTES = 80;
 /** A connection being closed for misbehaving is cut if it has not finished the close handshake by then. */
 const CLOSE_GRACE_MS = 2_000;
+/**
+ * Frames of one connection waiting for the previous one's store operation;
+ * past it the connection is closed with 1013 rather than queueing in memory.
+ */
+const MAX_WAITING_FRAMES = 256;
+/** Live frames held for a connection while its replay is read; past it, 1013. */
+const MAX_HELD_LIVE_FRAMES = 1_024;
+/** Share of the drain window over which reconnect hints are sent. */
+const DRAIN_SPREAD = 0.7;
+/**
+ * Share of the window each hint's `afterMs` covers at least: the clients'
+ * random picks smooth out hints that a busy event loop sent in a bunch.
+ * Spread and jitter together leave the end of the window for the last ones to land.
+ */
+const DRAIN_JITTER = 0.1;
 
 /**
  * Whether a handshake's Origin may connect: absent (not a browser), or listed
@@ -104,6 +145,7 @@ export async function createServer(options = {}) {
   config.rateLimit = merge(DEFAULTS.rateLimit, options.rateLimit);
   config.connections = merge(DEFAULTS.connections, options.connections);
   config.presence = merge(DEFAULTS.presence, options.presence);
+  config.chatRate = merge({ perSecond: config.rateLimit.perSecond, burst: config.rateLimit.burst }, options.chatRate);
   const { log } = config;
 
   // Without a secret, no token can be checked: refuse to start rather than
@@ -157,6 +199,7 @@ export async function createServer(options = {}) {
     maxPayload: config.maxPayload,
     perMessageDeflate: false,
     verifyClient: ({ origin, req }, done) => {
+      if (draining) return done(false, 503, 'Draining');
       if (!isAllowedOrigin(origin)) {
         log(`rejected handshake from origin ${forLog(origin)}`);
         return done(false, 403, 'Origin not allowed');
@@ -170,8 +213,19 @@ export async function createServer(options = {}) {
     },
   });
 
-  const presence = createLocalPresence();
-  const history = createHistory({ ...config.history, isOnline: presence.isOnline });
+  const backends = await createBackends({
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    nodeId: config.nodeId,
+    history: config.history,
+    presence: { ttlMs: config.presenceTtlMs },
+    chatRate: config.chatRate,
+    deliver: (userId, text) => deliver(userId, text),
+    log,
+  });
+  const { history, presence, routing, chatRate } = backends;
+  if (backends.kind === 'redis') log(`node ${backends.nodeId}: shared state in Redis`);
+  let draining = false;
 
   /**
    * Sends `text` unless the socket is closing or its backlog is over the
@@ -200,50 +254,168 @@ export async function createServer(options = {}) {
 
   const broadcast = (frame, exceptUsers) => {
     const text = JSON.stringify(frame);
-    for (const userId of presence.users()) {
+    for (const userId of presence.localUsers()) {
       if (exceptUsers?.has(userId)) continue;
       for (const socket of presence.connectionsOf(userId)) sendText(socket, text);
     }
   };
   const announcer = createPresenceAnnouncer({ presence, broadcast, ...config.presence });
+  presence.onRemoteChange((userId, online) => (online ? announcer.joined(userId) : announcer.left(userId)));
 
-  function register(socket, frame) {
+  /** The store (Redis) failed: the frame is refused as `unavailable`, never acknowledged. */
+  let storeFailing = false;
+  const storeFailed = (socket, error, id) => {
+    // In memory, a failing store is a bug in this process, not an outage.
+    if (backends.kind !== 'redis') throw error;
+    if (!storeFailing) log(`store unavailable: ${forLog(String(error?.message ?? error))}`);
+    storeFailing = true;
+    send(socket, { type: 'error', code: 'unavailable', message: 'the message store is unavailable; try again', id });
+  };
+  const storeWorked = () => {
+    storeFailing = false;
+  };
+
+  /** The seq and epoch a numbered frame's text ends with (the history writes them last). */
+  const numberOf = (text) => {
+    const at = text.lastIndexOf(',"seq":');
+    const comma = text.indexOf(',', at + 7);
+    return { seq: Number(text.slice(at + 7, comma)), epoch: text.slice(comma + 10, -2) };
+  };
+
+  /**
+   * Sends a numbered frame unless `socket` already has it (a frame both
+   * replayed and routed live), and remembers the last number sent, from
+   * which a catch-up starts.
+   */
+  function sendNumbered(socket, text) {
+    const { seq, epoch } = numberOf(text);
+    if (epoch === socket.sentEpoch && seq <= socket.sentSeq) return;
+    socket.sentEpoch = epoch;
+    socket.sentSeq = seq;
+    sendText(socket, text);
+  }
+
+  /** A numbered frame for `userId` routed to this node: to its connections here, held while one reads its replay. */
+  function deliver(userId, text) {
+    for (const socket of presence.connectionsOf(userId)) {
+      if (!socket.heldLive) {
+        sendNumbered(socket, text);
+      } else if (socket.heldLive.length < MAX_HELD_LIVE_FRAMES) {
+        socket.heldLive.push(text);
+      } else {
+        closeFor(socket, CLOSE.TOO_SLOW, 'too many frames while resuming');
+      }
+    }
+  }
+
+  /** Sends what `opened` replays; the connection's position is then at least the user's latest number. */
+  function sendOpened(socket, opened) {
+    for (const text of opened.frames) sendNumbered(socket, text);
+    if (socket.sentEpoch !== opened.epoch || !(socket.sentSeq >= opened.seq)) {
+      socket.sentEpoch = opened.epoch;
+      socket.sentSeq = opened.seq;
+    }
+  }
+
+  /** Sends what `opened` replays, then the live frames held meanwhile, in number order. */
+  function releaseHeld(socket, opened) {
+    const held = socket.heldLive ?? [];
+    socket.heldLive = null;
+    sendOpened(socket, opened);
+    for (const text of held) sendNumbered(socket, text);
+  }
+
+  async function register(socket, frame) {
     const { userId, lastSeq, epoch } = frame;
     socket.userId = userId;
+    // Live frames routed here before the replay is read wait for it.
+    socket.heldLive = [];
+    socket.registering = true;
+    if (routingGap) socket.needsCatchUp = true;
     if (presence.add(userId, socket)) {
       // The newcomer hears of its own join at once; everybody else in the next batch.
       send(socket, { type: 'notification', message: `${userId} joined`, online: presence.onlineCount() });
       announcer.joined(userId);
     }
-    history.join(userId);
     log(`init user=${forLog(userId)} tabs=${presence.connectionCount(userId)}${lastSeq === undefined ? '' : ` lastSeq=${lastSeq}`}`);
-    if (lastSeq !== undefined) {
-      // `resumed` comes first, so the client knows how to read what follows.
-      const resumed = history.since(userId, lastSeq, epoch);
-      send(socket, { type: 'resumed', recovered: resumed.recovered, epoch: resumed.epoch });
-      for (const text of resumed.frames) sendText(socket, text);
-    }
-  }
-
-  /** Numbers `frame` for `userId`, keeps it for replay, and sends it to the user's tabs. */
-  function deliver(userId, frame) {
-    const text = history.record(userId, frame);
-    for (const socket of presence.connectionsOf(userId)) sendText(socket, text);
-  }
-
-  function unregister(socket) {
-    if (socket.userId !== undefined && presence.remove(socket.userId, socket)) announcer.left(socket.userId);
-  }
-
-  function chat(socket, frame) {
-    if (frame.fromUserId !== socket.userId) {
-      send(socket, { type: 'error', code: 'unauthorized', message: 'fromUserId must be the user of this connection', id: frame.id });
+    let opened;
+    try {
+      await routing.listen(userId);
+      opened = await history.open(userId, lastSeq, epoch);
+      storeWorked();
+    } catch (error) {
+      socket.registering = false;
+      storeFailed(socket, error);
+      closeFor(socket, CLOSE.TRY_AGAIN_LATER, 'store unavailable');
       return;
     }
-    // A resend of a chat already accepted (the ack was lost): ack it again,
-    // deliver nothing twice.
-    if (frame.id !== undefined && history.seen(frame.fromUserId, frame.id)) {
-      send(socket, { type: 'ack', id: frame.id });
+    socket.registering = false;
+    if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
+    // `resumed` comes first, so the client knows how to read what follows.
+    if (lastSeq !== undefined) send(socket, { type: 'resumed', recovered: opened.recovered, epoch: opened.epoch });
+    if (socket.needsCatchUp) {
+      // Pub/sub went down meanwhile: what was read may already be behind.
+      sendOpened(socket, opened);
+      if (!routingGap) await catchUp(socket);
+      return;
+    }
+    releaseHeld(socket, opened);
+  }
+
+  /**
+   * Pub/sub lost frames while it was down: each connection here holds what
+   * is routed to it from the loss on, then reads what came after the last
+   * frame it was sent. A gap that cannot be closed (Redis lost it) closes
+   * the connection with 1012: the client resumes and is told `recovered: false`.
+   */
+  async function catchUp(socket) {
+    if (socket.userId === undefined || socket.closingForCause || socket.registering) return;
+    socket.needsCatchUp = false;
+    socket.heldLive ??= [];
+    let opened;
+    try {
+      opened = await history.open(socket.userId, socket.sentSeq, socket.sentEpoch);
+    } catch {
+      socket.heldLive = null;
+      closeFor(socket, CLOSE.SERVICE_RESTART, 'resume to catch up');
+      return;
+    }
+    if (!opened.recovered) {
+      socket.heldLive = null;
+      closeFor(socket, CLOSE.SERVICE_RESTART, 'resume to catch up');
+      return;
+    }
+    releaseHeld(socket, opened);
+  }
+  let routingGap = false;
+  routing.onGapStart(() => {
+    routingGap = true;
+    for (const socket of wss.clients) {
+      if (socket.userId === undefined) continue;
+      socket.needsCatchUp = true;
+      socket.heldLive ??= [];
+    }
+  });
+  routing.onGap(() => {
+    routingGap = false;
+    presence.resync?.();
+    for (const socket of wss.clients) {
+      if (socket.needsCatchUp) catchUp(socket).catch((error) => handlerFailed(socket, error));
+    }
+  });
+
+  function unregister(socket) {
+    if (socket.userId === undefined) return;
+    if (presence.remove(socket.userId, socket)) announcer.left(socket.userId);
+    if (presence.connectionCount(socket.userId) === 0) {
+      routing.unlisten(socket.userId);
+      chatRate.forget(socket.userId);
+    }
+  }
+
+  async function chat(socket, frame) {
+    if (frame.fromUserId !== socket.userId) {
+      send(socket, { type: 'error', code: 'unauthorized', message: 'fromUserId must be the user of this connection', id: frame.id });
       return;
     }
     const out = { type: 'chat', fromUserId: frame.fromUserId, message: frame.message, timestamp: new Date().toISOString() };
@@ -254,22 +426,36 @@ export async function createServer(options = {}) {
       send(socket, { type: 'error', code: 'invalid_message', message: 'message too long', id: frame.id });
       return;
     }
-    let recipients;
-    if (frame.toUserId === undefined) {
-      recipients = [...presence.users()];
-    } else if (presence.isOnline(frame.toUserId) || history.knows(frame.toUserId)) {
-      // A known user who is away gets it on return, from the history.
-      // The sender's own tabs see what it sent, too.
-      recipients = [...new Set([frame.toUserId, frame.fromUserId])];
-    } else {
-      send(socket, { type: 'error', code: 'recipient_offline', message: `${frame.toUserId} has never been online`, id: frame.id });
+    let result;
+    try {
+      if (!(await chatRate.take(frame.fromUserId))) {
+        send(socket, { type: 'error', code: 'rate_limited', message: 'too many chats; slow down', id: frame.id });
+        return;
+      }
+      let recipients;
+      if (frame.toUserId === undefined) {
+        recipients = [...presence.users()];
+        if (!presence.isOnline(frame.fromUserId)) recipients.push(frame.fromUserId);
+      } else if (presence.isOnline(frame.toUserId) || await history.knows(frame.toUserId)) {
+        // A known user who is away gets it on return, from the history.
+        // The sender's own tabs see what it sent, too.
+        recipients = [...new Set([frame.toUserId, frame.fromUserId])];
+      } else {
+        send(socket, { type: 'error', code: 'recipient_offline', message: `${frame.toUserId} has never been online`, id: frame.id });
+        return;
+      }
+      // A resend of a chat already accepted (the ack was lost) is acked
+      // again and delivered nothing twice.
+      result = await history.recordChat(frame.fromUserId, frame.id, out, recipients);
+      storeWorked();
+    } catch (error) {
+      storeFailed(socket, error, frame.id);
       return;
     }
-    for (const userId of recipients) deliver(userId, out);
-    if (frame.id !== undefined) {
-      history.accept(frame.fromUserId, frame.id);
-      send(socket, { type: 'ack', id: frame.id });
+    if (!result.duplicate && !result.published) {
+      for (const [userId, text] of result.texts) routing.publish(userId, text);
     }
+    if (frame.id !== undefined) send(socket, { type: 'ack', id: frame.id });
   }
 
   /** A bug in a handler: that socket is closed with 1011 and the process goes on. */
@@ -284,63 +470,84 @@ export async function createServer(options = {}) {
   }
 
   /** `init`: checks the token, then registers; a socket keeps the identity it first proved. */
-  function init(socket, frame) {
+  async function init(socket, frame) {
     if (socket.userId !== undefined) {
       if (frame.userId !== socket.userId) closeFor(socket, CLOSE.FORBIDDEN, 'already initialized as another user');
       return;
     }
-    if (!auth || config.insecureDevIdentity) {
-      register(socket, frame);
-      return;
-    }
-    // Frames arriving while the token is checked wait, in order.
-    socket.verifying = [];
-    auth.verify(frame.token, frame.userId).then((result) => {
-      const held = socket.verifying;
-      socket.verifying = null;
+    if (auth && !config.insecureDevIdentity) {
+      const result = await auth.verify(frame.token, frame.userId);
       if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
       if (!result.ok) {
         metrics.authFailures += 1;
         closeFor(socket, result.code, result.reason);
         return;
       }
-      register(socket, frame);
-      // With the identity set, a held init is handled at once: no new wait.
-      for (const [data, isBinary] of held) {
-        if (socket.closingForCause) break;
-        handle(socket, data, isBinary);
-      }
-    }).catch((error) => handlerFailed(socket, error));
+    }
+    await register(socket, frame);
   }
 
-  /** Handles one frame that passed the rate limit. */
+  /** Handles one frame that passed the rate limit; a promise when it waits for the token check or the store. */
   function handle(socket, data, isBinary) {
     if (isBinary) {
       send(socket, { type: 'error', code: 'invalid_message', message: 'binary frames are not supported' });
-      return;
+      return undefined;
     }
     const { frame, error } = parseClientFrame(data.toString('utf8'));
     if (error) {
       send(socket, { type: 'error', code: 'invalid_message', message: error });
-      return;
+      return undefined;
     }
     switch (frame.type) {
       case 'ping':
         send(socket, { type: 'pong' });
-        break;
+        return undefined;
       case 'init':
-        init(socket, frame);
-        break;
+        return init(socket, frame);
       case 'chat':
         if (socket.userId === undefined) {
           send(socket, { type: 'error', code: 'unauthorized', message: 'send init first', id: frame.id });
-        } else {
-          chat(socket, frame);
+          return undefined;
         }
-        break;
+        return chat(socket, frame);
       default:
         throw new Error('a validated frame of no known type');
     }
+  }
+
+  /**
+   * Handles frames of one connection in order: while one waits (token
+   * check, store), the next ones wait behind it, boundedly.
+   */
+  function handleInOrder(socket, data, isBinary) {
+    if (socket.waiting) {
+      if (socket.waiting.length >= MAX_WAITING_FRAMES) {
+        closeFor(socket, CLOSE.TRY_AGAIN_LATER, 'too many frames waiting');
+        return;
+      }
+      socket.waiting.push([data, isBinary]);
+      return;
+    }
+    const pending = handle(socket, data, isBinary);
+    if (!pending) return;
+    socket.waiting = [];
+    pending.catch((error) => handlerFailed(socket, error)).finally(() => {
+      const next = socket.waiting;
+      socket.waiting = null;
+      for (let i = 0; i < next.length; i += 1) {
+        if (socket.closingForCause) return;
+        if (socket.waiting) {
+          // Handling one of them waits again: the rest queue behind it.
+          socket.waiting.push(...next.slice(i));
+          return;
+        }
+        try {
+          handleInOrder(socket, ...next[i]);
+        } catch (error) {
+          handlerFailed(socket, error);
+        }
+      }
+    });
   }
 
   // Browsers answer protocol pings by themselves; a peer that stops
@@ -396,11 +603,7 @@ export async function createServer(options = {}) {
           }
           return;
         }
-        if (socket.verifying) {
-          socket.verifying.push([data, isBinary]);
-          return;
-        }
-        handle(socket, data, isBinary);
+        handleInOrder(socket, data, isBinary);
       } catch (error) {
         handlerFailed(socket, error);
       }
@@ -426,13 +629,17 @@ export async function createServer(options = {}) {
     connections: () => wss.clients.size,
     /** Counters of refused connections, failed inits and forced closes, and the history's size. */
     metrics: () => ({ ...metrics, online: presence.onlineCount(), history: history.stats() }),
-    /** Closes every client with 1001 and stops listening. */
-    close() {
+    /** The node's name and which state it uses ('memory' or 'redis'). */
+    nodeId: backends.nodeId,
+    backend: backends.kind,
+    /** Closes every client with 1001, stops listening and lets go of the shared state. */
+    async close() {
+      draining = true;
       clearInterval(heartbeat);
       announcer.close();
       history.close();
       for (const socket of wss.clients) socket.close(1001, 'server shutting down');
-      return new Promise((resolve) => {
+      await new Promise((resolve) => {
         wss.close(() => http.close(() => resolve()));
         // Clients that do not finish the closing handshake are cut after a second.
         setTimeout(() => {
@@ -440,6 +647,35 @@ export async function createServer(options = {}) {
           http.closeAllConnections();
         }, 1000).unref();
       });
+      await backends.close();
+    },
+    /**
+     * Graceful drain (SIGTERM): refuses new connections, sends each client a
+     * `reconnect` hint at its own moment, spread evenly over the first part
+     * of `windowMs`, with an `afterMs` of at least the spacing (the client
+     * picks a random moment within it), closes what is left at the end of
+     * the window with 1012, then closes like `close()`. Resolves to
+     * { hinted, leftAtEnd }.
+     */
+    async drain(windowMs = config.drainWindowMs) {
+      draining = true;
+      const sockets = [...wss.clients];
+      const slot = sockets.length > 0 ? (windowMs * DRAIN_SPREAD) / sockets.length : 0;
+      log(`draining: ${sockets.length} connections over ${windowMs} ms`);
+      const afterMs = Math.floor(Math.max(slot, windowMs * DRAIN_JITTER));
+      const hints = sockets.map((socket, i) => setTimeout(() => {
+        send(socket, { type: 'reconnect', afterMs });
+      }, Math.floor(i * slot)));
+      const deadline = Date.now() + windowMs;
+      while (wss.clients.size > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
+      }
+      for (const hint of hints) clearTimeout(hint);
+      const leftAtEnd = wss.clients.size;
+      for (const socket of wss.clients) socket.close(CLOSE.SERVICE_RESTART, 'service restart');
+      log(`drained: ${sockets.length - leftAtEnd} left by themselves, ${leftAtEnd} closed with 1012`);
+      await this.close();
+      return { hinted: sockets.length, leftAtEnd };
     },
   };
 }

@@ -4,6 +4,14 @@
 // HISTORY_FILE, WSNOTIFY_TOKEN_SECRET (at least 32 bytes; required),
 // WSNOTIFY_TOKEN_TTL_SECONDS, WSNOTIFY_DEV=1 (same as --dev),
 // WSNOTIFY_INSECURE_DEV_IDENTITY=1 (same as --insecure-dev-identity).
+// Several nodes: REDIS_URL (redis://host:port) shares routing, history,
+// presence and chat rates through Redis (all nodes need the same
+// WSNOTIFY_TOKEN_SECRET); WSNOTIFY_NODE_ID names the node,
+// WSNOTIFY_PRESENCE_TTL_MS is how long a dead node's users stay online.
+// WSNOTIFY_CONNECTIONS_PER_ADDRESS caps connections per remote address
+// (behind a load balancer or proxy, every client has the proxy's address).
+// SIGTERM drains: clients are asked to reconnect elsewhere, spread over
+// WSNOTIFY_DRAIN_MS (0: close at once); SIGINT closes at once.
 //
 // --dev (what `npm start` uses): turns on POST /dev/login, which issues a
 // token to anybody, and draws a random secret when none is configured.
@@ -26,16 +34,27 @@ if (dev && !tokenSecret) {
   console.log('development mode: no WSNOTIFY_TOKEN_SECRET, using a random one (tokens end with this process)');
 }
 const tokenTtlSeconds = process.env.WSNOTIFY_TOKEN_TTL_SECONDS ? Number(process.env.WSNOTIFY_TOKEN_TTL_SECONDS) : undefined;
+const numberFrom = (variable) => (process.env[variable] ? { value: Number(process.env[variable]) } : null);
+const drainWindow = numberFrom('WSNOTIFY_DRAIN_MS');
+const presenceTtl = numberFrom('WSNOTIFY_PRESENCE_TTL_MS');
+const perAddress = numberFrom('WSNOTIFY_CONNECTIONS_PER_ADDRESS');
 
 let server;
 try {
   server = await createServer({
     port, host, allowedOrigins, history, tokenSecret, devLogin: dev, insecureDevIdentity,
     ...(tokenTtlSeconds ? { tokenTtlSeconds } : {}),
+    redisUrl: process.env.REDIS_URL || undefined,
+    nodeId: process.env.WSNOTIFY_NODE_ID || undefined,
+    ...(drainWindow ? { drainWindowMs: drainWindow.value } : {}),
+    ...(presenceTtl ? { presenceTtlMs: presenceTtl.value } : {}),
+    ...(perAddress ? { connections: { perAddress: perAddress.value } } : {}),
   });
 } catch (error) {
   console.error(`wsnotify server: cannot start: ${error.message}`);
-  console.error('Set WSNOTIFY_TOKEN_SECRET (e.g. `openssl rand -base64 32`), or use `npm start` for development.');
+  if (!tokenSecret && !insecureDevIdentity) {
+    console.error('Set WSNOTIFY_TOKEN_SECRET (e.g. `openssl rand -base64 32`), or use `npm start` for development.');
+  }
   process.exit(1);
 }
 console.log(`wsnotify demo: ${server.url}`);
@@ -44,8 +63,13 @@ let stopping = false;
 async function stop(signal) {
   if (stopping) return;
   stopping = true;
-  console.log(`${signal}: closing connections`);
-  await server.close();
+  if (signal === 'SIGTERM') {
+    console.log('SIGTERM: draining');
+    await server.drain();
+  } else {
+    console.log(`${signal}: closing connections`);
+    await server.close();
+  }
   process.exit(0);
 }
 process.on('SIGTERM', () => stop('SIGTERM'));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createServer } from '../../server/app.mjs';
-import { createHistory } from '../../server/history.mjs';
+import { createHistory } from '../../server/history/memory.mjs';
 import { connect } from '../support/ws-client.mjs';
 
 const scratch = mkdtempSync(join(tmpdir(), 'wsnotify-history-'));

@@ -170,9 +170,10 @@ test('the log names events and users, never message bodies or tokens', async () 
   assert.ok(!text.includes(token), 'no token in the log');
 });
 
-test('SIGTERM closes clients with 1001 and exits cleanly', async () => {
+/** Starts `node server/index.mjs` on a free port with `env`; resolves to { child, url }. */
+async function startChild(env) {
   const child = spawn(process.execPath, [join(root, 'server', 'index.mjs')], {
-    env: { ...process.env, PORT: '0', WSNOTIFY_TOKEN_SECRET: SECRET },
+    env: { ...process.env, PORT: '0', WSNOTIFY_TOKEN_SECRET: SECRET, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -187,10 +188,30 @@ test('SIGTERM closes clients with 1001 and exits cleanly', async () => {
       }
     });
   });
+  return { child, url };
+}
+
+test('SIGINT closes clients with 1001 and exits cleanly', async () => {
+  const { child, url } = await startChild({});
   const client = await connect(url);
   const exited = once(child, 'exit');
-  child.kill('SIGTERM');
+  child.kill('SIGINT');
   assert.equal((await client.closed).code, 1001);
+  const [code] = await exited;
+  assert.equal(code, 0);
+});
+
+test('SIGTERM drains: a reconnect hint within the window, 1012 for who stays, then a clean exit', async () => {
+  const { child, url } = await startChild({ WSNOTIFY_DRAIN_MS: '600' });
+  const client = await connect(url);
+  const exited = once(child, 'exit');
+  const started = Date.now();
+  child.kill('SIGTERM');
+  const hint = await client.next((frame) => frame.type === 'reconnect', 'a reconnect hint');
+  assert.ok(Number.isInteger(hint.afterMs) && hint.afterMs >= 0 && hint.afterMs <= 600, JSON.stringify(hint));
+  // This client ignores the hint: it is closed with 1012 at the end of the window.
+  assert.equal((await client.closed).code, 1012);
+  assert.ok(Date.now() - started >= 500, 'not before the window ends');
   const [code] = await exited;
   assert.equal(code, 0);
 });

@@ -3,8 +3,9 @@
 // accepted from each sender, and an optional append-only file that lets a
 // restarted (even SIGKILLed) server resume where it stopped.
 //
-// The interface (join, knows, record, since, seen, accept, sweep, stats,
-// close) is what a shared store (e.g. Redis) has to provide too.
+// The interface the server uses (open, knows, recordChat, stats, close) is
+// the one server/history/redis.mjs provides for several nodes; join, record,
+// since, seen and accept are the pieces it is built from here.
 //
 // Epochs: a user's numbering is (epoch, seq). Whenever it starts afresh (a
 // new record, a record forgotten to bound memory, a restart without the file)
@@ -282,6 +283,28 @@ export function createHistory(options = {}, now = () => Date.now()) {
       const frames = user.entries.filter((entry) => entry.seq > lastSeq).map((entry) => entry.text);
       const firstKept = user.entries[0]?.seq ?? user.seq + 1;
       return { recovered: firstKept <= lastSeq + 1, epoch: user.epoch, frames };
+    },
+    /**
+     * A connection of `userId` starts: makes the user known and, when
+     * `lastSeq` is given, says what it missed (as `since`). Resolves to
+     * { epoch, seq, recovered?, frames? }; `seq` is the user's latest number.
+     */
+    open(userId, lastSeq, epoch) {
+      const current = history.join(userId);
+      const { seq } = users.get(userId);
+      if (lastSeq === undefined) return { epoch: current, seq, frames: [] };
+      return { ...history.since(userId, lastSeq, epoch), seq };
+    },
+    /**
+     * Accepts chat `id` of `sender` (if not accepted before) and numbers it
+     * for each of `recipients`. Returns { duplicate: true } for a resend, else
+     * { texts: [[userId, text], …], published: false } (the caller routes them).
+     */
+    recordChat(sender, id, frame, recipients) {
+      if (id !== undefined && history.seen(sender, id)) return { duplicate: true };
+      const texts = recipients.map((userId) => [userId, history.record(userId, frame)]);
+      if (id !== undefined) history.accept(sender, id);
+      return { texts, published: false };
     },
     /** Drops aged frames everywhere and enforces the user and byte bounds. */
     sweep() {

@@ -1,46 +1,9 @@
-// Who is online, and the join/leave notifications about it.
-//
-// Two small pieces with one job each, so a shared backend (e.g. Redis) can
-// replace the registry without touching the announcer:
-// - the registry maps user ids to this process's connections;
-// - the announcer coalesces joins and leaves: each flush sends at most two
-//   frames per connection (who joined, who left), however many users came or went since the last one, so a
-//   burst of N joins costs O(N) frames instead of O(N²).
-
-/**
- * The in-memory presence registry: userId → the connections that sent `init`
- * with it.
- */
-export function createLocalPresence() {
-  /** userId → Set of connections. */
-  const byUser = new Map();
-  return {
-    /** Adds `connection` for `userId`; true when the user just came online. */
-    add(userId, connection) {
-      let connections = byUser.get(userId);
-      const cameOnline = !connections;
-      if (cameOnline) byUser.set(userId, (connections = new Set()));
-      connections.add(connection);
-      return cameOnline;
-    },
-    /** Removes `connection` of `userId`; true when the user just went offline. */
-    remove(userId, connection) {
-      const connections = byUser.get(userId);
-      if (!connections?.delete(connection)) return false;
-      if (connections.size > 0) return false;
-      byUser.delete(userId);
-      return true;
-    },
-    /** The connections of `userId` (empty when offline). */
-    connectionsOf: (userId) => byUser.get(userId) ?? [],
-    /** Number of connections of `userId`. */
-    connectionCount: (userId) => byUser.get(userId)?.size ?? 0,
-    isOnline: (userId) => byUser.has(userId),
-    onlineCount: () => byUser.size,
-    /** The ids of the users online. */
-    users: () => byUser.keys(),
-  };
-}
+// The join/leave notifications. The announcer coalesces joins and leaves:
+// each flush sends at most two frames per connection (who joined, who
+// left), however many users came or went since the last one, so a burst of
+// N joins costs O(N) frames instead of O(N²). It reads the registry's
+// global view (server/presence/memory.mjs or redis.mjs), so every node
+// announces the users of every node to its own connections.
 
 export const PRESENCE_DEFAULTS = {
   /** The shortest wait between two presence frames, ms. */
@@ -61,7 +24,7 @@ export function nameList(names) {
 
 /**
  * Coalesces presence changes into notification frames.
- * `presence`: a registry as above; `broadcast(frame, exceptUsers)`: sends a
+ * `presence`: a presence registry (onlineCount); `broadcast(frame, exceptUsers)`: sends a
  * frame to every online connection but those of the users in the Set `exceptUsers`; `options` as in PRESENCE_DEFAULTS.
  */
 export function createPresenceAnnouncer({ presence, broadcast, ...options }) {
