@@ -19,6 +19,28 @@
 //! client.sendJson({ type: "hello" }); // queued until open
 //! ```
 //!
+//! Rust web apps use the same client from `wsnotify::client` (wasm32 only):
+//!
+//! ```no_run
+//! # #[cfg(target_arch = "wasm32")]
+//! # fn run() -> Result<(), wsnotify::client::Error> {
+//! use wsnotify::client::{Client, Options};
+//!
+//! let client = Client::new(Options {
+//!     url: "ws://127.0.0.1:8080/ws".into(),
+//!     user_id: Some("ada".into()),
+//!     ..Options::default()
+//! })?;
+//! // Dropping a subscription unregisters its callback; dropping the client
+//! // closes the socket.
+//! let _chats = client.on_chat(|chat| {
+//!     web_sys::console::log_1(&format!("{}: {}", chat.from_user_id, chat.message).into());
+//! });
+//! client.connect();
+//! client.send_chat(Some("bob"), "hi")?; // queued until open
+//! # Ok(()) }
+//! ```
+//!
 //! The crate's layers, each using only the ones below it
 //! (`docs/ARCHITECTURE.md` follows one frame through them):
 //!
@@ -29,6 +51,8 @@
 //! - `browser` (wasm32 only): the WebSocket, timers and page signals, each
 //!   an RAII value, driving the engine.
 //! - `api` (wasm32 only): the `#[wasm_bindgen]` `Client` that JavaScript sees.
+//! - `client` (wasm32 only): the same client for Rust, with callbacks,
+//!   subscriptions and a stream of events.
 #![deny(missing_docs)]
 
 /// The module's allocator: talc, smaller than Rust's default for wasm.
