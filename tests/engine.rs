@@ -1367,3 +1367,18 @@ fn drain_moments_are_spread_over_the_window() {
         "{per_tenth:?}"
     );
 }
+
+#[test]
+fn a_client_without_a_numbered_frame_resumes_from_zero_after_its_first_connection() {
+    let mut h = Harness::new(config());
+    let first = frames(&h.open());
+    assert_eq!(
+        first[0], r#"{"type":"init","userId":"ada"}"#,
+        "a first connection asks for nothing"
+    );
+    // Chats numbered for it while it is away must not be missed.
+    h.drop_with(1006);
+    h.fire(TimerKind::Reconnect);
+    let init = &frames(&h.input(Input::Opened))[0];
+    assert_eq!(init, r#"{"type":"init","userId":"ada","lastSeq":0}"#);
+}

@@ -25,6 +25,8 @@ pub(super) struct Ledger {
     epoch: Option<String>,
     /// Sender and id of the chats already delivered to the application.
     delivered: RecentIds,
+    /// Whether a connection has asked to resume before (see [`Ledger::resume_from`]).
+    connected_before: bool,
 }
 
 impl Ledger {
@@ -43,6 +45,7 @@ impl Ledger {
             last_seq,
             epoch,
             delivered: RecentIds::new(dedupe_capacity, seed),
+            connected_before: false,
         }
     }
 
@@ -51,9 +54,18 @@ impl Ledger {
         self.last_seq
     }
 
-    /// Where `init` resumes from: `lastSeq` and the epoch it belongs to.
-    pub(super) fn resume_from(&self) -> (Option<u64>, Option<String>) {
-        (self.last_seq, self.last_seq.and(self.epoch.clone()))
+    /// Where the `init` of a new connection resumes from: `lastSeq` and the
+    /// epoch it belongs to. A client that has had a connection but no
+    /// numbered frame yet resumes from 0: what was numbered for it while it
+    /// was away is then replayed (or flagged lost), never silently missed.
+    pub(super) fn resume_from(&mut self) -> (Option<u64>, Option<String>) {
+        let from = match (self.last_seq, self.connected_before) {
+            (Some(seq), _) => (Some(seq), self.epoch.clone()),
+            (None, true) => (Some(0), None),
+            (None, false) => (None, None),
+        };
+        self.connected_before = true;
+        from
     }
 
     /// The server's answer to a resume.

@@ -884,7 +884,7 @@ mod tests {
     fn a_configured_resume_position_is_where_init_resumes_from() {
         let mut config = Config::new("ws://x", UserId::new("ada").unwrap());
         config.resume_from = Some((7, Some("e1".into())));
-        let engine = Engine::new(config, 1);
+        let mut engine = Engine::new(config, 1);
         assert_eq!(engine.last_seq(), Some(7));
         assert_eq!(engine.delivery.resume_from(), (Some(7), Some("e1".into())));
     }
