@@ -26,7 +26,7 @@ const inits = [];
 
 before(async () => {
   site = await servePage('tabs-page');
-  server = await createServer({ port: 0, allowedOrigins: [site.url], insecureDevIdentity: true, log: () => {} });
+  server = await createServer({ port: 0, allowedOrigins: [site.url], insecureDevIdentity: true, rateLimit: { perSecond: 1000, burst: 1000 }, log: () => {} });
   server.wss.on('connection', (socket) => {
     sockets.push(socket);
     socket.on('message', (data) => {
