@@ -12,7 +12,7 @@ export const PRESENCE_DEFAULTS = {
    * Presence frames the server may send per second in total; with many users
    * online, flushes are spaced so that one flush × online users stays within it.
    */
-  maxFramesPerSecond: 2_000,
+  maxFramesPerSecond: 1_000,
 };
 
 /** "ada", "ada and bob", "ada, bob and cy", "ada, bob, cy and 12 others". */
