@@ -12,7 +12,6 @@ use std::rc::Rc;
 use browser_support::*;
 use futures_util::StreamExt;
 use gloo_timers::future::TimeoutFuture;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wsnotify::client::{Chat, Client, Event, Options, State};
 
@@ -194,13 +193,6 @@ async fn the_event_stream_ends_when_the_client_closes() {
 
 #[wasm_bindgen_test]
 async fn a_thousand_clients_created_and_dropped_leave_memory_flat() {
-    let memory = || {
-        wasm_bindgen::memory()
-            .unchecked_into::<js_sys::WebAssembly::Memory>()
-            .buffer()
-            .unchecked_into::<js_sys::ArrayBuffer>()
-            .byte_length()
-    };
     let cycle = || {
         let client = Client::new(Options {
             url: "ws://127.0.0.1:9/unused".into(),
@@ -217,10 +209,10 @@ async fn a_thousand_clients_created_and_dropped_leave_memory_flat() {
         cycle();
     }
     TimeoutFuture::new(100).await;
-    let before = memory();
+    let before = wasm_memory_bytes();
     for _ in 0..1_000 {
         cycle();
     }
     TimeoutFuture::new(100).await;
-    assert_eq!(memory(), before, "wasm memory grew");
+    assert_eq!(wasm_memory_bytes(), before, "wasm memory grew");
 }

@@ -483,13 +483,6 @@ async fn heartbeat_keeps_a_healthy_connection_open() {
 #[wasm_bindgen_test]
 async fn a_thousand_connect_close_cycles_leak_neither_memory_nor_connections() {
     let user = unique_user("cycle");
-    let memory = || {
-        wasm_bindgen::memory()
-            .unchecked_into::<js_sys::WebAssembly::Memory>()
-            .buffer()
-            .unchecked_into::<js_sys::ArrayBuffer>()
-            .byte_length()
-    };
     let cycle = || async {
         let client = client(&user, "{}");
         let opened = Recorder::new();
@@ -504,11 +497,11 @@ async fn a_thousand_connect_close_cycles_leak_neither_memory_nor_connections() {
     for _ in 0..20 {
         cycle().await;
     }
-    let before = memory();
+    let before = wasm_memory_bytes();
     for _ in 0..1_000 {
         cycle().await;
     }
-    let grown = memory() - before;
+    let grown = wasm_memory_bytes() - before;
     assert!(grown < 64 * 1024, "wasm memory grew by {grown} bytes");
     wait_for_async("no connection left", WAIT_MS, || async {
         server_connections().await == 0

@@ -121,3 +121,12 @@ pub async fn wait_for_async<F: Future<Output = bool>>(
 ) {
     poll(what, ms, 20, condition).await;
 }
+
+/// The size of this module's linear memory, in bytes.
+pub fn wasm_memory_bytes() -> u32 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length()
+}
