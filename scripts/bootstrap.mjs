@@ -1,5 +1,6 @@
 // Installs what `npm start` and `npm test` need and skips what is present:
-// the wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, the npm
+// the wasm32 target, the pinned nightly the npm module is built with (with
+// its standard library's source), wasm-bindgen-cli at the version in Cargo.lock, the npm
 // packages and, for tests, Debian's Chromium and ChromeDriver and Debian's
 // redis-server (the multi-node tests start their own).
 //
@@ -9,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fail, isPresent, log, probe, root, run, toolEnv } from './lib.mjs';
+import { fail, isPresent, log, probe, releaseToolchain, root, run, toolEnv } from './lib.mjs';
 
 const WASM_TARGET = 'wasm32-unknown-unknown';
 export const CHROMIUM = '/usr/bin/chromium';
@@ -44,6 +45,16 @@ async function ensureRust() {
   if (await run('rustup', ['target', 'add', WASM_TARGET]) !== 0) {
     fail(`could not add the target. Run: rustup target add ${WASM_TARGET}`);
   }
+}
+
+/** The release toolchain, with the wasm32 standard library and its source (for `-Zbuild-std`). */
+async function ensureReleaseToolchain() {
+  const toolchain = releaseToolchain();
+  const installed = probe('rustup', ['component', 'list', '--toolchain', toolchain, '--installed'])?.split('\n') ?? [];
+  if (installed.includes('rust-src') && installed.some((line) => line.startsWith(`rust-std-${WASM_TARGET}`))) return;
+  log(`installing the Rust toolchain ${toolchain} the npm module is built with`);
+  const args = ['toolchain', 'install', toolchain, '--profile', 'minimal', '--component', 'rust-src', '--target', WASM_TARGET];
+  if (await run('rustup', args) !== 0) fail(`could not install the toolchain. Run: rustup ${args.join(' ')}`);
 }
 
 async function ensureWasmBindgen() {
@@ -96,6 +107,7 @@ async function ensureRedis() {
 /** `browser`: also what the tests need (Chromium, ChromeDriver, redis-server). */
 export async function bootstrap({ browser = false, redis = browser } = {}) {
   await ensureRust();
+  await ensureReleaseToolchain();
   await ensureWasmBindgen();
   await ensureNpmPackages();
   if (browser) await ensureBrowser();

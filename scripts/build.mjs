@@ -1,5 +1,6 @@
 // Builds the npm package into pkg/:
-//   cargo build (wasm32, release) → wasm-bindgen --target web → wasm-opt -Oz
+//   cargo build (wasm32, release, on the pinned nightly with panics that
+//   abort at once) → wasm-bindgen --target web → wasm-opt -Oz
 //   → merge pkg-template/ (version taken from Cargo.toml).
 // Cargo is incremental by itself; the bindgen and wasm-opt steps are skipped
 // when neither the compiled .wasm nor the template changed since the last build.
@@ -7,10 +8,13 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fail, isPresent, log, root, run } from './lib.mjs';
+import { fail, isPresent, log, releaseToolchain, root, run, toolEnv } from './lib.mjs';
 
 const TARGET = 'wasm32-unknown-unknown';
-const compiledWasm = join(root, 'target', TARGET, 'release', 'wsnotify.wasm');
+// A target directory of its own: the module's flags differ from the stable
+// builds' (tests, lints), and sharing one would rebuild both every time.
+const moduleTargetDir = join(root, 'target', 'module');
+const compiledWasm = join(moduleTargetDir, TARGET, 'release', 'wsnotify.wasm');
 const bindgenDir = join(root, 'target', 'wsnotify-bindgen');
 const templateDir = join(root, 'pkg-template');
 export const pkgDir = join(root, 'pkg');
@@ -35,8 +39,14 @@ function inputsDigest(version) {
 }
 
 export async function build() {
-  log('compiling the crate for wasm32 (release)');
-  if (await run('cargo', ['build', '--lib', '--release', '--target', TARGET]) !== 0) fail('cargo build failed');
+  const toolchain = releaseToolchain();
+  log(`compiling the crate for wasm32 (release, ${toolchain})`);
+  // The standard library is rebuilt so that a panic aborts at once: no panic
+  // message is formatted, so no formatting machinery is linked for it.
+  const env = { ...toolEnv, RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort' };
+  const args = [`+${toolchain}`, 'build', '--lib', '--release', '--target', TARGET, '--target-dir', moduleTargetDir,
+    '-Zbuild-std=std,panic_abort'];
+  if (await run('cargo', args, { env }) !== 0) fail('cargo build failed');
 
   const version = crateVersion(readFileSync(join(root, 'Cargo.toml'), 'utf8'));
   const digest = inputsDigest(version);

@@ -1,7 +1,7 @@
 // Helpers shared by the bootstrap, build, start and test scripts.
 // Node built-ins only: these run before `npm ci` has installed anything.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,3 +64,14 @@ export function fail(message) {
 }
 
 export const isPresent = (path) => existsSync(path);
+
+/**
+ * The toolchain the npm module is built with: `release-toolchain` in
+ * Cargo.toml's `[package.metadata.wsnotify]`, which says why.
+ */
+export function releaseToolchain() {
+  const cargoToml = readFileSync(join(root, 'Cargo.toml'), 'utf8');
+  const toolchain = /^release-toolchain\s*=\s*"([^"]+)"/m.exec(cargoToml)?.[1];
+  if (!toolchain) throw new Error('Cargo.toml names no release-toolchain in [package.metadata.wsnotify]');
+  return toolchain;
+}
