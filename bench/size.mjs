@@ -1,7 +1,10 @@
-// Size of each entry as an app ships it: bundled and minified with esbuild,
-// plus the .wasm it fetches; raw bytes and gzip -9.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Size of each entry as an app ships it on first load: bundled and minified
+// with esbuild, with code splitting as app bundlers do it, plus the .wasm it
+// fetches; raw bytes and gzip -9. A chunk that only a dynamic `import()`
+// reaches (tab sharing) is fetched when an app uses it, not on first load.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { root } from '../scripts/lib.mjs';
@@ -10,33 +13,59 @@ export const PEERS = ['reconnecting-websocket', 'partysocket', 'socket.io-client
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
+/** The files `contents` loads on first load: its entry chunk and the chunks it imports statically. */
 async function bundle(contents, external = []) {
-  const result = await build({
-    stdin: { contents, resolveDir: root, loader: 'js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    external,
-    logLevel: 'silent',
-  });
-  // The wasm glue fetches its module through `new URL(…, import.meta.url)`,
-  // which esbuild leaves alone: the .wasm is counted on its own.
-  return Buffer.from(result.outputFiles[0].contents);
+  const scratch = mkdtempSync(join(tmpdir(), 'wsnotify-size-'));
+  try {
+    const entry = join(scratch, 'entry.js');
+    writeFileSync(entry, contents);
+    const result = await build({
+      entryPoints: [entry],
+      absWorkingDir: root,
+      nodePaths: [join(root, 'node_modules')],
+      bundle: true,
+      minify: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'browser',
+      outdir: join(scratch, 'out'),
+      write: false,
+      metafile: true,
+      external,
+      logLevel: 'silent',
+    });
+    // The wasm glue fetches its module through `new URL(…, import.meta.url)`,
+    // which esbuild leaves alone: the .wasm is counted on its own.
+    const byPath = new Map(result.outputFiles.map((file) => [relative(root, file.path), file.contents]));
+    const loaded = new Set();
+    const visit = (path) => {
+      if (loaded.has(path)) return;
+      loaded.add(path);
+      for (const { path: imported, kind } of result.metafile.outputs[path].imports) {
+        if (kind === 'import-statement' && byPath.has(imported)) visit(imported);
+      }
+    };
+    visit(Object.keys(result.metafile.outputs).find((path) => result.metafile.outputs[path].entryPoint));
+    return [...loaded].map((path) => Buffer.from(byPath.get(path)));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 export async function measureSizes() {
   const pkg = join(root, 'pkg');
   const wasm = readFileSync(join(pkg, 'wsnotify_bg.wasm'));
   const rows = [];
-  const add = (name, js, extra = null) => rows.push({
-    name,
-    jsBytes: js.length,
-    wasmBytes: extra?.length ?? 0,
-    rawBytes: js.length + (extra?.length ?? 0),
-    gzipBytes: gzip(js) + (extra ? gzip(extra) : 0),
-  });
+  const add = (name, chunks, extra = null) => {
+    const jsBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    rows.push({
+      name,
+      jsBytes,
+      wasmBytes: extra?.length ?? 0,
+      rawBytes: jsBytes + (extra?.length ?? 0),
+      gzipBytes: chunks.reduce((sum, chunk) => sum + gzip(chunk), 0) + (extra ? gzip(extra) : 0),
+    });
+  };
   add('wsnotify (core entry)', await bundle(`export * from ${JSON.stringify(join(pkg, 'index.js'))};`), wasm);
   add('wsnotify/react (without React)', await bundle(`export * from ${JSON.stringify(join(pkg, 'react.js'))};`, ['react']), wasm);
   // A peer counts as all it exports, as an app importing it would ship it.

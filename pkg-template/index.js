@@ -4,10 +4,12 @@
 // or opened until `init()` or `createClient()` is called, so it is safe in
 // Node and during server-side rendering.
 import initWasm, { Client as WasmClient, Subscription } from './wsnotify.js';
-import { SharedClient, sharingAvailable } from './tabs.js';
 
 let loading = null;
 let ready = false;
+/** tabs.js once loaded: only an app that shares a connection across tabs downloads it. */
+let tabs = null;
+let loadingTabs = null;
 
 /**
  * Loads and instantiates the WebAssembly module, once. `source` is optional:
@@ -36,6 +38,32 @@ export function init(source) {
 /** Whether `init()` has completed, so that `new Client()` can be called. */
 export function isReady() {
   return ready;
+}
+
+/** Whether `options` ask for one connection across tabs and this realm can share one. */
+function sharesAcrossTabs(options) {
+  const share = options?.shareAcrossTabs;
+  return share !== undefined && share !== null && share !== false
+    // A window (not a worker) with BroadcastChannel; elsewhere the client has its own connection.
+    && typeof window === 'object' && window !== null && globalThis === window && typeof document === 'object'
+    && typeof BroadcastChannel === 'function';
+}
+
+function loadTabs() {
+  loadingTabs ??= import('./tabs.js').then(
+    (module) => {
+      // A shared client is a Client to the application (`instanceof`, the members).
+      Object.setPrototypeOf(module.SharedClient.prototype, Client.prototype);
+      tabs = module;
+    },
+    (cause) => {
+      loadingTabs = null;
+      const error = new Error(`wsnotify: the tab-sharing module could not be loaded: ${cause?.message ?? cause}`, { cause });
+      error.code = 'load_failed';
+      throw error;
+    },
+  );
+  return loadingTabs;
 }
 
 function notReady() {
@@ -69,10 +97,15 @@ export class Client {
 
   constructor(options) {
     if (!ready) throw notReady();
-    const share = options?.shareAcrossTabs;
-    if (share !== undefined && share !== null && share !== false && sharingAvailable()) {
+    if (sharesAcrossTabs(options)) {
+      if (!tabs) {
+        new WasmClient(options).free(); // invalid options are reported as such first
+        const error = new Error('wsnotify: shareAcrossTabs loads a module of its own: use createClient(options)');
+        error.code = 'not_initialized';
+        throw error;
+      }
       // One connection for the tabs of this origin (tabs.js); the options are checked here as always.
-      return new SharedClient(options, {
+      return new tabs.SharedClient(options, {
         validate: (checked) => {
           const probe = new WasmClient(checked);
           const { delivery } = probe;
@@ -165,11 +198,8 @@ export class Client {
   }
 }
 
-// A shared client is a Client to the application (`instanceof`, the members).
-Object.setPrototypeOf(SharedClient.prototype, Client.prototype);
-
-/** Loads the module if needed, then creates a client. */
+/** Loads the module (and, for `shareAcrossTabs`, the tab-sharing one) if needed, then creates a client. */
 export async function createClient(options) {
-  await init();
+  await Promise.all([init(), sharesAcrossTabs(options) ? loadTabs() : null]);
   return new Client(options);
 }

@@ -29,12 +29,6 @@ const OWNERS_KEPT = 8192;
 /** How many tabs the leader remembers the last accepted send of. */
 const TABS_KEPT = 1024;
 
-/** Whether this realm can share: a window (not a worker) with BroadcastChannel. */
-export function sharingAvailable() {
-  return typeof window === 'object' && window !== null && globalThis === window && typeof document === 'object'
-    && typeof BroadcastChannel === 'function';
-}
-
 function hasLocks() {
   return typeof navigator === 'object' && typeof navigator.locks?.request === 'function';
 }
