@@ -67,6 +67,7 @@ pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod client;
 pub mod engine;
+mod message;
 pub mod protocol;
 
 /// The crate version, as the npm package reports it.

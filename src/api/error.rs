@@ -3,29 +3,56 @@
 use wasm_bindgen::JsValue;
 
 use crate::engine::{CloseError, SendError};
+use crate::message::{display_message, Message};
 
 /// Everything the JS API can throw. Each variant becomes a JavaScript `Error`
 /// whose `code` property is [`ClientError::code`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientError {
     /// The options passed to `new Client(...)` are invalid.
-    #[error("invalid client options: {0}")]
     InvalidOptions(String),
     /// A registration was given something that is not a function.
-    #[error("{0} expects a function")]
     InvalidCallback(&'static str),
     /// `sendJson` was given a value that is not a JSON object.
-    #[error("cannot send as JSON: {0}")]
     NotSerializable(String),
     /// A send was refused.
-    #[error(transparent)]
-    Send(#[from] SendError),
+    Send(SendError),
     /// `close()` was given an invalid code or reason.
-    #[error(transparent)]
-    Close(#[from] CloseError),
+    Close(CloseError),
 }
 
+impl From<SendError> for ClientError {
+    fn from(error: SendError) -> Self {
+        Self::Send(error)
+    }
+}
+
+impl From<CloseError> for ClientError {
+    fn from(error: CloseError) -> Self {
+        Self::Close(error)
+    }
+}
+
+display_message!(ClientError);
+
 impl ClientError {
+    /// What is wrong, in words: the JavaScript `Error`'s message.
+    pub fn message(&self) -> String {
+        match self {
+            Self::InvalidOptions(reason) => {
+                Message::new("invalid client options: ").text(reason).done()
+            }
+            Self::InvalidCallback(registration) => Message::new(registration)
+                .text(" expects a function")
+                .done(),
+            Self::NotSerializable(reason) => {
+                Message::new("cannot send as JSON: ").text(reason).done()
+            }
+            Self::Send(error) => error.message(),
+            Self::Close(error) => error.message(),
+        }
+    }
+
     /// The stable, machine-readable code exposed as `error.code` in JavaScript.
     pub fn code(&self) -> &str {
         match self {
@@ -51,6 +78,6 @@ pub(crate) fn js_error(code: &str, message: &str, id: Option<&str>) -> JsValue {
 
 impl From<ClientError> for JsValue {
     fn from(error: ClientError) -> Self {
-        js_error(error.code(), &error.to_string(), None)
+        js_error(error.code(), &error.message(), None)
     }
 }

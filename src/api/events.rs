@@ -7,6 +7,7 @@ use super::error::js_error;
 use super::listeners::{EventKind, SharedListeners};
 use crate::browser::{describe_exception, read_frame, Application, Received};
 use crate::engine::{CloseInfo, ErrorEvent, Event, StateChange, Verdict};
+use crate::message::Message;
 use crate::protocol::FrameType;
 
 /// A plain object of `fields`, built in place: these objects are a handful
@@ -166,7 +167,11 @@ fn dispatch(listeners: &SharedListeners, event: Event) {
             listeners,
             js_error(
                 error.code(),
-                &format!("message {id} was not sent: {error}"),
+                &Message::new("message ")
+                    .text(&id)
+                    .text(" was not sent: ")
+                    .text(&error.message())
+                    .done(),
                 Some(&id),
             ),
         ),
@@ -183,7 +188,7 @@ fn dispatch(listeners: &SharedListeners, event: Event) {
 /// An `Error` with `code` (and `id`, `attempt`, and the raw `frame` it is
 /// about, when there are such).
 fn error_to_js(error: &ErrorEvent, frame: Option<&JsValue>) -> JsValue {
-    let js = js_error(error.code(), &error.to_string(), error.id());
+    let js = js_error(error.code(), &error.message(), error.id());
     // Setting properties on a fresh Error object cannot fail.
     if let Some(attempt) = error.attempt() {
         let _ = Reflect::set(&js, &"attempt".into(), &attempt.into());
@@ -257,12 +262,16 @@ fn call_user(
         Ok(value) => return Some(value),
         Err(exception) => exception,
     };
-    let message = format!(
-        "the {registration} callback threw: {}",
-        describe_exception(&exception)
-    );
+    let message = Message::new("the ")
+        .text(registration)
+        .text(" callback threw: ")
+        .text(&describe_exception(&exception))
+        .done();
     if are_error_listeners {
-        web_sys::console::error_2(&format!("wsnotify: {message}").into(), &exception);
+        web_sys::console::error_2(
+            &Message::new("wsnotify: ").text(&message).done().into(),
+            &exception,
+        );
     } else {
         let error = js_error("callback_failed", &message, None);
         let _ = js_sys::Reflect::set(&error, &"cause".into(), &exception);

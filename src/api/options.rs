@@ -9,6 +9,7 @@ use crate::browser::{describe_exception, DriverOptions, Endpoint, EndpointProvid
 use crate::engine::{
     ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy,
 };
+use crate::message::Message;
 use crate::protocol::{UserId, MAX_COUNT};
 
 /// One options object (the top level or a section such as `reconnect`),
@@ -52,12 +53,15 @@ impl Section {
         let keys = js_sys::Object::keys(self.object.unchecked_ref::<js_sys::Object>());
         for key in keys.iter().filter_map(|key| key.as_string()) {
             if !read.contains(&key.as_str()) {
-                let mut name = String::from(path);
-                if !path.is_empty() {
-                    name.push('.');
-                }
-                name.push_str(&key);
-                return Err(invalid(format!("unknown option `{name}`")));
+                let dot = if path.is_empty() { "" } else { "." };
+                return Err(invalid(
+                    Message::new("unknown option `")
+                        .text(path)
+                        .text(dot)
+                        .text(&key)
+                        .text("`")
+                        .done(),
+                ));
             }
         }
         Ok(())
@@ -150,7 +154,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         Some(_) => return Err(must_be("mode", "\"wsnotify\" or \"generic\"")),
     };
     let user_id = match options.string("userId")? {
-        Some(id) => Some(UserId::new(id).map_err(|error| must_be("userId", &error.to_string()))?),
+        Some(id) => Some(UserId::new(id).map_err(|error| must_be("userId", &error.message()))?),
         None if mode == Mode::Generic => None,
         None => {
             return Err(must_be(
@@ -418,12 +422,12 @@ fn endpoint_provider(
         Box::pin(async move {
             let url = produce_string(&url, attempt)
                 .await
-                .map_err(|error| format!("url: {error}"))?;
+                .map_err(|error| Message::new("url: ").text(&error).done())?;
             let token = match token.is_function() {
                 true => Some(
                     produce_string(&token, attempt)
                         .await
-                        .map_err(|error| format!("token: {error}"))?,
+                        .map_err(|error| Message::new("token: ").text(&error).done())?,
                 ),
                 // A fixed token is in the configuration already.
                 false => None,
@@ -432,13 +436,11 @@ fn endpoint_provider(
                 true => {
                     let produced = produce(&hello, attempt)
                         .await
-                        .map_err(|error| format!("hello: {error}"))?;
+                        .map_err(|error| Message::new("hello: ").text(&error).done())?;
                     match produced.as_bool() {
                         Some(false) => None,
                         _ if produced.is_undefined() || produced.is_null() => None,
-                        _ => Some(
-                            frame_text("hello", &produced).map_err(|error| error.to_string())?,
-                        ),
+                        _ => Some(frame_text("hello", &produced).map_err(|error| error.message())?),
                     }
                 }
                 false => fixed_hello,

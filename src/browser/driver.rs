@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 use web_sys::BinaryType;
 
 use crate::engine::{CloseInfo, Command, Config, Engine, Event, Input, Verdict};
+use crate::message::Message;
 
 use super::socket::{Socket, SocketEvent};
 use super::timers::Timers;
@@ -295,11 +296,19 @@ fn feed(driver: &Weak<Driver>, input: Input) {
     }
 }
 
-/// `"SecurityError: …"` for a DOMException or Error, the value's debug form otherwise.
+/// `"SecurityError: …"` for a DOMException or Error; for any other thrown
+/// value, the value itself as a string or as JSON, else its `typeof`.
 pub fn describe_exception(exception: &wasm_bindgen::JsValue) -> String {
     use wasm_bindgen::JsCast;
     match exception.dyn_ref::<js_sys::Error>() {
-        Some(error) => format!("{}: {}", error.name(), error.message()),
-        None => format!("{exception:?}"),
+        Some(error) => Message::new(&String::from(error.name()))
+            .text(": ")
+            .text(&String::from(error.message()))
+            .done(),
+        None => exception
+            .as_string()
+            .or_else(|| js_sys::JSON::stringify(exception).ok()?.as_string())
+            .or_else(|| exception.js_typeof().as_string())
+            .unwrap_or_default(),
     }
 }

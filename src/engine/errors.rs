@@ -1,13 +1,13 @@
 //! Why a call was refused, a queued frame dropped, or something went wrong
 //! without ending the client: each error with its stable code.
 
+use crate::message::{display_message, Message};
 use crate::protocol::{DecodeError, ServerError, UserIdError};
 
 /// Why a send was refused or a queued frame was dropped.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
     /// The outbox holds its maximum of frames or bytes already.
-    #[error("the outbox is full ({frames} frames, {bytes} bytes queued)")]
     OutboxFull {
         /// Frames queued.
         frames: usize,
@@ -15,7 +15,6 @@ pub enum SendError {
         bytes: usize,
     },
     /// The frame is larger than the frame limit.
-    #[error("a frame of {len} bytes exceeds the limit of {max} bytes")]
     FrameTooLarge {
         /// Its size.
         len: usize,
@@ -23,21 +22,16 @@ pub enum SendError {
         max: usize,
     },
     /// The client is closed (by the user, a terminal close or giving up).
-    #[error("the client is closed")]
     Closed,
     /// The recipient is not a valid user id.
-    #[error("invalid recipient: {0}")]
-    InvalidRecipient(#[from] UserIdError),
+    InvalidRecipient(UserIdError),
     /// The application's message id is empty or longer than
     /// [`MAX_MESSAGE_ID_CHARS`](super::MAX_MESSAGE_ID_CHARS) characters.
-    #[error("a message id has 1 to 128 characters, this one has {0}")]
     InvalidId(usize),
     /// The call (named) belongs to the wsnotify protocol, and the client is
     /// in generic mode.
-    #[error("{0} is part of the wsnotify mode, and this client is in generic mode: use onMessage, on(kind), sendJson or sendText")]
     Unsupported(&'static str),
     /// The server refused the message (its `error` frame named the id).
-    #[error("refused by the server: {message}")]
     Rejected {
         /// The server's code, e.g. `recipient_offline` or `rate_limited`.
         code: String,
@@ -47,6 +41,39 @@ pub enum SendError {
 }
 
 impl SendError {
+    /// What happened, in words.
+    pub fn message(&self) -> String {
+        match self {
+            Self::OutboxFull { frames, bytes } => Message::new("the outbox is full (")
+                .number(*frames as u64)
+                .text(" frames, ")
+                .number(*bytes as u64)
+                .text(" bytes queued)")
+                .done(),
+            Self::FrameTooLarge { len, max } => Message::new("a frame of ")
+                .number(*len as u64)
+                .text(" bytes exceeds the limit of ")
+                .number(*max as u64)
+                .text(" bytes")
+                .done(),
+            Self::Closed => "the client is closed".into(),
+            Self::InvalidRecipient(error) => Message::new("invalid recipient: ")
+                .text(&error.message())
+                .done(),
+            Self::InvalidId(chars) => Message::new("a message id has 1 to ")
+                .number(super::MAX_MESSAGE_ID_CHARS as u64)
+                .text(" characters, this one has ")
+                .number(*chars as u64)
+                .done(),
+            Self::Unsupported(call) => Message::new(call)
+                .text(" is part of the wsnotify mode, and this client is in generic mode: use onMessage, on(kind), sendJson or sendText")
+                .done(),
+            Self::Rejected { message, .. } => Message::new("refused by the server: ")
+                .text(message)
+                .done(),
+        }
+    }
+
     /// A stable machine-readable code (the server's own for [`SendError::Rejected`]).
     pub fn code(&self) -> &str {
         match self {
@@ -62,14 +89,12 @@ impl SendError {
 }
 
 /// Something that went wrong without ending the client.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorEvent {
     /// A frame is not a valid frame of the protocol (or is over the size
     /// limit); see [`Verdict`](super::Verdict) for whether the application still gets it.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(DecodeError),
     /// A binary frame arrived in wsnotify mode, whose protocol is text only.
-    #[error("binary frame of {len} bytes: the wsnotify protocol is text only")]
     BinaryFrame {
         /// Its size.
         len: usize,
@@ -77,7 +102,6 @@ pub enum ErrorEvent {
     /// An attempt failed before its socket ever opened: the server refused
     /// the handshake (HTTP 403, 404, …) or could not be reached. Browsers do
     /// not tell which; the close code is 1006 for both.
-    #[error("connection attempt {attempt} failed before opening (close code {code})")]
     ConnectFailed {
         /// The retry number of the attempt (0 for a first connect).
         attempt: u32,
@@ -86,42 +110,87 @@ pub enum ErrorEvent {
     },
     /// The server has never answered a ping: the heartbeat stopped rather
     /// than close a link that may be healthy.
-    #[error("no answer to a ping within {ms} ms from a server that never answered one: heartbeat stopped")]
     HeartbeatUnsupported {
         /// The heartbeat timeout.
         ms: u32,
     },
     /// An attempt did not open within the connect timeout.
-    #[error("the connection did not open within {ms} ms")]
     ConnectTimeout {
         /// The timeout.
         ms: u32,
     },
     /// No frame arrived within the heartbeat timeout after a ping.
-    #[error("no frame within {ms} ms after a ping: the connection is dead")]
     HeartbeatTimeout {
         /// The timeout.
         ms: u32,
     },
     /// The browser refused to open the socket.
-    #[error("the socket could not be opened: {0}")]
     OpenFailed(String),
     /// The URL or token provider failed.
-    #[error("the endpoint provider failed: {0}")]
     EndpointFailed(String),
     /// At-least-once delivery was asked for, but the server sent no `ack`
     /// within the ack timeout: delivery is at-most-once from now on.
-    #[error("no ack within {ms} ms: the server does not acknowledge, delivery is at-most-once")]
     AcksUnsupported {
         /// The ack timeout.
         ms: u32,
     },
     /// The server sent an `error` frame not about a pending message.
-    #[error("{}", .0.message)]
     Server(ServerError<'static>),
 }
 
+impl From<UserIdError> for SendError {
+    fn from(error: UserIdError) -> Self {
+        Self::InvalidRecipient(error)
+    }
+}
+
+impl From<DecodeError> for ErrorEvent {
+    fn from(error: DecodeError) -> Self {
+        Self::Decode(error)
+    }
+}
+
 impl ErrorEvent {
+    /// What happened, in words.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Decode(error) => error.message(),
+            Self::BinaryFrame { len } => Message::new("binary frame of ")
+                .number(*len as u64)
+                .text(" bytes: the wsnotify protocol is text only")
+                .done(),
+            Self::ConnectFailed { attempt, code } => Message::new("connection attempt ")
+                .number(u64::from(*attempt))
+                .text(" failed before opening (close code ")
+                .number(u64::from(*code))
+                .text(")")
+                .done(),
+            Self::HeartbeatUnsupported { ms } => Message::new("no answer to a ping within ")
+                .number(u64::from(*ms))
+                .text(" ms from a server that never answered one: heartbeat stopped")
+                .done(),
+            Self::ConnectTimeout { ms } => Message::new("the connection did not open within ")
+                .number(u64::from(*ms))
+                .text(" ms")
+                .done(),
+            Self::HeartbeatTimeout { ms } => Message::new("no frame within ")
+                .number(u64::from(*ms))
+                .text(" ms after a ping: the connection is dead")
+                .done(),
+            Self::OpenFailed(reason) => Message::new("the socket could not be opened: ")
+                .text(reason)
+                .done(),
+            Self::EndpointFailed(reason) => Message::new("the endpoint provider failed: ")
+                .text(reason)
+                .done(),
+            Self::AcksUnsupported { ms } => Message::new("no ack within ")
+                .number(u64::from(*ms))
+                .text(" ms: the server does not acknowledge, delivery is at-most-once")
+                .done(),
+            Self::Server(error) => error.message.clone().into_owned(),
+        }
+    }
+
     /// A stable machine-readable code (the server's own for [`ErrorEvent::Server`]).
     pub fn code(&self) -> &str {
         match self {
@@ -156,17 +225,30 @@ impl ErrorEvent {
 }
 
 /// Why `close()` refused its arguments.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloseError {
     /// Browsers accept only 1000 and 3000–4999 from a client.
-    #[error("close code {0} is not allowed: use 1000 or 3000-4999")]
     InvalidCode(u16),
     /// The reason is longer than 123 bytes of UTF-8.
-    #[error("a close reason has at most 123 bytes, this one has {0}")]
     ReasonTooLong(usize),
 }
 
 impl CloseError {
+    /// What is wrong, in words.
+    pub fn message(&self) -> String {
+        match self {
+            Self::InvalidCode(code) => Message::new("close code ")
+                .number(u64::from(*code))
+                .text(" is not allowed: use 1000 or 3000-4999")
+                .done(),
+            Self::ReasonTooLong(bytes) => {
+                Message::new("a close reason has at most 123 bytes, this one has ")
+                    .number(*bytes as u64)
+                    .done()
+            }
+        }
+    }
+
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -175,3 +257,5 @@ impl CloseError {
         }
     }
 }
+
+display_message!(SendError, ErrorEvent, CloseError);

@@ -10,6 +10,7 @@ use super::heartbeat::{Heartbeat, Silence};
 use super::inputs::{CloseInfo, Input, TimerKind};
 use super::outbox::{Outbox, QueuedFrame};
 use super::outputs::{Command, DeliveryState, Event, State, StateChange, Verdict};
+use crate::message::{hex8, push_decimal};
 use crate::protocol::{
     check_size, decode_with_limit, encode, encode_chat, ClientFrame, ServerFrame, UserId,
 };
@@ -80,7 +81,7 @@ impl Engine {
     /// An idle engine. `seed` feeds the jitter and the message ids.
     pub fn new(config: Config, seed: u64) -> Self {
         let mut rng = Rng::new(seed);
-        let id_prefix = format!("{:08x}", rng.next_u64() as u32);
+        let id_prefix = hex8(rng.next_u64() as u32);
         let dedupe_seed = rng.next_u64();
         Self {
             url: config.urls[0].clone(),
@@ -795,8 +796,6 @@ impl Engine {
 
     fn next_message_id(&mut self) -> String {
         self.next_id += 1;
-        // Built by hand: this runs for every send, and `format!` would
-        // bring the formatting machinery onto that path.
         let mut id = String::with_capacity(self.id_prefix.len() + 21);
         id.push_str(&self.id_prefix);
         id.push('-');
@@ -857,27 +856,9 @@ impl Engine {
     }
 }
 
-/// Appends `value` in decimal.
-fn push_decimal(out: &mut String, value: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = value;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{push_decimal, Config, Engine};
+    use super::{Config, Engine};
     use crate::protocol::UserId;
 
     #[test]
@@ -887,14 +868,5 @@ mod tests {
         let mut engine = Engine::new(config, 1);
         assert_eq!(engine.last_seq(), Some(7));
         assert_eq!(engine.delivery.resume_from(), (Some(7), Some("e1".into())));
-    }
-
-    #[test]
-    fn decimals_are_written_like_display() {
-        for value in [0, 7, 10, 99, 1_000_001, u64::MAX] {
-            let mut out = String::from("x-");
-            push_decimal(&mut out, value);
-            assert_eq!(out, format!("x-{value}"));
-        }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::message::{display_message, Message};
+
 use super::frames::{
     Ack, ChatMessage, Notification, Reconnect, Resumed, ServerError, ServerFrame, UserId,
 };
@@ -14,10 +16,9 @@ pub const MAX_COUNT: u64 = (1 << 53) - 1;
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// Why a text frame is not a valid server frame.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     /// The frame is larger than the limit; it was not parsed.
-    #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
     TooLarge {
         /// The frame's size in bytes.
         len: usize,
@@ -26,7 +27,6 @@ pub enum DecodeError {
     },
     /// The frame is not JSON, or nests deeper than 127 levels, or escapes
     /// an unpaired UTF-16 surrogate.
-    #[error("invalid JSON: {what} at byte {at}")]
     InvalidJson {
         /// What was wrong, e.g. "expected `:`".
         what: &'static str,
@@ -34,13 +34,10 @@ pub enum DecodeError {
         at: usize,
     },
     /// The frame is JSON but not an object.
-    #[error("a frame must be a JSON object")]
     NotAnObject,
     /// The object has no `type` field, or it is not a string.
-    #[error("a frame needs a string field \"type\"")]
     MissingType,
     /// A required field is absent.
-    #[error("{frame_type} frame is missing the field \"{field}\"")]
     MissingField {
         /// The frame's `type`.
         frame_type: &'static str,
@@ -48,7 +45,6 @@ pub enum DecodeError {
         field: &'static str,
     },
     /// A field has the wrong JSON type.
-    #[error("field \"{field}\" of {frame_type} frame must be {expected}")]
     WrongType {
         /// The frame's `type`.
         frame_type: &'static str,
@@ -58,7 +54,6 @@ pub enum DecodeError {
         expected: &'static str,
     },
     /// A field has the right type but a value outside its range.
-    #[error("field \"{field}\" of {frame_type} frame is out of range: {reason}")]
     OutOfRange {
         /// The frame's `type`.
         frame_type: &'static str,
@@ -69,7 +64,55 @@ pub enum DecodeError {
     },
 }
 
+display_message!(DecodeError);
+
 impl DecodeError {
+    /// What was wrong, in words.
+    pub fn message(&self) -> String {
+        match self {
+            Self::TooLarge { len, max } => Message::new("frame of ")
+                .number(*len as u64)
+                .text(" bytes exceeds the limit of ")
+                .number(*max as u64)
+                .text(" bytes")
+                .done(),
+            Self::InvalidJson { what, at } => Message::new("invalid JSON: ")
+                .text(what)
+                .text(" at byte ")
+                .number(*at as u64)
+                .done(),
+            Self::NotAnObject => "a frame must be a JSON object".into(),
+            Self::MissingType => "a frame needs a string field \"type\"".into(),
+            Self::MissingField { frame_type, field } => Message::new(frame_type)
+                .text(" frame is missing the field \"")
+                .text(field)
+                .text("\"")
+                .done(),
+            Self::WrongType {
+                frame_type,
+                field,
+                expected,
+            } => Message::new("field \"")
+                .text(field)
+                .text("\" of ")
+                .text(frame_type)
+                .text(" frame must be ")
+                .text(expected)
+                .done(),
+            Self::OutOfRange {
+                frame_type,
+                field,
+                reason,
+            } => Message::new("field \"")
+                .text(field)
+                .text("\" of ")
+                .text(frame_type)
+                .text(" frame is out of range: ")
+                .text(reason)
+                .done(),
+        }
+    }
+
     /// A stable machine-readable code: `frame_too_large`, `invalid_json` or
     /// `invalid_frame` (valid JSON of the wrong shape).
     pub fn code(&self) -> &'static str {

@@ -1,6 +1,7 @@
 //! Client frame encoding.
 
 use super::frames::{ClientFrame, UserId};
+use crate::message::push_decimal;
 
 /// Encodes a client frame as the JSON text of one WebSocket frame, `type`
 /// first and the other fields in protocol order.
@@ -22,7 +23,9 @@ pub fn encode(frame: &ClientFrame) -> String {
                 out.string("token", token);
             }
             if let Some(last_seq) = last_seq {
-                out.raw("lastSeq", &last_seq.to_string());
+                let mut digits = String::new();
+                push_decimal(&mut digits, *last_seq);
+                out.raw("lastSeq", &digits);
             }
             if let Some(epoch) = epoch {
                 out.string("epoch", epoch);

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::message::{display_message, Message};
+
 /// The longest `userId` the protocol allows, in characters.
 pub const MAX_USER_ID_CHARS: usize = 64;
 
@@ -10,15 +12,29 @@ pub const MAX_USER_ID_CHARS: usize = 64;
 pub struct UserId(String);
 
 /// Why a string is not a valid [`UserId`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserIdError {
     /// The id is the empty string.
-    #[error("a user id must not be empty")]
     Empty,
     /// The id is longer than [`MAX_USER_ID_CHARS`] characters.
-    #[error("a user id has at most {MAX_USER_ID_CHARS} characters, this one has {0}")]
     TooLong(usize),
 }
+
+impl UserIdError {
+    /// What is wrong with the id, in words.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Empty => "a user id must not be empty".into(),
+            Self::TooLong(chars) => Message::new("a user id has at most ")
+                .number(MAX_USER_ID_CHARS as u64)
+                .text(" characters, this one has ")
+                .number(*chars as u64)
+                .done(),
+        }
+    }
+}
+
+display_message!(UserIdError);
 
 impl UserId {
     /// Validates `id`.
@@ -190,7 +206,7 @@ impl ServerFrame<'_> {
             Self::Error(_) => FrameType::Error,
             Self::Resumed(_) => FrameType::Resumed,
             Self::Reconnect(_) => FrameType::Reconnect,
-            Self::Other(frame_type) => FrameType::Other(frame_type.to_string()),
+            Self::Other(frame_type) => FrameType::Other(frame_type.clone().into_owned()),
         }
     }
 }
