@@ -90,6 +90,12 @@ export interface CommonOptions {
   shareAcrossTabs?: boolean | string;
   /** Where the first `init` resumes from, as if frames up to `lastSeq` had been received. Default none. */
   resume?: ResumeOptions;
+  /**
+   * Unacknowledged chats and the resume position survive a reload, in
+   * IndexedDB (wsnotify mode; read by `createClient`, which `new Client`
+   * cannot wait for): `true`, a store name, or settings. Default off.
+   */
+  persist?: boolean | string | PersistOptions;
 }
 
 /** A resume position: the highest `seq` the application has, and its `epoch`. */
@@ -193,6 +199,37 @@ export interface StateChangeEvent {
 
 export interface GiveUpEvent { retries: number; }
 
+/**
+ * Where a chat stands: "queued" (accepted), "sent" (written to an open
+ * socket; resends after a reconnect are not reported again), "acked" (the
+ * server has it; at-least-once delivery), "failed" (with `code`; `retry(id)`
+ * queues it again).
+ */
+export type DeliveryStatus = "queued" | "sent" | "acked" | "failed";
+
+/** One transition of one chat's delivery, by the id `sendChat` returned. */
+export interface DeliveryEvent {
+  id: string;
+  status: DeliveryStatus;
+  /** With "failed": why, e.g. "closed" or the server's "recipient_offline". */
+  code?: ErrorCode;
+}
+
+/**
+ * Keeps unacknowledged chats and the resume position in IndexedDB, per user,
+ * URL and `name`, so that a reload loses neither (read by `createClient`).
+ */
+export interface PersistOptions {
+  /** Scopes the store (e.g. per app). Default "" */
+  name?: string;
+  /** Messages kept; past it, the oldest is dropped from the store. Default: `outbox.maxFrames` (1000). */
+  maxMessages?: number;
+  /** Bytes of message text kept; past it, the oldest go first. Default: `outbox.maxBytes` (1048576). */
+  maxBytes?: number;
+  /** A stored message older than this is not restored, ms. Default 86400000 (24 h). */
+  expiryMs?: number;
+}
+
 /** The stable `code` of every error the client throws or reports. */
 export type ErrorCode =
   | "invalid_options" | "invalid_callback" | "not_serializable" | "unsupported"
@@ -203,6 +240,7 @@ export type ErrorCode =
   | "connect_failed" | "connect_timeout" | "heartbeat_timeout" | "heartbeat_unsupported"
   | "open_failed" | "endpoint_failed"
   | "callback_failed" | "acks_unsupported"
+  | "not_retryable" | "persistence_unavailable"
   /** Codes of the server's `error` frames, e.g. "recipient_offline". */
   | (string & {});
 
@@ -246,6 +284,9 @@ extern "C" {
     /// `(change: StateChangeEvent) => void`
     #[wasm_bindgen(typescript_type = "(change: StateChangeEvent) => void")]
     pub type StateChangeCallback;
+    /// `(event: DeliveryEvent) => void`
+    #[wasm_bindgen(typescript_type = "(event: DeliveryEvent) => void")]
+    pub type DeliveryCallback;
     /// `(event: GiveUpEvent) => void`
     #[wasm_bindgen(typescript_type = "(event: GiveUpEvent) => void")]
     pub type GiveUpCallback;

@@ -36,6 +36,9 @@ pub enum SendError {
     /// in generic mode.
     #[error("{0} is part of the wsnotify mode, and this client is in generic mode: use onMessage, on(kind), sendJson or sendText")]
     Unsupported(&'static str),
+    /// `retry(id)` named a message that has not failed, or is no longer kept.
+    #[error("message {0} has not failed (or is no longer kept): nothing to retry")]
+    NotRetryable(String),
     /// The server refused the message (its `error` frame named the id).
     #[error("refused by the server: {message}")]
     Rejected {
@@ -56,6 +59,7 @@ impl SendError {
             Self::InvalidRecipient(_) => "invalid_recipient",
             Self::Unsupported(_) => "unsupported",
             Self::InvalidId(_) => "invalid_id",
+            Self::NotRetryable(_) => "not_retryable",
             Self::Rejected { code, .. } => code,
         }
     }
