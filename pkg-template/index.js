@@ -4,10 +4,12 @@
 // or opened until `init()` or `createClient()` is called, so it is safe in
 // Node and during server-side rendering.
 import initWasm, { Client as WasmClient, Subscription } from './wsnotify.js';
-import { SharedClient, sharingAvailable } from './tabs.js';
+import { REPORT, RESTORED, SharedClient, sharingAvailable } from './tabs.js';
 
 let loading = null;
 let ready = false;
+/** Set while `createClient` constructs a client whose store it has read (`persist`). */
+let storeRead = false;
 
 /**
  * Loads and instantiates the WebAssembly module, once. `source` is optional:
@@ -69,6 +71,12 @@ export class Client {
 
   constructor(options) {
     if (!ready) throw notReady();
+    if (options?.persist && !storeRead) {
+      // The store must be read before the client starts: only an async factory can wait for it.
+      const error = new Error('wsnotify: persist needs createClient(), which reads the store first');
+      error.code = 'invalid_options';
+      throw error;
+    }
     const share = options?.shareAcrossTabs;
     if (share !== undefined && share !== null && share !== false && sharingAvailable()) {
       // One connection for the tabs of this origin (tabs.js); the options are checked here as always.
@@ -79,7 +87,7 @@ export class Client {
           probe.free();
           return delivery;
         },
-        createInner: (leading) => new Client(leading),
+        createInner: (leading) => new Client({ ...leading, persist: false }),
       });
     }
     this.#inner = new WasmClient(options);
@@ -96,6 +104,17 @@ export class Client {
     if (!this.#inner) throw freedError();
     void frame;
     return Promise.resolve(true);
+  }
+
+  /** With `persist`: the chats restored from the store, queued again; `[]` otherwise. */
+  get restored() {
+    if (!this.#inner) throw freedError();
+    return this[RESTORED] ?? [];
+  }
+
+  /** An error of the package's own JavaScript (persistence), reported as the client's are. */
+  [REPORT](code, message) {
+    if (this.#inner) this.#call((inner) => inner.__report(code, message));
   }
 
   #call(use) {
@@ -168,8 +187,21 @@ export class Client {
 // A shared client is a Client to the application (`instanceof`, the members).
 Object.setPrototypeOf(SharedClient.prototype, Client.prototype);
 
-/** Loads the module if needed, then creates a client. */
+/**
+ * Loads the module if needed, then creates a client; with `persist`, reads
+ * its store first (persist.js, loaded only then).
+ */
 export async function createClient(options) {
   await init();
-  return new Client(options);
+  if (!options?.persist) return new Client(options);
+  new WasmClient(options).free(); // bad options throw before any storage is touched
+  const { openPersisted } = await import('./persist.js');
+  return openPersisted(options, (prepared) => {
+    storeRead = true;
+    try {
+      return new Client(prepared);
+    } finally {
+      storeRead = false;
+    }
+  });
 }

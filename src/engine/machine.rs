@@ -833,19 +833,26 @@ impl Engine {
         }
     }
 
-    /// A queued frame will never be sent: the error for the application,
-    /// and for a chat its `Failed` status, after which it is kept for
-    /// [`Engine::retry`].
+    /// A queued frame will never be sent: for a chat its `Failed` status,
+    /// after which it is kept for [`Engine::retry`], then the error. The
+    /// status comes first so that whoever routes the error by id (the
+    /// shared tabs) still knows the id when the status arrives.
     fn fail(&mut self, frame: QueuedFrame, error: SendError) {
-        let code = error.code().to_owned();
-        self.emit(Event::SendFailed {
-            id: frame.id.clone(),
-            error,
-        });
-        if !frame.tracked {
-            return;
+        let id = frame.id.clone();
+        if frame.tracked {
+            self.report(
+                id.clone(),
+                DeliveryStatus::Failed,
+                Some(error.code().to_owned()),
+            );
+            self.keep_failed(frame);
         }
-        self.report(frame.id.clone(), DeliveryStatus::Failed, Some(code));
+        self.emit(Event::SendFailed { id, error });
+    }
+
+    /// Keeps a failed chat for [`Engine::retry`], forgetting the oldest
+    /// beyond the outbox's bounds.
+    fn keep_failed(&mut self, frame: QueuedFrame) {
         let limits = self.config.outbox;
         self.failed.push_back(QueuedFrame {
             awaits_ack: false,
