@@ -371,35 +371,42 @@ class Persistence {
 
   /**
    * Puts `record`; when the browser's quota is exceeded, drops this
-   * client's oldest records from the store, one at a time, and tries again.
+   * client's oldest record from the store and, once that is done, tries
+   * again: oldest first, until it fits or it is the only one left.
    */
   #put(record) {
     this.#write(MESSAGES, (store) => store.put(record), (error) => {
       if (error?.name !== 'QuotaExceededError' || !this.#live.has(record.id)) return false;
       const oldest = this.#live.keys().next().value;
       if (oldest === record.id) return false;
-      this.#drop(oldest);
-      this.#put(record);
+      this.#drop(oldest).then(() => {
+        if (this.#live.has(record.id)) this.#put(record);
+      });
       return true;
     });
   }
 
+  /** Takes `id` out of the store (it stays in the client's outbox); resolves when that is done. */
   #drop(id) {
     const record = this.#live.get(id);
-    if (!record) return;
+    if (!record) return Promise.resolve();
     this.#live.delete(id);
     this.#liveBytes -= record.bytes;
-    this.#delete(record.key);
+    return this.#delete(record.key);
   }
 
   #delete(key) {
-    this.#write(MESSAGES, (store) => store.delete(key));
+    return this.#write(MESSAGES, (store) => store.delete(key));
   }
 
-  /** One write in its own transaction (transactions run in the order they were made); a failure ends persistence. */
+  /**
+   * One write in its own transaction (transactions run in the order they
+   * were made); a failure that `recover` does not cure ends persistence.
+   * Resolves when it is done, whether it failed or not.
+   */
   #write(name, use, recover = () => false) {
-    if (!this.#db) return;
-    transact(this.#db, name, 'readwrite', use).catch((error) => {
+    if (!this.#db) return Promise.resolve();
+    return transact(this.#db, name, 'readwrite', use).then(() => {}, (error) => {
       if (!recover(error)) this.#unavailable(error);
     });
   }
