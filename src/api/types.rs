@@ -90,12 +90,6 @@ export interface CommonOptions {
   shareAcrossTabs?: boolean | string;
   /** Where the first `init` resumes from, as if frames up to `lastSeq` had been received. Default none. */
   resume?: ResumeOptions;
-  /**
-   * Unacknowledged chats and the resume position survive a reload, in
-   * IndexedDB (wsnotify mode; read by `createClient`, which `new Client`
-   * cannot wait for): `true`, a store name, or settings. Default off.
-   */
-  persist?: boolean | string | PersistOptions;
 }
 
 /** A resume position: the highest `seq` the application has, and its `epoch`. */
@@ -121,6 +115,12 @@ export interface WsnotifyOptions extends CommonOptions {
   ackTimeout?: number;
   /** Only in generic mode: this mode sends `init` first. */
   hello?: never;
+  /**
+   * Unacknowledged chats and the resume position survive a reload, in
+   * IndexedDB (read by `createClient`, which `new Client` cannot wait for):
+   * `true`, a store name, or settings. Default off.
+   */
+  persist?: boolean | string | PersistOptions;
 }
 
 /** A reliable WebSocket for any server: the client sends no frame of its own. */
@@ -131,6 +131,8 @@ export interface GenericOptions extends CommonOptions {
   /** The first frame of every connection, or a provider of it called before each attempt. Default none. */
   hello?: HelloFrame | ((attempt: number) => HelloFrame | Promise<HelloFrame>);
   delivery?: "at-most-once";
+  /** Only in the wsnotify mode, whose chats and resume position it keeps. */
+  persist?: false;
 }
 
 export type ClientOptions = WsnotifyOptions | GenericOptions;
