@@ -210,8 +210,7 @@ fn the_status_sequence_of_1000_chats_is_queued_sent_acked_each() {
             seen.extend(updates(&h.input(wsnotify::engine::Input::Opened)));
         }
         if n % 3 == 0 {
-            let settle: Vec<String> = ids.drain(..).collect();
-            for id in settle {
+            for id in std::mem::take(&mut ids) {
                 seen.extend(updates(&ack(&mut h, &id)));
             }
         }
