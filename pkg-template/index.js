@@ -195,7 +195,8 @@ export async function createClient(options) {
   await init();
   if (!options?.persist) return new Client(options);
   new WasmClient(options).free(); // bad options throw before any storage is touched
-  const { openPersisted } = await import('./persist.js');
+  // By URL, as the glue loads the .wasm: bundlers leave it out of this entry.
+  const { openPersisted } = await import(/* webpackIgnore: true */ /* @vite-ignore */ new URL('./persist.js', import.meta.url).href);
   return openPersisted(options, (prepared) => {
     storeRead = true;
     try {
@@ -203,5 +204,5 @@ export async function createClient(options) {
     } finally {
       storeRead = false;
     }
-  });
+  }, { report: REPORT, restored: RESTORED });
 }

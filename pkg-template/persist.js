@@ -19,7 +19,10 @@
 // Any failure of the storage (IndexedDB missing or blocked, an error, a full
 // quota that evicting this client's oldest records cannot cure) is reported
 // once as `persistence_unavailable`; the client goes on in memory.
-import { REPORT, RESTORED } from './tabs.js';
+//
+// The module imports nothing: the entry loads it by URL (as the glue loads
+// the .wasm), so that a bundler does not fold it into the entry, and hands
+// it the symbols by which it reaches the client's hidden members.
 
 const DB_NAME = 'wsnotify';
 const DB_VERSION = 1;
@@ -163,9 +166,10 @@ function holdOwnerLock(owner) {
 /**
  * Reads the store of `options.persist`, creates the client with
  * `construct(options)` (resuming from the stored position) and queues the
- * stored chats again; then keeps the store up to date.
+ * stored chats again; then keeps the store up to date. `hidden`: the
+ * symbols of the client's members `report(code, message)` and `restored`.
  */
-export async function openPersisted(options, construct) {
+export async function openPersisted(options, construct, hidden) {
   const settings = settingsOf(options);
   const scope = scopeOf(options, settings.name);
   const owner = randomId();
@@ -196,7 +200,7 @@ export async function openPersisted(options, construct) {
     throw error;
   }
   return new Persistence(client, {
-    db, scope, owner, settings, releaseOwner, problem, loaded, resume: prepared.resume,
+    db, scope, owner, settings, releaseOwner, problem, loaded, resume: prepared.resume, hidden,
   }).client;
 }
 
@@ -218,11 +222,13 @@ class Persistence {
   #reported = false;
   #sweep = null;
   #send;
+  #hidden;
   /** Before `createClient` resolved, no `onError` listener exists yet: reports wait for the next task. */
   #starting = true;
 
-  constructor(client, { db, scope, owner, settings, releaseOwner, problem, loaded, resume }) {
+  constructor(client, { db, scope, owner, settings, releaseOwner, problem, loaded, resume, hidden }) {
     this.client = client;
+    this.#hidden = hidden;
     this.#db = db;
     this.#scope = scope;
     this.#owner = owner;
@@ -269,7 +275,7 @@ class Persistence {
       if (!this.#position) this.#savePosition({ lastSeq: 0, epoch: null });
     });
 
-    client[RESTORED] = Object.freeze(this.#requeue(loaded.claimed));
+    client[hidden.restored] = Object.freeze(this.#requeue(loaded.claimed));
     // A page that was still going when this one started (a reload racing
     // its predecessor's unload, another tab closed later) leaves its records
     // to whoever finds them: looked for now and then.
@@ -425,7 +431,7 @@ class Persistence {
   }
 
   #report(code, message) {
-    const report = () => this.client[REPORT](code, message);
+    const report = () => this.client[this.#hidden.report](code, message);
     if (this.#starting) setTimeout(report, 0);
     else report();
   }
