@@ -14,7 +14,9 @@ export type {
   CloseInfo,
   CommonOptions,
   ConnectionState,
+  DeliveryEvent,
   DeliveryState,
+  DeliveryStatus,
   ErrorCode,
   GenericOptions,
   GiveUpEvent,
@@ -26,6 +28,7 @@ export type {
   MessageInfo,
   NotificationMessage,
   OutboxOptions,
+  PersistOptions,
   PongMessage,
   ResumeOptions,
   ReconnectMessage,
@@ -40,6 +43,16 @@ export type {
   WsnotifyOptions,
   WsNotifyError,
 } from './wsnotify.js';
+
+/** A chat restored from the store by `createClient` (`persist`), queued again with its id. */
+export interface RestoredMessage {
+  readonly id: string;
+  /** `null`: to everyone. */
+  readonly toUserId: string | null;
+  readonly message: string;
+  /** When it was first stored (ms since the epoch). */
+  readonly at: number;
+}
 
 /** Removes the callback it was returned for; calling it again does nothing. */
 export type Unsubscribe = () => void;
@@ -69,6 +82,12 @@ export type Client = {
    * sound. Without sharing, always `true`.
    */
   claim(frame: unknown): Promise<boolean>;
+  /**
+   * With `persist`: the chats `createClient` restored from the store, oldest
+   * first, already queued again (their `queued` status was reported before
+   * `createClient` resolved; `sent` and `acked` follow). `[]` otherwise.
+   */
+  readonly restored: readonly RestoredMessage[];
 };
 
 /** A WebSocket client that reconnects by itself and queues sends while down. */

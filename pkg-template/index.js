@@ -4,12 +4,15 @@
 // or opened until `init()` or `createClient()` is called, so it is safe in
 // Node and during server-side rendering.
 import initWasm, { Client as WasmClient, Subscription } from './wsnotify.js';
+import { REPORT, RESTORED } from './hidden.js';
 
 let loading = null;
 let ready = false;
 /** tabs.js once loaded: only an app that shares a connection across tabs downloads it. */
 let tabs = null;
 let loadingTabs = null;
+/** Set while `createClient` constructs a client whose store it has read (`persist`). */
+let storeRead = false;
 
 /**
  * Loads and instantiates the WebAssembly module, once. `source` is optional:
@@ -97,6 +100,12 @@ export class Client {
 
   constructor(options) {
     if (!ready) throw notReady();
+    if (options?.persist && !storeRead) {
+      // The store must be read before the client starts: only an async factory can wait for it.
+      const error = new Error('wsnotify: persist needs createClient(), which reads the store first');
+      error.code = 'invalid_options';
+      throw error;
+    }
     if (sharesAcrossTabs(options)) {
       if (!tabs) {
         new WasmClient(options).free(); // invalid options are reported as such first
@@ -112,7 +121,7 @@ export class Client {
           probe.free();
           return delivery;
         },
-        createInner: (leading) => new Client(leading),
+        createInner: (leading) => new Client({ ...leading, persist: false }),
       });
     }
     this.#inner = new WasmClient(options);
@@ -129,6 +138,17 @@ export class Client {
     if (!this.#inner) throw freedError();
     void frame;
     return Promise.resolve(true);
+  }
+
+  /** With `persist`: the chats restored from the store, queued again; `[]` otherwise. */
+  get restored() {
+    if (!this.#inner) throw freedError();
+    return this[RESTORED] ?? [];
+  }
+
+  /** An error of the package's own JavaScript (persistence), reported as the client's are. */
+  [REPORT](code, message) {
+    if (this.#inner) this.#call((inner) => inner.__report(code, message));
   }
 
   #call(use) {
@@ -198,8 +218,29 @@ export class Client {
   }
 }
 
-/** Loads the module (and, for `shareAcrossTabs`, the tab-sharing one) if needed, then creates a client. */
+/**
+ * Loads the module (and, for `shareAcrossTabs`, the tab-sharing one) if
+ * needed, then creates a client; with `persist`, reads its store first
+ * (persist.js, loaded only then).
+ */
 export async function createClient(options) {
   await Promise.all([init(), sharesAcrossTabs(options) ? loadTabs() : null]);
-  return new Client(options);
+  if (!options?.persist) return new Client(options);
+  new WasmClient(options).free(); // bad options throw before any storage is touched
+  let persist;
+  try {
+    persist = await import('./persist.js');
+  } catch (cause) {
+    const error = new Error(`wsnotify: the persistence module could not be loaded: ${cause?.message ?? cause}`, { cause });
+    error.code = 'load_failed';
+    throw error;
+  }
+  return persist.openPersisted(options, (prepared) => {
+    storeRead = true;
+    try {
+      return new Client(prepared);
+    } finally {
+      storeRead = false;
+    }
+  }, { report: REPORT, restored: RESTORED });
 }

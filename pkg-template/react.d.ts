@@ -5,6 +5,7 @@ import type {
   CloseInfo,
   GenericOptions,
   ConnectionState,
+  DeliveryEvent,
   InboundMessage,
   JsonValue,
   MessageInfo,
@@ -102,3 +103,12 @@ export function useWebSocket<T = JsonValue>(
   url: string | ((attempt: number) => string | Promise<string>),
   options?: WebSocketOptions,
 ): WebSocketHandle<T>;
+
+/**
+ * The last delivery status of chat `id` sent by `client` (`{ id, status,
+ * code? }`, status "queued", "sent", "acked" or "failed"), or `undefined`
+ * before the first; renders again when it changes, for ticks. The clients of
+ * `useNotification` and `NotificationProvider` are tracked from their first
+ * send; another client from the first call.
+ */
+export function useDeliveryStatus(client: Client | null, id: string | null | undefined): DeliveryEvent | undefined;

@@ -2,7 +2,8 @@
 // and useNotificationMessages for the wsnotify protocol, useWebSocket for any
 // server. No JSX and no state at module scope.
 import {
-  createContext, createElement, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore,
+  createContext, createElement, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState,
+  useSyncExternalStore,
 } from 'react';
 import { createClient } from './index.js';
 
@@ -32,6 +33,62 @@ function restartKey(userId, options) {
     fixed[key] = LIVE.has(key) || typeof value === 'function' ? '(live)' : value;
   }
   return JSON.stringify(fixed);
+}
+
+/** How many chats' delivery statuses `useDeliveryStatus` remembers per client. */
+const STATUSES_KEPT = 5000;
+/** Per client: the last delivery status of its recent chats, and who renders them. */
+const trackers = new WeakMap();
+
+/**
+ * The delivery tracker of `client`, registered on first use (the hooks'
+ * own clients: as soon as they exist, so no status is missed). Restored
+ * chats (`persist`) start as queued. `null` for a client without statuses
+ * (generic mode) or one already freed.
+ */
+function deliveryTracker(client) {
+  if (!client) return null;
+  let tracker = trackers.get(client);
+  if (tracker !== undefined) return tracker;
+  const statuses = new Map();
+  const renderers = new Set();
+  const record = (event) => {
+    statuses.delete(event.id);
+    statuses.set(event.id, Object.freeze({ ...event }));
+    if (statuses.size > STATUSES_KEPT) statuses.delete(statuses.keys().next().value);
+  };
+  try {
+    for (const { id } of client.restored) record({ id, status: 'queued' });
+    client.onDelivery((event) => {
+      record(event);
+      for (const render of [...renderers]) render();
+    });
+    tracker = {
+      get: (id) => statuses.get(id),
+      subscribe(render) {
+        renderers.add(render);
+        return () => renderers.delete(render);
+      },
+    };
+  } catch {
+    tracker = null;
+  }
+  trackers.set(client, tracker);
+  return tracker;
+}
+
+const noSubscription = () => () => {};
+
+/**
+ * The last delivery status of chat `id` sent by `client`: `{ id, status,
+ * code? }` (`status` "queued", "sent", "acked" or "failed"), or `undefined`
+ * before the first. Renders again when it changes, for ticks.
+ */
+export function useDeliveryStatus(client, id) {
+  const tracker = deliveryTracker(client);
+  const subscribe = useCallback((render) => (tracker ? tracker.subscribe(render) : noSubscription()), [tracker]);
+  const read = () => (tracker && typeof id === 'string' ? tracker.get(id) : undefined);
+  return useSyncExternalStore(subscribe, read, () => undefined);
 }
 
 /** Runs after render and before effects in the browser; on the server, never (no warning). */
@@ -155,6 +212,7 @@ function createConnection(userId, latest) {
     // The typed callbacks get frames that passed validation, which only the
     // wsnotify protocol defines.
     if (latest().mode !== 'generic') {
+      deliveryTracker(created);
       detach.push(
         created.onChat((chat) => {
           incoming.push(chat);

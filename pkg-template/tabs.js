@@ -14,6 +14,8 @@
 // No application code runs while this module's state is half-updated: every
 // callback is called from `#emit`, after the state it reports was stored.
 
+import { REPORT, RESTORED } from './hidden.js';
+
 const BEAT_MS = 250;
 /**
  * Without Web Locks: a leader silent this long is gone. Browsers run the
@@ -92,6 +94,9 @@ function remember(map, key, value, limit) {
   if (map.size > limit) map.delete(map.keys().next().value);
 }
 
+/** The order of delivery statuses: a status is reported only when it moves a message forward. */
+const STATUS_RANK = { queued: 0, sent: 1, acked: 2, failed: 2 };
+
 const READY_STATES = { idle: 3, connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 };
 
 /**
@@ -130,6 +135,10 @@ export class SharedClient {
   #nextId = 0;
   #claims = new Map();
   #nextClaim = 0;
+  /** The last delivery status reported for each of this tab's chats (bounded). */
+  #statuses = new Map();
+  /** This tab's failed chats, for `retry(id)` (bounded). */
+  #failedOps = new Map();
   /** Where this tab is in the server's numbering: a new leader resumes from it, duplicates are dropped. */
   #resume = { lastSeq: null, epoch: null };
   // In the leader only:
@@ -247,12 +256,40 @@ export class SharedClient {
     const rejected = [];
     for (const entry of [...this.#pending.values()]) {
       this.#forget(entry);
-      if (!entry.accepted && entry.sentTo === null) rejected.push(entry.op.id);
+      if (!entry.accepted && entry.sentTo === null) rejected.push(entry.op);
     }
     this.#show({ state: 'closing', attempt: 0 });
     if (wasOpen) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
     this.#show({ state: 'closed', attempt: 0 });
-    for (const id of rejected) this.#reportError(codedError('closed', 'the client was closed before the message went out', { id }));
+    for (const op of rejected) {
+      if (op.kind === 'chat') this.#failed(op, 'closed');
+      this.#reportError(codedError('closed', 'the client was closed before the message went out', { id: op.id }));
+    }
+  }
+
+  /** Queues again, with the same id, one of this tab's chats whose status is `failed`. */
+  retry(id) {
+    this.#alive();
+    const op = this.#failedOps.get(id);
+    if (!op) throw codedError('not_retryable', `message ${id} has not failed (or is no longer kept): nothing to retry`);
+    const { id: _id, ...rest } = op;
+    this.#failedOps.delete(id);
+    try {
+      this.#send(rest, id);
+    } catch (error) {
+      this.#failedOps.set(id, op);
+      throw error;
+    }
+  }
+
+  /** With `persist`: the chats restored from the store, queued again; `[]` otherwise. */
+  get restored() {
+    this.#alive();
+    return this[RESTORED] ?? [];
+  }
+
+  [REPORT](code, message) {
+    this.#reportError(codedError(code, message));
   }
 
   sendChat(toUserId, message, id) {
@@ -309,6 +346,12 @@ export class SharedClient {
   onError(callback) { return this.#subscribe('error', 'onError', callback); }
   onStateChange(callback) { return this.#subscribe('stateChange', 'onStateChange', callback); }
   onGiveUp(callback) { return this.#subscribe('giveUp', 'onGiveUp', callback); }
+
+  onDelivery(callback) {
+    this.#alive();
+    if (this.#mode === 'generic') throw codedError('unsupported', 'onDelivery is for the wsnotify mode');
+    return this.#subscribe('delivery', 'onDelivery', callback);
+  }
   onMessage(callback) { return this.#subscribe('message', 'onMessage', callback); }
 
   onChat(callback) {
@@ -420,11 +463,19 @@ export class SharedClient {
       this.#onFrame(message);
       return;
     }
+    if (message.ev === 'delivery') {
+      if (message.tab === this.#tabId) this.#status(message.delivery);
+      return;
+    }
     if (message.ev === 'error') {
       const { error } = message;
       if (message.tab !== undefined && message.tab !== this.#tabId) return;
       const mine = error.id !== undefined && this.#pendingIds.has(error.id);
-      if (mine) this.#forget(this.#pending.get(this.#pendingIds.get(error.id)));
+      if (mine) {
+        const entry = this.#pending.get(this.#pendingIds.get(error.id));
+        if (entry.op.kind === 'chat') this.#failed(entry.op, error.code);
+        this.#forget(entry);
+      }
       if (this.#active || mine) this.#reportError(errorFromWire(error));
       return;
     }
@@ -470,6 +521,26 @@ export class SharedClient {
     if (info.kind !== undefined) this.#emit(`kind:${info.kind}`, 'on', value);
   }
 
+  /**
+   * Reports a chat's status once per step forward: a new leader sends again
+   * what the tabs had in flight, and its client reports `queued` and `sent`
+   * anew, which this tab has already reported.
+   */
+  #status(delivery) {
+    const last = this.#statuses.get(delivery.id);
+    const forward = last === undefined || (last === 'failed' ? delivery.status === 'queued'
+      : STATUS_RANK[delivery.status] > STATUS_RANK[last]);
+    if (!forward) return;
+    remember(this.#statuses, delivery.id, delivery.status, OWNERS_KEPT);
+    this.#emit('delivery', 'onDelivery', { ...delivery });
+  }
+
+  /** One of this tab's chats failed: its status, and kept for `retry(id)`. */
+  #failed(op, code) {
+    this.#status({ id: op.id, status: 'failed', code });
+    remember(this.#failedOps, op.id, op, OWNERS_KEPT);
+  }
+
   // ---- sends -----------------------------------------------------------------
 
   #send(op, id) {
@@ -501,6 +572,8 @@ export class SharedClient {
     } else {
       this.#flush();
     }
+    // Held by this tab: queued (the leader's client reports it first for the leader's own sends).
+    if (op.kind === 'chat' && this.#pending.has(entry.number)) this.#status({ id: messageId, status: 'queued' });
     return messageId;
   }
 
@@ -515,6 +588,7 @@ export class SharedClient {
           this.#accepted(entry.number, this.#accept(this.#tabId, entry.number, entry.op));
         } catch (error) {
           this.#forget(entry);
+          if (entry.op.kind === 'chat') this.#failed(entry.op, error.code);
           this.#reportError(Object.assign(error, { id: entry.op.id }));
         }
       } else {
@@ -684,6 +758,10 @@ export class SharedClient {
       this.#innerOff.push(
         inner.onChat((value) => { this.#typed = { type: 'chat', value }; }),
         inner.onNotification((value) => { this.#typed = { type: 'notification', value }; }),
+        inner.onDelivery((delivery) => {
+          const owner = this.#owners.get(delivery.id);
+          if (owner !== undefined) shared('delivery', { delivery: { ...delivery }, tab: owner });
+        }),
       );
     }
     this.#announce();
@@ -735,9 +813,15 @@ export class SharedClient {
     // Sent again (a tab that was frozen): kept only while its ack is still to come.
     if (number <= (this.#lastAccepted.get(tab) ?? 0)) return keep && this.#owners.has(op.id);
     remember(this.#lastAccepted, tab, number, TABS_KEPT);
-    if (op.kind === 'chat') inner.sendChat(op.to, op.message, op.id);
-    else inner.sendText(op.text, op.id);
+    // Known before the send: its statuses are reported during it.
     remember(this.#owners, op.id, tab, OWNERS_KEPT);
+    try {
+      if (op.kind === 'chat') inner.sendChat(op.to, op.message, op.id);
+      else inner.sendText(op.text, op.id);
+    } catch (error) {
+      this.#owners.delete(op.id);
+      throw error;
+    }
     return keep;
   }
 

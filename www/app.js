@@ -3,6 +3,10 @@
 // development login endpoint (on with `npm start` only, see SECURITY.md); a
 // real application gets it from its own login instead. The tabs of one user
 // share one connection (shareAcrossTabs): a badge says which tab leads.
+// Each message this page sent has a tick (queued, sent, acknowledged; failed
+// with a retry button), and unacknowledged messages are kept in IndexedDB
+// (persist): a reload during an outage keeps them, and they go out when the
+// server is back. The tab remembers its user id, so a reload joins again.
 import { createClient, init } from '/pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
@@ -16,6 +20,70 @@ let countdown = null;
 let roleWatch = null;
 /** Message id → the list item of a message this page sent, until the server echoes it. */
 const pending = new Map();
+/** Message id → the list item of a message this page sent (the last 500), for its tick. */
+const own = new Map();
+/** Message id → its last delivery status, also for items not drawn yet. */
+const statuses = new Map();
+const OWN_KEPT = 500;
+const USER_KEY = 'wsnotify-demo-user';
+const TICKS = {
+  queued: ['🕓', 'queued: sent when the server is reachable'],
+  sent: ['✓', 'sent'],
+  acked: ['✓✓', 'acknowledged by the server'],
+  failed: ['⚠', 'not delivered'],
+};
+
+/** Shows a message's delivery status: its tick, and a retry button when it failed. */
+function showStatus(id) {
+  const item = own.get(id);
+  const delivery = statuses.get(id);
+  if (!item || !delivery) return;
+  const tick = item.querySelector('.tick');
+  const [symbol, title] = TICKS[delivery.status];
+  tick.dataset.status = delivery.status;
+  tick.textContent = symbol;
+  tick.title = delivery.code ? `${title} (${delivery.code})` : title;
+  item.classList.toggle('queued', delivery.status === 'queued');
+  item.classList.toggle('failed', delivery.status === 'failed');
+  item.querySelector('.retry')?.remove();
+  if (delivery.status === 'failed') {
+    item.querySelector('.meta').textContent = `not delivered: ${delivery.code}`;
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.className = 'retry';
+    retry.textContent = 'Retry';
+    retry.addEventListener('click', () => {
+      try {
+        client?.retry(id);
+        pending.set(id, item);
+      } catch (error) {
+        showError(`${error.code}: ${error.message}`);
+      }
+    });
+    item.append(retry);
+  }
+}
+
+function onDelivery(delivery) {
+  statuses.set(delivery.id, delivery);
+  if (statuses.size > OWN_KEPT) statuses.delete(statuses.keys().next().value);
+  showStatus(delivery.id);
+}
+
+/** Draws a message this page sent (or one restored after a reload), with its tick. */
+function appendOwn(id, message, meta) {
+  const item = messageItem('own', message, meta);
+  const tick = document.createElement('span');
+  tick.className = 'tick';
+  item.append(tick);
+  item.dataset.id = id;
+  pending.set(id, item);
+  own.set(id, item);
+  if (own.size > OWN_KEPT) own.delete(own.keys().next().value);
+  if (!statuses.has(id)) statuses.set(id, { id, status: 'queued' });
+  append(item);
+  showStatus(id);
+}
 
 function showState({ state, attempt, nextDelayMs }) {
   clearInterval(countdown);
@@ -113,13 +181,8 @@ function onNotification(notification) {
 
 function onError(error) {
   showError(`${error.code}: ${error.message}`);
-  const item = error.id !== undefined && pending.get(error.id);
-  if (item) {
-    pending.delete(error.id);
-    item.classList.remove('queued');
-    item.classList.add('failed');
-    item.querySelector('.meta').textContent = `not delivered: ${error.code}`;
-  }
+  // A message's failure is drawn by its status (onDelivery).
+  if (error.id !== undefined) pending.delete(error.id);
 }
 
 $('join').addEventListener('submit', async (event) => {
@@ -130,6 +193,8 @@ $('join').addEventListener('submit', async (event) => {
   client = null;
   clearInterval(roleWatch);
   pending.clear();
+  own.clear();
+  statuses.clear();
   const url = new URL('/ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   try {
@@ -140,12 +205,19 @@ $('join').addEventListener('submit', async (event) => {
       heartbeat: { intervalMs: 15000, timeoutMs: 5000 },
       delivery: 'at-least-once',
       shareAcrossTabs: true,
+      persist: true,
     });
   } catch (error) {
     showError(`${error.code}: ${error.message}`);
     return;
   }
   userId = requested;
+  sessionStorage.setItem(USER_KEY, requested);
+  client.onDelivery(onDelivery);
+  // Typed before a reload and not yet acknowledged: queued again.
+  for (const { id, toUserId, message } of client.restored) {
+    appendOwn(id, message, `queued before the reload${toUserId ? ` · to ${toUserId}` : ''}`);
+  }
   client.onStateChange(showState);
   client.onChat(onChat);
   client.onNotification(onNotification);
@@ -166,10 +238,7 @@ $('compose').addEventListener('submit', (event) => {
   try {
     const id = client.sendChat(toUserId, message);
     const open = client.state === 'open';
-    const item = messageItem(open ? 'own' : 'own queued', message, open ? 'sending…' : 'queued · sent when back online');
-    item.dataset.id = id;
-    pending.set(id, item);
-    append(item);
+    appendOwn(id, message, open ? 'sending…' : 'queued · sent when back online');
     $('message').value = '';
   } catch (error) {
     showError(`${error.code}: ${error.message}`);
@@ -178,3 +247,9 @@ $('compose').addEventListener('submit', (event) => {
 
 await init();
 document.body.dataset.ready = 'true';
+// A reload joins again as the same user: what was queued goes out when the server is back.
+const remembered = sessionStorage.getItem(USER_KEY);
+if (remembered) {
+  $('user-id').value = remembered;
+  $('join').requestSubmit();
+}

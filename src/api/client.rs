@@ -9,8 +9,8 @@ use super::events::Dispatcher;
 use super::listeners::{subscribe, EventKind, SharedListeners, Subscription};
 use super::options;
 use super::types::{
-    ChatCallback, ClientOptions, CloseCallback, ErrorCallback, GiveUpCallback, KindCallback,
-    MessageCallback, NotificationCallback, StateChangeCallback, VoidCallback,
+    ChatCallback, ClientOptions, CloseCallback, DeliveryCallback, ErrorCallback, GiveUpCallback,
+    KindCallback, MessageCallback, NotificationCallback, StateChangeCallback, VoidCallback,
 };
 use crate::browser::{js_string, Driver};
 use crate::engine::{Mode, SendError};
@@ -77,6 +77,25 @@ impl Client {
         let reason = reason.unwrap_or_default();
         self.driver
             .with_engine(|engine| engine.close(code.unwrap_or(1000), &reason))?;
+        Ok(())
+    }
+
+    /// Reports an error of the package's own JavaScript (persistence) to
+    /// the `onError` listeners, as the client's own errors are.
+    #[wasm_bindgen(js_name = "__report")]
+    pub fn report_error(&self, code: String, message: String) {
+        super::events::report(
+            &self.listeners,
+            super::error::js_error(&code, &message, None),
+        );
+    }
+
+    /// Queues again, with the same id, a chat whose delivery status is
+    /// `failed`; its status starts again at `queued`. Throws
+    /// `not_retryable` when no failed chat with `id` is kept, and what
+    /// `sendChat` throws (`closed`, `outbox_full`).
+    pub fn retry(&self, id: String) -> Result<(), ClientError> {
+        self.driver.with_engine(|engine| engine.retry(&id))?;
         Ok(())
     }
 
@@ -238,6 +257,14 @@ impl Client {
         callback: StateChangeCallback,
     ) -> Result<Subscription, ClientError> {
         subscribe(&self.listeners, EventKind::StateChange, callback.into())
+    }
+
+    /// `callback({ id, status, code? })` on every transition of a chat's
+    /// delivery: `queued`, `sent`, then `acked` or `failed` (with `code`).
+    #[wasm_bindgen(js_name = onDelivery)]
+    pub fn on_delivery(&self, callback: DeliveryCallback) -> Result<Subscription, ClientError> {
+        self.wsnotify_only("onDelivery")?;
+        subscribe(&self.listeners, EventKind::Delivery, callback.into())
     }
 
     /// `callback({ retries })` when `reconnect.maxRetries` is exhausted.

@@ -175,6 +175,18 @@ fn dispatch(listeners: &SharedListeners, event: Event) {
                 Some(&id),
             ),
         ),
+        Event::Delivery(update) => {
+            if listeners.borrow().wants(&EventKind::Delivery) {
+                let mut fields = vec![
+                    ("id", JsValue::from_str(&update.id)),
+                    ("status", JsValue::from_str(update.status.as_str())),
+                ];
+                if let Some(code) = &update.code {
+                    fields.push(("code", JsValue::from_str(code)));
+                }
+                call(listeners, &EventKind::Delivery, &object(&fields));
+            }
+        }
         Event::GiveUp { retries } => {
             call(
                 listeners,
@@ -201,7 +213,7 @@ fn error_to_js(error: &ErrorEvent, frame: Option<&JsValue>) -> JsValue {
 
 /// Sends `error` to the `onError` listeners; with none registered, to the
 /// console, so that no error goes unseen.
-fn report(listeners: &SharedListeners, error: JsValue) {
+pub(crate) fn report(listeners: &SharedListeners, error: JsValue) {
     if listeners.borrow().wants(&EventKind::Error) {
         call(listeners, &EventKind::Error, &error);
     } else {

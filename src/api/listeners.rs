@@ -17,6 +17,7 @@ pub(crate) enum EventKind {
     Message,
     StateChange,
     GiveUp,
+    Delivery,
     /// Frames whose `type` is this string (`on(type, cb)`).
     Type(String),
 }
@@ -33,6 +34,7 @@ impl EventKind {
             Self::Message => "onMessage",
             Self::StateChange => "onStateChange",
             Self::GiveUp => "onGiveUp",
+            Self::Delivery => "onDelivery",
             Self::Type(_) => "on",
         }
     }

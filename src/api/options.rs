@@ -243,6 +243,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 
     config.resume_from = resume_from(options.get("resume")?)?;
     share_across_tabs(options.get("shareAcrossTabs")?)?;
+    persist(options.get("persist")?, mode)?;
 
     options.reject_unread("")?;
 
@@ -292,6 +293,38 @@ fn share_across_tabs(value: Option<JsValue>) -> Result<(), ClientError> {
             "true, false or a non-empty string",
         )),
     }
+}
+
+/// `persist`: `true`, `false`, a non-empty store name, or `{ name?,
+/// maxMessages?, maxBytes?, expiryMs? }`. The package's entry acts on it (an
+/// IndexedDB store read by `createClient`); the engine only checks it.
+fn persist(value: Option<JsValue>, mode: Mode) -> Result<(), ClientError> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    if value.as_bool() == Some(false) {
+        return Ok(());
+    }
+    if mode == Mode::Generic {
+        return Err(invalid(
+            "persist keeps chats and the resume position of the wsnotify mode",
+        ));
+    }
+    if value.as_bool().is_some() || value.as_string().is_some_and(|name| !name.is_empty()) {
+        return Ok(());
+    }
+    let Some(object) = plain_object(value) else {
+        return Err(must_be(
+            "persist",
+            "true, false, a non-empty string or an object",
+        ));
+    };
+    let settings = Section::new(object);
+    settings.string("persist.name")?;
+    settings.positive("persist.maxMessages", 1)?;
+    settings.positive("persist.maxBytes", 1)?;
+    settings.positive("persist.expiryMs", 1)?;
+    settings.reject_unread("persist")
 }
 
 /// A non-empty array of URL strings, tried in turn.

@@ -115,6 +115,12 @@ export interface WsnotifyOptions extends CommonOptions {
   ackTimeout?: number;
   /** Only in generic mode: this mode sends `init` first. */
   hello?: never;
+  /**
+   * Unacknowledged chats and the resume position survive a reload, in
+   * IndexedDB (read by `createClient`, which `new Client` cannot wait for):
+   * `true`, a store name, or settings. Default off.
+   */
+  persist?: boolean | string | PersistOptions;
 }
 
 /** A reliable WebSocket for any server: the client sends no frame of its own. */
@@ -125,6 +131,8 @@ export interface GenericOptions extends CommonOptions {
   /** The first frame of every connection, or a provider of it called before each attempt. Default none. */
   hello?: HelloFrame | ((attempt: number) => HelloFrame | Promise<HelloFrame>);
   delivery?: "at-most-once";
+  /** Only in the wsnotify mode, whose chats and resume position it keeps. */
+  persist?: false;
 }
 
 export type ClientOptions = WsnotifyOptions | GenericOptions;
@@ -193,6 +201,37 @@ export interface StateChangeEvent {
 
 export interface GiveUpEvent { retries: number; }
 
+/**
+ * Where a chat stands: "queued" (accepted), "sent" (written to an open
+ * socket; resends after a reconnect are not reported again), "acked" (the
+ * server has it; at-least-once delivery), "failed" (with `code`; `retry(id)`
+ * queues it again).
+ */
+export type DeliveryStatus = "queued" | "sent" | "acked" | "failed";
+
+/** One transition of one chat's delivery, by the id `sendChat` returned. */
+export interface DeliveryEvent {
+  id: string;
+  status: DeliveryStatus;
+  /** With "failed": why, e.g. "closed" or the server's "recipient_offline". */
+  code?: ErrorCode;
+}
+
+/**
+ * Keeps unacknowledged chats and the resume position in IndexedDB, per user,
+ * URL and `name`, so that a reload loses neither (read by `createClient`).
+ */
+export interface PersistOptions {
+  /** Scopes the store (e.g. per app). Default "" */
+  name?: string;
+  /** Messages kept; past it, the oldest is dropped from the store. Default: `outbox.maxFrames` (1000). */
+  maxMessages?: number;
+  /** Bytes of message text kept; past it, the oldest go first. Default: `outbox.maxBytes` (1048576). */
+  maxBytes?: number;
+  /** A stored message older than this is not restored, ms. Default 86400000 (24 h). */
+  expiryMs?: number;
+}
+
 /** The stable `code` of every error the client throws or reports. */
 export type ErrorCode =
   | "invalid_options" | "invalid_callback" | "not_serializable" | "unsupported"
@@ -203,6 +242,7 @@ export type ErrorCode =
   | "connect_failed" | "connect_timeout" | "heartbeat_timeout" | "heartbeat_unsupported"
   | "open_failed" | "endpoint_failed"
   | "callback_failed" | "acks_unsupported"
+  | "not_retryable" | "persistence_unavailable"
   /** Codes of the server's `error` frames, e.g. "recipient_offline". */
   | (string & {});
 
@@ -246,6 +286,9 @@ extern "C" {
     /// `(change: StateChangeEvent) => void`
     #[wasm_bindgen(typescript_type = "(change: StateChangeEvent) => void")]
     pub type StateChangeCallback;
+    /// `(event: DeliveryEvent) => void`
+    #[wasm_bindgen(typescript_type = "(event: DeliveryEvent) => void")]
+    pub type DeliveryCallback;
     /// `(event: GiveUpEvent) => void`
     #[wasm_bindgen(typescript_type = "(event: GiveUpEvent) => void")]
     pub type GiveUpCallback;

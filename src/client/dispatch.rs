@@ -93,6 +93,7 @@ impl Application for RustApplication {
             engine::Event::Error(error) => Event::Error(Error::Connection(error)),
             engine::Event::SendFailed { id, error } => Event::Error(Error::NotSent { id, error }),
             engine::Event::GiveUp { retries } => Event::GiveUp { retries },
+            engine::Event::Delivery(update) => Event::Delivery(update),
         };
         deliver(&self.registry, event);
     }

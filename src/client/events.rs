@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 
 use super::error::Error;
 use crate::browser::Format;
-use crate::engine::{CloseInfo, StateChange};
+use crate::engine::{CloseInfo, DeliveryUpdate, StateChange};
 
 /// Something that happened, for callbacks and the event stream.
 ///
@@ -35,6 +35,9 @@ pub enum Event {
     Message(Message),
     /// Something went wrong; the client goes on.
     Error(Error),
+    /// A chat's delivery status changed: `queued`, `sent`, then `acked` or
+    /// `failed` (with the error code).
+    Delivery(DeliveryUpdate),
     /// Retries are exhausted; the client is closed.
     GiveUp {
         /// How many retries were made.

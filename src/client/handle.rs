@@ -121,6 +121,18 @@ impl Client {
             .with_engine(|engine| engine.send_chat(to, message))?)
     }
 
+    /// Queues again, with the same id, a chat whose delivery status
+    /// ([`Event::Delivery`]) went to `failed`; `not_retryable` otherwise.
+    ///
+    /// ```no_run
+    /// # fn run(client: wsnotify::client::Client, id: &str) -> Result<(), wsnotify::client::Error> {
+    /// client.retry(id)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn retry(&self, id: &str) -> Result<(), Error> {
+        Ok(self.driver.with_engine(|engine| engine.retry(id))?)
+    }
+
     /// Sends `text` as one frame, as it is; returns a local id.
     pub fn send_text(&self, text: impl Into<String>) -> Result<String, Error> {
         let text = text.into();

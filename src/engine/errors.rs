@@ -31,6 +31,8 @@ pub enum SendError {
     /// The call (named) belongs to the wsnotify protocol, and the client is
     /// in generic mode.
     Unsupported(&'static str),
+    /// `retry(id)` named a message that has not failed, or is no longer kept.
+    NotRetryable(String),
     /// The server refused the message (its `error` frame named the id).
     Rejected {
         /// The server's code, e.g. `recipient_offline` or `rate_limited`.
@@ -68,6 +70,10 @@ impl SendError {
             Self::Unsupported(call) => Message::new(call)
                 .text(" is part of the wsnotify mode, and this client is in generic mode: use onMessage, on(kind), sendJson or sendText")
                 .done(),
+            Self::NotRetryable(id) => Message::new("message ")
+                .text(id)
+                .text(" has not failed (or is no longer kept): nothing to retry")
+                .done(),
             Self::Rejected { message, .. } => Message::new("refused by the server: ")
                 .text(message)
                 .done(),
@@ -83,6 +89,7 @@ impl SendError {
             Self::InvalidRecipient(_) => "invalid_recipient",
             Self::Unsupported(_) => "unsupported",
             Self::InvalidId(_) => "invalid_id",
+            Self::NotRetryable(_) => "not_retryable",
             Self::Rejected { code, .. } => code,
         }
     }

@@ -9,7 +9,9 @@ use super::errors::{CloseError, ErrorEvent, SendError};
 use super::heartbeat::{Heartbeat, Silence};
 use super::inputs::{CloseInfo, Input, TimerKind};
 use super::outbox::{Outbox, QueuedFrame};
-use super::outputs::{Command, DeliveryState, Event, State, StateChange, Verdict};
+use super::outputs::{
+    Command, DeliveryState, DeliveryStatus, DeliveryUpdate, Event, State, StateChange, Verdict,
+};
 use crate::message::{hex8, push_decimal};
 use crate::protocol::{
     check_size, decode_with_limit, encode, encode_chat, ClientFrame, ServerFrame, UserId,
@@ -68,6 +70,9 @@ pub struct Engine {
     /// The hello frame of the current attempt (generic mode).
     hello: Option<String>,
     outbox: Outbox,
+    /// Chats that failed, oldest first, kept for [`Engine::retry`]; bounded
+    /// like the outbox, the oldest forgotten first.
+    failed: VecDeque<QueuedFrame>,
     heartbeat: Heartbeat,
     armed_timers: u8,
     delivery: Ledger,
@@ -89,6 +94,7 @@ impl Engine {
             token: config.token.clone(),
             hello: config.hello.clone(),
             outbox: Outbox::new(config.outbox),
+            failed: VecDeque::new(),
             delivery: Ledger::new(
                 config.dedupe_capacity,
                 dedupe_seed,
@@ -246,7 +252,29 @@ impl Engine {
         };
         let text = encode_chat(from, to_user_id.as_ref(), message, Some(&id));
         let awaits_ack = self.delivery() == DeliveryState::AtLeastOnce;
-        self.enqueue(id, text, awaits_ack)
+        self.enqueue(id, text, awaits_ack, true)
+    }
+
+    /// Queues again, with the same id, a chat whose status went to
+    /// [`DeliveryStatus::Failed`]; its status starts again at `Queued`.
+    /// [`SendError::NotRetryable`] when no failed chat with `id` is kept
+    /// (the last [`OutboxLimits`](super::OutboxLimits) worth are).
+    pub fn retry(&mut self, id: &str) -> Result<(), SendError> {
+        let Some(index) = self.failed.iter().position(|frame| frame.id == id) else {
+            return Err(SendError::NotRetryable(id.to_owned()));
+        };
+        let Some(frame) = self.failed.remove(index) else {
+            return Err(SendError::NotRetryable(id.to_owned()));
+        };
+        let awaits_ack = self.delivery() == DeliveryState::AtLeastOnce;
+        match self.enqueue(frame.id.clone(), frame.text.clone(), awaits_ack, true) {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                // Still failed: it stays retryable.
+                self.failed.insert(index, frame);
+                Err(error)
+            }
+        }
     }
 
     /// Sends `text` as one frame, as it is. Returns a local id for
@@ -258,7 +286,7 @@ impl Engine {
     /// [`Engine::send_text`] with the application's own local `id`.
     pub fn send_text_as(&mut self, text: String, id: Option<String>) -> Result<String, SendError> {
         let id = self.message_id(id)?;
-        self.enqueue(id, text, false)
+        self.enqueue(id, text, false, false)
     }
 
     /// The application's id, checked, or a new one.
@@ -371,8 +399,11 @@ impl Engine {
             self.commands.push_back(Command::SendFrame(first));
         }
         // What is still unacked from earlier connections goes first, in order.
-        for text in self.outbox.send_all() {
-            self.commands.push_back(Command::SendFrame(text));
+        for frame in self.outbox.send_all() {
+            self.commands.push_back(Command::SendFrame(frame.text));
+            if let Some(id) = frame.first_sent {
+                self.report(id, DeliveryStatus::Sent, None);
+            }
         }
         self.await_first_ack();
         if let Some(heartbeat) = self.heartbeat.running() {
@@ -476,21 +507,24 @@ impl Engine {
             ServerFrame::Ack(ack) => {
                 self.delivery.acks = Acks::Confirmed;
                 self.cancel_timer(TimerKind::AckTimeout);
-                self.outbox.settle(&ack.id);
+                if let Some(settled) = self.outbox.settle(&ack.id) {
+                    if settled.tracked {
+                        self.report(settled.id, DeliveryStatus::Acked, None);
+                    }
+                }
             }
             ServerFrame::Error(error) => {
                 let pending = error.id.as_deref().and_then(|id| self.outbox.settle(id));
-                let event = match pending {
-                    Some(settled) => Event::SendFailed {
-                        id: settled.id,
-                        error: SendError::Rejected {
+                match pending {
+                    Some(settled) => self.fail(
+                        settled,
+                        SendError::Rejected {
                             code: error.code.into_owned(),
                             message: error.message.into_owned(),
                         },
-                    },
-                    None => Event::Error(ErrorEvent::Server(error.into_owned())),
-                };
-                self.emit(event);
+                    ),
+                    None => self.emit(Event::Error(ErrorEvent::Server(error.into_owned()))),
+                }
             }
             ServerFrame::Reconnect(request) => {
                 // A random moment within the window the server gave, so that
@@ -733,7 +767,15 @@ impl Engine {
         self.transition(State::Reconnecting, None);
     }
 
-    fn enqueue(&mut self, id: String, text: String, awaits_ack: bool) -> Result<String, SendError> {
+    /// Sends `text` now or queues it; `tracked`: a chat, whose delivery
+    /// status is reported.
+    fn enqueue(
+        &mut self,
+        id: String,
+        text: String,
+        awaits_ack: bool,
+        tracked: bool,
+    ) -> Result<String, SendError> {
         let max = self.config.max_frame_bytes;
         if text.len() > max {
             return Err(SendError::FrameTooLarge {
@@ -747,6 +789,10 @@ impl Engine {
             // there is no socket to write to.
             State::Open if !awaits_ack && matches!(self.socket, Socket::Open { .. }) => {
                 self.commands.push_back(Command::SendFrame(text));
+                if tracked {
+                    self.report(id.clone(), DeliveryStatus::Queued, None);
+                    self.report(id.clone(), DeliveryStatus::Sent, None);
+                }
                 Ok(id)
             }
             State::Open if matches!(self.socket, Socket::Open { .. }) => {
@@ -755,8 +801,14 @@ impl Engine {
                     id: id.clone(),
                     text: text.clone(),
                     awaits_ack,
+                    tracked,
+                    sent: true,
                 })?;
                 self.commands.push_back(Command::SendFrame(text));
+                if tracked {
+                    self.report(id.clone(), DeliveryStatus::Queued, None);
+                    self.report(id.clone(), DeliveryStatus::Sent, None);
+                }
                 self.await_first_ack();
                 Ok(id)
             }
@@ -765,7 +817,12 @@ impl Engine {
                     id: id.clone(),
                     text,
                     awaits_ack,
+                    tracked,
+                    sent: false,
                 })?;
+                if tracked {
+                    self.report(id.clone(), DeliveryStatus::Queued, None);
+                }
                 Ok(id)
             }
         }
@@ -773,11 +830,48 @@ impl Engine {
 
     fn reject_outbox(&mut self) {
         for frame in self.outbox.take_all() {
-            self.emit(Event::SendFailed {
-                id: frame.id,
-                error: SendError::Closed,
-            });
+            self.fail(frame, SendError::Closed);
         }
+    }
+
+    /// A queued frame will never be sent: for a chat its `Failed` status,
+    /// after which it is kept for [`Engine::retry`], then the error. The
+    /// status comes first so that whoever routes the error by id (the
+    /// shared tabs) still knows the id when the status arrives.
+    fn fail(&mut self, frame: QueuedFrame, error: SendError) {
+        let id = frame.id.clone();
+        if frame.tracked {
+            self.report(
+                id.clone(),
+                DeliveryStatus::Failed,
+                Some(error.code().to_owned()),
+            );
+            self.keep_failed(frame);
+        }
+        self.emit(Event::SendFailed { id, error });
+    }
+
+    /// Keeps a failed chat for [`Engine::retry`], forgetting the oldest
+    /// beyond the outbox's bounds.
+    fn keep_failed(&mut self, frame: QueuedFrame) {
+        let limits = self.config.outbox;
+        self.failed.push_back(QueuedFrame {
+            awaits_ack: false,
+            sent: false,
+            ..frame
+        });
+        let mut bytes: usize = self.failed.iter().map(|kept| kept.text.len()).sum();
+        while self.failed.len() > limits.max_frames || bytes > limits.max_bytes {
+            match self.failed.pop_front() {
+                Some(forgotten) => bytes -= forgotten.text.len(),
+                None => break,
+            }
+        }
+    }
+
+    /// Reports a chat's new delivery status.
+    fn report(&mut self, id: String, status: DeliveryStatus, code: Option<String>) {
+        self.emit(Event::Delivery(DeliveryUpdate { id, status, code }));
     }
 
     fn send_ping(&mut self, now: u64) {

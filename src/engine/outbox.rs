@@ -16,6 +16,21 @@ pub struct QueuedFrame {
     /// Settled only by the server's `ack` (or its `error`) for `id`; until
     /// then it is sent again on every new connection.
     pub awaits_ack: bool,
+    /// A chat, whose delivery status is reported ([`Event::Delivery`](super::Event::Delivery)).
+    pub tracked: bool,
+    /// Written to a socket at least once: its `sent` status was reported,
+    /// and a resend after a reconnect reports nothing new.
+    pub sent: bool,
+}
+
+/// A frame written by [`Outbox::send_all`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The encoded frame.
+    pub text: String,
+    /// The id of a tracked frame written for the first time, whose `sent`
+    /// status is now due.
+    pub first_sent: Option<String>,
 }
 
 /// A FIFO bounded in frames and in bytes; sent frames that await an ack stay
@@ -52,12 +67,17 @@ impl Outbox {
         Ok(())
     }
 
-    /// The text of every frame, oldest first, for a new connection: frames
-    /// that need no ack leave the outbox, the others stay until acked.
-    pub fn send_all(&mut self) -> Vec<String> {
+    /// Every frame, oldest first, for a new connection: frames that need no
+    /// ack leave the outbox, the others stay until acked.
+    pub fn send_all(&mut self) -> Vec<Outgoing> {
         let mut texts = Vec::with_capacity(self.frames.len());
-        self.frames.retain(|frame| {
-            texts.push(frame.text.clone());
+        self.frames.retain_mut(|frame| {
+            let first_sent = (frame.tracked && !frame.sent).then(|| frame.id.clone());
+            frame.sent = true;
+            texts.push(Outgoing {
+                text: frame.text.clone(),
+                first_sent,
+            });
             frame.awaits_ack
         });
         self.bytes = self.frames.iter().map(|frame| frame.text.len()).sum();
@@ -111,6 +131,8 @@ mod tests {
             id: id.into(),
             text: "x".repeat(len),
             awaits_ack: false,
+            tracked: true,
+            sent: false,
         }
     }
 
@@ -169,12 +191,21 @@ mod tests {
         outbox.push(acked("a", 1)).unwrap();
         outbox.push(frame("b", 2)).unwrap();
         outbox.push(acked("c", 3)).unwrap();
-        assert_eq!(outbox.send_all().len(), 3);
-        assert_eq!((outbox.len(), outbox.bytes()), (2, 4));
+        let first: Vec<_> = outbox
+            .send_all()
+            .into_iter()
+            .map(|f| f.first_sent)
+            .collect();
         assert_eq!(
-            outbox.send_all().len(),
-            2,
-            "sent again on the next connection"
+            first,
+            [Some("a".into()), Some("b".into()), Some("c".into())]
+        );
+        assert_eq!((outbox.len(), outbox.bytes()), (2, 4));
+        let again = outbox.send_all();
+        assert_eq!(again.len(), 2, "sent again on the next connection");
+        assert!(
+            again.iter().all(|f| f.first_sent.is_none()),
+            "a resend is not a first send"
         );
         assert_eq!(outbox.settle("a").map(|f| f.id), Some("a".into()));
         assert_eq!(outbox.settle("a"), None);

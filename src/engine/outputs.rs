@@ -151,6 +151,45 @@ pub enum Verdict {
     Dropped,
 }
 
+/// Where one chat stands: reported once per transition, `Queued`, then
+/// `Sent`, then `Acked` or `Failed` (a failed chat given to
+/// [`Engine::retry`](super::Engine::retry) starts again at `Queued`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Accepted into the outbox (or written at once).
+    Queued,
+    /// Written to an open socket for the first time; resends after a
+    /// reconnect are not reported again.
+    Sent,
+    /// The server acknowledged it (at-least-once delivery only).
+    Acked,
+    /// It will not be sent: refused by the server, or rejected by a close.
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// `"queued"`, `"sent"`, `"acked"` or `"failed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Acked => "acked",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One transition of one chat's delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryUpdate {
+    /// The message id `send_chat` returned.
+    pub id: String,
+    /// The new status.
+    pub status: DeliveryStatus,
+    /// With `Failed`: the error code (`closed`, or the server's, e.g. `recipient_offline`).
+    pub code: Option<String>,
+}
+
 /// What the application is told.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -169,6 +208,8 @@ pub enum Event {
         /// Why.
         error: SendError,
     },
+    /// A chat's delivery status changed.
+    Delivery(DeliveryUpdate),
     /// Retries are exhausted; the client is closed.
     GiveUp {
         /// How many retries were made.

@@ -88,6 +88,43 @@ test('messages sent while the server is down are queued, then all arrive in orde
   for (const meta of await texts(page, '#messages li.own .meta')) assert.match(meta, /^carol · /);
 });
 
+test('a tick per message; a reload during an outage keeps the queued messages, sent when the server is back', async (t) => {
+  const port = await freePort();
+  const dev = { WSNOTIFY_DEV: '1', WSNOTIFY_INSECURE_DEV_IDENTITY: '' };
+  let process_ = await startServerProcess(port, dev);
+  t.after(() => process_.kill());
+  const { page, errors } = await openDemo(t, 'dora', process_.url);
+  await send(page, 'before');
+  await page.waitForSelector('#messages li.own .tick[data-status="acked"]', WAIT);
+
+  await process_.kill('SIGKILL');
+  await page.waitForSelector('#status[data-state="reconnecting"]', WAIT);
+  for (const message of ['four', 'five']) await send(page, message);
+  assert.deepEqual(await page.locator('#messages li.own.queued .tick').evaluateAll((ticks) => ticks.map((tick) => tick.dataset.status)),
+    ['queued', 'queued']);
+  // Let the store commit, then reload: the server serves the page too, so
+  // the reload fails while it is down; the tab is loaded again once it is back.
+  await page.waitForTimeout(300);
+  await page.reload().catch(() => {});
+  process_ = await startServerProcess(port, dev);
+  await page.goto(process_.url);
+  // The page joins again by itself (the tab remembers its user) and sends what was queued.
+  await page.waitForSelector('#status[data-state="open"]', { timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#messages li.own .tick[data-status="acked"]').length === 2, null, WAIT);
+  assert.deepEqual(await texts(page, '#messages li.own .text'), ['four', 'five']);
+  assert.equal(await page.locator('#messages li.own.queued').count(), 0);
+
+  // A refused message fails with a retry button; retrying sends it again (and it is refused again).
+  await send(page, 'to nobody', 'nobody-at-all');
+  await page.waitForSelector('#messages li.failed .retry', WAIT);
+  assert.equal(await page.textContent('#messages li.failed .tick'), '⚠');
+  await page.click('#messages li.failed .retry');
+  await page.waitForSelector('#messages li.failed .retry', WAIT);
+  mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true });
+  await page.screenshot({ path: join(root, 'tests', 'artifacts', 'demo-ticks.png'), fullPage: true });
+  assert.deepEqual(errors.filter((line) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|Failed to load resource/.test(line)), []);
+});
+
 test('a name and a message of HTML render as text and run no script', async (t) => {
   const payload = '<img src=x onerror=alert(1)>';
   const dialogs = [];

@@ -101,6 +101,7 @@ test('two components under one provider share one connection', async (t) => {
   assert.equal(openOf('shared-user').length, 1);
   await page.click('button:text("Send")');
   await page.waitForSelector('[data-testid="messages"] li:text("shared-user: hi room")', WAIT);
+  await page.waitForSelector('[data-testid="tick"]:text("acked")', WAIT);
   assert.equal(everOpenedBy('shared-user'), 1);
   assert.deepEqual(errors, []);
 });

@@ -273,6 +273,9 @@ async function failover(t, user, how, { noLocks = false } = {}) {
     const mine = atPeer.filter((chat) => report.sent.includes(chat.id)).map((chat) => chat.id);
     assert.deepEqual(mine, report.sent, "the tab's sends reached the peer once each, in order");
     assert.deepEqual(report.errors, [], 'no error reached the application');
+    for (const id of report.sent) {
+      assert.deepEqual(report.statuses[id], ['queued', 'sent', 'acked'], `one status per step across the failover (${id})`);
+    }
   }
   await until('one connection again', () => connectionsOf(user) === 1, 5_000);
   return { takeoverMs: ledAt - endedAt, reopenMs: openAt - endedAt };

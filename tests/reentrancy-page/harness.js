@@ -21,12 +21,21 @@ const MEMBERS = {
   queued: (c) => c.queued,
   delivery: (c) => c.delivery,
   onMessage: (c) => c.onMessage(() => {}),
+  onDelivery: (c) => c.onDelivery(() => {}),
+  // Nothing has failed at that point: the documented refusal, typed, is the outcome.
+  retry: (c) => {
+    try {
+      c.retry('never-sent');
+    } catch (error) {
+      if (error?.code !== 'not_retryable') throw error;
+    }
+  },
   free: (c) => c.free(),
 };
 
 /** Every place the client calls application code. */
 const CALLBACKS = [
-  'onOpen', 'onClose', 'onError', 'onChat', 'onNotification', 'onMessage', 'on', 'onStateChange', 'onGiveUp',
+  'onOpen', 'onClose', 'onError', 'onChat', 'onNotification', 'onMessage', 'on', 'onStateChange', 'onGiveUp', 'onDelivery',
   'shouldReconnect', 'url', 'token',
 ];
 
@@ -69,7 +78,7 @@ window.trial = async (url, where, what) => {
   const register = (name, ...args) => client[name](...args, () => {
     if (where === name) act();
   });
-  for (const name of ['onOpen', 'onClose', 'onChat', 'onNotification', 'onMessage', 'onStateChange', 'onGiveUp']) register(name);
+  for (const name of ['onOpen', 'onClose', 'onChat', 'onNotification', 'onMessage', 'onStateChange', 'onGiveUp', 'onDelivery']) register(name);
   register('on', 'custom');
   client.onError((error) => {
     record.errors.push(error.code);
@@ -77,6 +86,8 @@ window.trial = async (url, where, what) => {
   });
   client.onStateChange(({ state }) => record.states.push(state));
   client.connect();
+  // A chat, so that onDelivery runs (queued now, sent on open, failed when the client ends).
+  if (where === 'onDelivery') client.sendChat(null, 'a tracked chat');
   return { client, record, outcome: () => outcome };
 };
 

@@ -22,8 +22,9 @@ window.start = async (options, { claiming = false, throwing = false } = {}) => {
   const record = {
     chats: [], acks: [], errors: [], states: [], opens: 0, closes: [], messages: 0, kinds: 0,
     claims: [], roles: [{ role: client.sharing, at: Date.now() }], openedAt: [],
-    sent: [], refused: [],
+    sent: [], refused: [], statuses: {},
   };
+  client.onDelivery(({ id, status }) => (record.statuses[id] ??= []).push(status));
   if (throwing) client.onChat(() => { throw new Error('an application bug'); });
   client.onChat((chat) => {
     record.chats.push({ id: chat.id, message: chat.message, from: chat.fromUserId, seq: chat.seq });

@@ -9,7 +9,11 @@ import {
   type ClientOptions,
   type CloseInfo,
   type ConnectionState,
+  type DeliveryEvent,
+  type DeliveryStatus,
   type ErrorCode,
+  type PersistOptions,
+  type RestoredMessage,
   type GiveUpEvent,
   type GenericOptions,
   type InboundMessage,
@@ -62,6 +66,17 @@ export async function start(): Promise<Client> {
       void [code, error.id, error.message, error.attempt, error.frame];
     }),
   ];
+  const ticks: Unsubscribe = client.onDelivery(({ id, status, code }: DeliveryEvent) => {
+    const current: DeliveryStatus = status;
+    if (current === 'failed' && code === 'recipient_offline') client.retry(id);
+  });
+  subscriptions.push(ticks);
+  const persist: PersistOptions = { name: 'chat', maxMessages: 100, maxBytes: 65536, expiryMs: 3_600_000 };
+  const persisted = await createClient({ url: 'ws://127.0.0.1:8080/ws', userId: 'ada', delivery: 'at-least-once', persist });
+  const restored: readonly RestoredMessage[] = persisted.restored;
+  void restored.map(({ id, toUserId, message, at }) => [id, toUserId ?? 'everyone', message, new Date(at)]);
+  persisted.free();
+  await createClient({ url: 'ws://x', userId: 'a', persist: 'my-app' });
   client.connect();
   const id: string = client.sendChat('bob', 'hello');
   client.sendChat(null, 'everyone');
@@ -92,6 +107,11 @@ export async function start(): Promise<Client> {
 new Client({ url: 'ws://x' });
 // @ts-expect-error: a hello is for the generic mode; the wsnotify mode sends init
 new Client({ url: 'ws://x', userId: 'a', hello: 'hi' });
+// @ts-expect-error: persist keeps what only the wsnotify mode has
+new Client({ url: 'ws://x', mode: 'generic', persist: true });
+// @ts-expect-error: a delivery status is one of four
+const wrongStatus: DeliveryStatus = 'delivered';
+void wrongStatus;
 // @ts-expect-error: at-least-once needs the acks of the wsnotify mode
 new Client({ url: 'ws://x', mode: 'generic', delivery: 'at-least-once' });
 // @ts-expect-error: a chat callback receives a ChatMessage, not a number

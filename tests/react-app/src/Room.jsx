@@ -1,10 +1,11 @@
 // The README's provider example: one connection shared by several components,
 // and a message list that renders once per frame, not once per message.
-import { NotificationProvider, useNotificationClient, useNotificationMessages } from 'wsnotify/react';
+import { useState } from 'react';
+import { NotificationProvider, useDeliveryStatus, useNotificationClient, useNotificationMessages } from 'wsnotify/react';
 
 export function Room({ userId, url, onRender }) {
   return (
-    <NotificationProvider userId={userId} url={url}>
+    <NotificationProvider userId={userId} url={url} delivery="at-least-once">
       <Status />
       <Composer />
       <MessageList onRender={onRender} />
@@ -18,12 +19,22 @@ function Status() {
 }
 
 function Composer() {
-  const { sendMessage, state } = useNotificationClient();
+  const { sendMessage, state, client } = useNotificationClient();
+  const [lastId, setLastId] = useState(null);
   return (
-    <button disabled={state !== 'open'} onClick={() => sendMessage(null, 'hi room')}>
-      Send
-    </button>
+    <>
+      <button disabled={state !== 'open'} onClick={() => setLastId(sendMessage(null, 'hi room'))}>
+        Send
+      </button>
+      <Tick client={client} id={lastId} />
+    </>
   );
+}
+
+/** The delivery status of one sent chat, for a tick. */
+function Tick({ client, id }) {
+  const delivery = useDeliveryStatus(client, id);
+  return <span data-testid="tick">{delivery?.status ?? 'none'}</span>;
 }
 
 function MessageList({ onRender }) {

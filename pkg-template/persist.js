@@ -1,0 +1,445 @@
+// Messages that survive a reload (`persist`). Loaded by `createClient` only
+// when the option is set, so the package's entry does not carry it.
+//
+// What is kept, in IndexedDB (database "wsnotify"), per store name, URL and
+// user (the scope): every chat sent and not yet acknowledged, with its id,
+// and the resume position (the last `seq` received and its epoch). On the
+// next start, `createClient` reads them before the client exists: the client
+// resumes from the stored position, and the stored chats are queued again,
+// oldest first, with their ids, before anything the application sends; the
+// server drops by id what it already had, so each arrives once.
+//
+// Which tab re-sends what: every client holds a Web Lock named after its own
+// random owner id for its whole life (the browser releases it when the page
+// goes). A record belongs to the client that wrote it; a starting client
+// claims, under the scope's lock, only the records whose owner's lock is no
+// longer held: those of a page that was reloaded or closed, never those of a
+// live tab. Without Web Locks, a starting client claims every record.
+//
+// Any failure of the storage (IndexedDB missing or blocked, an error, a full
+// quota that evicting this client's oldest records cannot cure) is reported
+// once as `persistence_unavailable`; the client goes on in memory.
+//
+// The module imports nothing: the entry loads it with a dynamic import (a
+// chunk of its own for app bundlers) and hands it the symbols by which it
+// reaches the client's hidden members.
+
+const DB_NAME = 'wsnotify';
+const DB_VERSION = 1;
+const MESSAGES = 'messages';
+const POSITIONS = 'positions';
+const DAY_MS = 86_400_000;
+/** How often a client looks for records of pages that went since it started (a tab closed with chats unsent). */
+const SWEEP_MS = 5000;
+/** Opening IndexedDB can hang (a blocked upgrade, some private modes): give up after this long. */
+const OPEN_TIMEOUT_MS = 3000;
+
+function settingsOf(options) {
+  const { persist, outbox } = options;
+  const given = typeof persist === 'object' && persist !== null ? persist : {};
+  return {
+    name: typeof persist === 'string' ? persist : (given.name ?? ''),
+    maxMessages: given.maxMessages ?? outbox?.maxFrames ?? 1000,
+    maxBytes: given.maxBytes ?? outbox?.maxBytes ?? 1048576,
+    expiryMs: given.expiryMs ?? DAY_MS,
+  };
+}
+
+/** The store's scope: the name, the URL (a function by name only) and the user. */
+function scopeOf(options, name) {
+  const { url } = options;
+  return JSON.stringify([name, typeof url === 'function' ? '(function)' : url, options.userId]);
+}
+
+const ownerLock = (owner) => `wsnotify-persist-owner:${owner}`;
+
+function randomId() {
+  const values = new Uint8Array(8);
+  crypto.getRandomValues(values);
+  return [...values].map((value) => value.toString(16).padStart(2, '0')).join('');
+}
+
+function utf8Length(text) {
+  return new TextEncoder().encode(text).length;
+}
+
+/** An IDBRequest as a promise. */
+function done(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+function openDatabase() {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`IndexedDB did not open within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
+    const finish = (settle, value) => {
+      clearTimeout(timer);
+      settle(value);
+    };
+    let request;
+    try {
+      if (typeof indexedDB !== 'object' || indexedDB === null) throw new Error('IndexedDB is missing');
+      request = indexedDB.open(DB_NAME, DB_VERSION);
+    } catch (error) {
+      finish(reject, error);
+      return;
+    }
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(MESSAGES)) {
+        db.createObjectStore(MESSAGES, { keyPath: 'key' }).createIndex('scope', 'scope');
+      }
+      if (!db.objectStoreNames.contains(POSITIONS)) db.createObjectStore(POSITIONS, { keyPath: 'scope' });
+    };
+    request.onsuccess = () => {
+      const db = request.result;
+      // Another tab upgrading the database: let it, this one stops persisting.
+      db.onversionchange = () => db.close();
+      finish(resolve, db);
+    };
+    request.onerror = () => finish(reject, request.error ?? new Error('IndexedDB refused to open'));
+    request.onblocked = () => finish(reject, new Error('IndexedDB is blocked by another tab'));
+  });
+}
+
+/** Runs `use(objectStore)` in one transaction; resolves when it committed. */
+function transact(db, name, mode, use) {
+  return new Promise((resolve, reject) => {
+    let result;
+    let transaction;
+    try {
+      transaction = db.transaction(name, mode);
+      result = use(transaction.objectStore(name));
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    transaction.oncomplete = () => resolve(result);
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
+  });
+}
+
+/**
+ * Claims, under the scope's lock, the scope's records whose owner is gone
+ * (its lock released), dropping expired ones; resolves to them, oldest
+ * first, with the stored resume position.
+ */
+async function load(db, scope, owner, expiryMs) {
+  const read = async (alive) => {
+    const records = await transact(db, MESSAGES, 'readonly', (store) => done(store.index('scope').getAll(scope)));
+    const now = Date.now();
+    const claimed = [];
+    await transact(db, MESSAGES, 'readwrite', (store) => {
+      for (const record of records) {
+        if (now - record.at > expiryMs) store.delete(record.key);
+        else if (!alive.has(ownerLock(record.owner))) {
+          record.owner = owner;
+          store.put(record);
+          claimed.push(record);
+        }
+      }
+    });
+    const position = await transact(db, POSITIONS, 'readonly', (store) => done(store.get(scope)));
+    claimed.sort((a, b) => a.order - b.order);
+    return { claimed, position: position ?? null };
+  };
+  const locks = typeof navigator === 'object' ? navigator.locks : undefined;
+  if (typeof locks?.request !== 'function') return read(new Set());
+  return locks.request(`wsnotify-persist:${scope}`, async () => {
+    const { held = [] } = await locks.query();
+    return read(new Set(held.map((lock) => lock.name)));
+  });
+}
+
+/** Holds this client's owner lock until `release()`; resolves once it is held. */
+function holdOwnerLock(owner) {
+  const locks = typeof navigator === 'object' ? navigator.locks : undefined;
+  if (typeof locks?.request !== 'function') return Promise.resolve(() => {});
+  return new Promise((resolve, reject) => {
+    locks.request(ownerLock(owner), () => new Promise((release) => resolve(release))).catch(reject);
+  });
+}
+
+/**
+ * Reads the store of `options.persist`, creates the client with
+ * `construct(options)` (resuming from the stored position) and queues the
+ * stored chats again; then keeps the store up to date. `hidden`: the
+ * symbols of the client's members `report(code, message)` and `restored`.
+ */
+export async function openPersisted(options, construct, hidden) {
+  const settings = settingsOf(options);
+  const scope = scopeOf(options, settings.name);
+  const owner = randomId();
+  let db = null;
+  let releaseOwner = () => {};
+  let problem = null;
+  let loaded = { claimed: [], position: null };
+  try {
+    releaseOwner = await holdOwnerLock(owner);
+    db = await openDatabase();
+    loaded = await load(db, scope, owner, settings.expiryMs);
+  } catch (error) {
+    problem = error;
+    db?.close();
+    db = null;
+  }
+  const prepared = { ...options };
+  const stored = loaded.position;
+  if (stored && stored.lastSeq !== null && options.resume === undefined) {
+    prepared.resume = stored.epoch ? { lastSeq: stored.lastSeq, epoch: stored.epoch } : { lastSeq: stored.lastSeq };
+  }
+  let client;
+  try {
+    client = construct(prepared);
+  } catch (error) {
+    releaseOwner();
+    db?.close();
+    throw error;
+  }
+  return new Persistence(client, {
+    db, scope, owner, settings, releaseOwner, problem, loaded, resume: prepared.resume, hidden,
+  }).client;
+}
+
+class Persistence {
+  client;
+  #db;
+  #scope;
+  #owner;
+  #limits;
+  #releaseOwner;
+  /** This client's records in the store, oldest first: id → record. */
+  #live = new Map();
+  #liveBytes = 0;
+  /** Failed chats, out of the store until `retry(id)` queues them again (bounded like the store). */
+  #failed = new Map();
+  #lastOrder = 0;
+  #position;
+  #positionDue = false;
+  #reported = false;
+  #sweep = null;
+  #send;
+  #hidden;
+  /** Before `createClient` resolved, no `onError` listener exists yet: reports wait for the next task. */
+  #starting = true;
+
+  constructor(client, { db, scope, owner, settings, releaseOwner, problem, loaded, resume, hidden }) {
+    this.client = client;
+    this.#hidden = hidden;
+    this.#db = db;
+    this.#scope = scope;
+    this.#owner = owner;
+    this.#limits = settings;
+    this.#releaseOwner = releaseOwner;
+    this.#position = resume ? { lastSeq: resume.lastSeq, epoch: resume.epoch ?? null } : null;
+    if (problem) this.#unavailable(problem);
+    setTimeout(() => {
+      this.#starting = false;
+    }, 0);
+
+    const send = client.sendChat.bind(client);
+    this.#send = send;
+    const free = client.free.bind(client);
+    Object.defineProperties(client, {
+      sendChat: {
+        configurable: true,
+        writable: true,
+        value: (toUserId, message, id) => {
+          const messageId = send(toUserId, message, id);
+          this.#keep({ id: messageId, to: toUserId ?? null, message: String(message), at: Date.now() });
+          return messageId;
+        },
+      },
+      free: {
+        configurable: true,
+        writable: true,
+        value: () => {
+          free();
+          this.#stop();
+        },
+      },
+    });
+    client.onDelivery(({ id, status }) => this.#onStatus(id, status));
+    client.onChat((chat) => this.#onChat(chat));
+    client.on('resumed', (resumed) => {
+      // Lost history: the numbering starts afresh, from 0 under the new epoch.
+      const epoch = typeof resumed.epoch === 'string' ? resumed.epoch : (this.#position?.epoch ?? null);
+      if (resumed.recovered === false) this.#savePosition({ lastSeq: 0, epoch });
+      else if (this.#position) this.#savePosition({ ...this.#position, epoch });
+    });
+    client.onOpen(() => {
+      // Connected once: what is numbered for this user from now on is replayed after a reload.
+      if (!this.#position) this.#savePosition({ lastSeq: 0, epoch: null });
+    });
+
+    client[hidden.restored] = Object.freeze(this.#requeue(loaded.claimed));
+    // A page that was still going when this one started (a reload racing
+    // its predecessor's unload, another tab closed later) leaves its records
+    // to whoever finds them: looked for now and then.
+    if (this.#db) this.#sweep = setInterval(() => this.#claimOrphans(), SWEEP_MS);
+  }
+
+  /** Queues claimed records again, in order, with their ids; returns what was queued. */
+  #requeue(records) {
+    const queued = [];
+    for (const record of records) {
+      if (this.#live.has(record.id)) continue;
+      try {
+        this.#send(record.to, record.message, record.id);
+      } catch (error) {
+        this.#delete(record.key);
+        this.#report(error.code ?? 'persistence_unavailable', `a restored message (${record.id}) could not be queued again: ${error.message}`);
+        continue;
+      }
+      this.#lastOrder = Math.max(this.#lastOrder, record.order);
+      this.#live.set(record.id, record);
+      this.#liveBytes += record.bytes;
+      queued.push(Object.freeze({ id: record.id, toUserId: record.to, message: record.message, at: record.at }));
+    }
+    return queued;
+  }
+
+  #claimOrphans() {
+    if (!this.#db) return;
+    load(this.#db, this.#scope, this.#owner, this.#limits.expiryMs).then(({ claimed }) => {
+      // Freed meanwhile: what was claimed stays in the store for the next start.
+      if (this.#db) this.#requeue(claimed);
+    }, (error) => this.#unavailable(error));
+  }
+
+  #onStatus(id, status) {
+    if (status === 'acked') this.#drop(id);
+    else if (status === 'sent' && this.client.delivery !== 'at-least-once') this.#drop(id);
+    else if (status === 'failed') {
+      const record = this.#live.get(id);
+      this.#drop(id);
+      if (record) {
+        this.#failed.set(id, record);
+        if (this.#failed.size > this.#limits.maxMessages) this.#failed.delete(this.#failed.keys().next().value);
+      }
+    } else if (status === 'queued' && this.#failed.has(id)) {
+      // `retry(id)`: kept again, as a new record.
+      const record = this.#failed.get(id);
+      this.#failed.delete(id);
+      this.#keep({ id, to: record.to, message: record.message, at: Date.now() });
+    }
+  }
+
+  #onChat(chat) {
+    if (typeof chat.seq !== 'number') return;
+    const position = this.#position;
+    if (typeof chat.epoch === 'string' && chat.epoch !== position?.epoch) {
+      this.#savePosition({ lastSeq: chat.seq, epoch: chat.epoch });
+    } else if (!position || chat.seq > position.lastSeq) {
+      this.#savePosition({ lastSeq: chat.seq, epoch: position?.epoch ?? chat.epoch ?? null });
+    }
+  }
+
+  /** Stores the position, once per task however many frames moved it. */
+  #savePosition(position) {
+    this.#position = position;
+    if (this.#positionDue || !this.#db) return;
+    this.#positionDue = true;
+    queueMicrotask(() => {
+      this.#positionDue = false;
+      const { lastSeq, epoch } = this.#position;
+      this.#write(POSITIONS, (store) => store.put({ scope: this.#scope, lastSeq, epoch, at: Date.now() }));
+    });
+  }
+
+  /** Stores a chat just queued; past the bounds, this client's oldest records leave the store first. */
+  #keep({ id, to, message, at }) {
+    if (!this.#db) return;
+    this.#lastOrder = Math.max(this.#lastOrder + 1, Date.now() * 1000);
+    const record = {
+      key: `${this.#scope}\n${id}`, scope: this.#scope, id, to, message, at, order: this.#lastOrder,
+      bytes: utf8Length(message), owner: this.#owner,
+    };
+    this.#drop(id);
+    this.#live.set(id, record);
+    this.#liveBytes += record.bytes;
+    while (this.#live.size > this.#limits.maxMessages || this.#liveBytes > this.#limits.maxBytes) {
+      const oldest = this.#live.keys().next().value;
+      if (oldest === id) break;
+      this.#drop(oldest);
+    }
+    if (!this.#live.has(id)) return;
+    if (record.bytes > this.#limits.maxBytes) {
+      // Larger than the store's whole bound: it stays in memory only.
+      this.#drop(id);
+      return;
+    }
+    this.#put(record);
+  }
+
+  /**
+   * Puts `record`; when the browser's quota is exceeded, drops this
+   * client's oldest record from the store and, once that is done, tries
+   * again: oldest first, until it fits or it is the only one left.
+   */
+  #put(record) {
+    this.#write(MESSAGES, (store) => store.put(record), (error) => {
+      if (error?.name !== 'QuotaExceededError' || !this.#live.has(record.id)) return false;
+      const oldest = this.#live.keys().next().value;
+      if (oldest === record.id) return false;
+      this.#drop(oldest).then(() => {
+        if (this.#live.has(record.id)) this.#put(record);
+      });
+      return true;
+    });
+  }
+
+  /** Takes `id` out of the store (it stays in the client's outbox); resolves when that is done. */
+  #drop(id) {
+    const record = this.#live.get(id);
+    if (!record) return Promise.resolve();
+    this.#live.delete(id);
+    this.#liveBytes -= record.bytes;
+    return this.#delete(record.key);
+  }
+
+  #delete(key) {
+    return this.#write(MESSAGES, (store) => store.delete(key));
+  }
+
+  /**
+   * One write in its own transaction (transactions run in the order they
+   * were made); a failure that `recover` does not cure ends persistence.
+   * Resolves when it is done, whether it failed or not.
+   */
+  #write(name, use, recover = () => false) {
+    if (!this.#db) return Promise.resolve();
+    return transact(this.#db, name, 'readwrite', use).then(() => {}, (error) => {
+      if (!recover(error)) this.#unavailable(error);
+    });
+  }
+
+  /** Storage failed: once, `persistence_unavailable`; from now on the client works in memory only. */
+  #unavailable(error) {
+    clearInterval(this.#sweep);
+    this.#db?.close();
+    this.#db = null;
+    this.#live.clear();
+    this.#liveBytes = 0;
+    if (this.#reported) return;
+    this.#reported = true;
+    const reason = `${error?.name ?? 'Error'}: ${error?.message ?? error}`;
+    this.#report('persistence_unavailable', `messages are kept in memory only, IndexedDB failed (${reason})`);
+  }
+
+  #report(code, message) {
+    const report = () => this.client[this.#hidden.report](code, message);
+    if (this.#starting) setTimeout(report, 0);
+    else report();
+  }
+
+  #stop() {
+    clearInterval(this.#sweep);
+    this.#db?.close();
+    this.#db = null;
+    this.#releaseOwner();
+  }
+}

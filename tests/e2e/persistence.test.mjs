@@ -1,0 +1,351 @@
+// `persist`: unacknowledged chats and the resume position survive a reload,
+// in headless Chromium against the reference server as a real process,
+// killed with a real SIGKILL; and the per-message delivery status. Every
+// loop is bounded in count and time; everything is on loopback. The figures
+// are written to tests/artifacts/persistence.json (RELIABILITY.md quotes them).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { root } from '../../scripts/lib.mjs';
+import { createServer } from '../../server/app.mjs';
+import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { servePage } from '../support/page-site.mjs';
+import { freePort, startServerProcess } from '../support/server-process.mjs';
+import { until } from '../support/until.mjs';
+
+const figures = {};
+let site;
+let browser;
+let scratch;
+
+before(async () => {
+  site = await servePage('persist-page');
+  browser = await launchBrowser();
+  scratch = mkdtempSync(join(tmpdir(), 'wsnotify-persist-'));
+});
+
+after(async () => {
+  await browser?.close();
+  site?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  if (Object.keys(figures).length > 0) {
+    mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true });
+    writeFileSync(join(root, 'tests', 'artifacts', 'persistence.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  }
+});
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A reference server process with a durable history (so that de-duplication by id survives its restarts). */
+async function serverProcess(t, name) {
+  const port = await freePort();
+  const env = { HISTORY_FILE: join(scratch, `${name}.jsonl`), ALLOWED_ORIGINS: site.url };
+  const handle = { server: await startServerProcess(port, env) };
+  handle.restart = async () => {
+    handle.server = await startServerProcess(port, env);
+  };
+  t.after(() => handle.server.kill());
+  return handle;
+}
+
+/** A page with the harness loaded; `init` is an init script (e.g. to break IndexedDB). */
+async function page(t, { init } = {}) {
+  const opened = await browser.newPage();
+  if (init) await opened.addInitScript(init);
+  t.after(() => (opened.isClosed() ? undefined : opened.close()));
+  const errors = collectPageErrors(opened);
+  const load = async () => {
+    await opened.waitForFunction(() => window.ready === true);
+  };
+  await opened.goto(`${site.url}/`);
+  await load();
+  return {
+    page: opened,
+    errors,
+    start: (options, flags) => opened.evaluate(([o, f]) => window.start(o, f), [options, flags]),
+    report: () => opened.evaluate(() => window.report()),
+    send: (to, prefix, count, everyMs = 0) => opened.evaluate((args) => window.send(...args), [to, prefix, count, everyMs]),
+    stored: () => opened.evaluate(() => window.stored()),
+    async reload() {
+      await opened.reload();
+      await load();
+    },
+  };
+}
+
+const senderOptions = (url, userId, extra = {}) => ({
+  url,
+  userId,
+  delivery: 'at-least-once',
+  persist: true,
+  reconnect: { baseDelayMs: 50, maxDelayMs: 300 },
+  ...extra,
+});
+
+const receiverOptions = (url, userId) => ({
+  url, userId, delivery: 'at-least-once', reconnect: { baseDelayMs: 50, maxDelayMs: 300 },
+});
+
+const waitState = (tab, state, ms = 15_000) => until(`state ${state}`, async () => (await tab.report()).state === state, ms);
+
+/** Only connection attempts refused while the server is away are expected. */
+const unexpected = (errors) => errors.filter((error) => error.code !== 'connect_failed');
+const pageProblems = (errors) => errors.filter((line) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(line));
+
+/** A receiver that has had a numbered frame, so that it resumes and the server knows it. */
+async function readyPair(t, url, sender, receiver) {
+  const alice = await page(t);
+  const bob = await page(t);
+  await bob.start(receiverOptions(url, receiver));
+  await alice.start(senderOptions(url, sender));
+  await waitState(alice, 'open');
+  await waitState(bob, 'open');
+  await alice.send(receiver, 'warm-up', 1);
+  await until('the warm-up', async () => (await bob.report()).chats.length === 1);
+  return { alice, bob };
+}
+
+test('server down, 20 chats sent, page reloaded, server back: all 20 arrive once, in order, with their ids', async (t) => {
+  const handle = await serverProcess(t, 'twenty');
+  const { server } = handle;
+  const { alice, bob } = await readyPair(t, server.wsUrl, 'alice-20', 'bob-20');
+
+  await handle.server.kill('SIGKILL');
+  await waitState(alice, 'reconnecting');
+  const ids = await alice.send('bob-20', 'offline', 20);
+  assert.equal((await alice.stored()).length, 20, 'the 20 chats are in the store before the reload');
+  const before = await alice.report();
+  assert.deepEqual(before.statuses.filter((s) => ids.includes(s.id)).map((s) => s.status), Array(20).fill('queued'));
+
+  await alice.reload();
+  const restored = await alice.start(senderOptions(server.wsUrl, 'alice-20'));
+  assert.deepEqual(restored.map((m) => m.id), ids, 'restored in order with their ids');
+  await handle.restart();
+
+  await until('20 chats at bob', async () => (await bob.report()).chats.length >= 21, 20_000);
+  await until('20 acks at alice', async () => (await alice.report()).statuses.filter((s) => s.status === 'acked').length >= 20, 20_000);
+  await sleep(500);
+  const received = (await bob.report()).chats.filter((chat) => chat.from === 'alice-20').slice(1);
+  assert.deepEqual(received.map((chat) => chat.id), ids, 'once each, in order');
+  assert.deepEqual(received.map((chat) => chat.message), ids.map((_, n) => `offline-${n}`));
+  const after = await alice.report();
+  for (const id of ids) {
+    assert.deepEqual(after.statuses.filter((s) => s.id === id).map((s) => s.status), ['sent', 'acked'], id);
+  }
+  assert.deepEqual(await alice.stored(), [], 'acknowledged chats leave the store');
+  assert.deepEqual(unexpected(after.errors), []);
+  assert.deepEqual(pageProblems(alice.errors), []);
+  figures.twentyAfterReload = { sent: 20, restored: restored.length, received: received.length, duplicates: 0 };
+});
+
+test('100 reloads under 5 chats/s with server SIGKILLs and restarts in between: 0 lost, 0 duplicated', async (t) => {
+  const handle = await serverProcess(t, 'hundred');
+  const url = handle.server.wsUrl;
+  const { alice, bob } = await readyPair(t, url, 'alice-100', 'bob-100');
+  const started = Date.now();
+  const sent = [];
+  let kills = 0;
+  let down = false;
+  for (let cycle = 0; cycle < 100; cycle += 1) {
+    // 2 chats 200 ms apart (5/s), then the reload right after the second.
+    sent.push(...(await alice.send('bob-100', `c${cycle}`, 2, 200)));
+    if (cycle % 10 === 4) {
+      await handle.server.kill('SIGKILL');
+      kills += 1;
+      down = true;
+    } else if (down && cycle % 10 === 6) {
+      await handle.restart();
+      down = false;
+    }
+    await alice.reload();
+    await alice.start(senderOptions(url, 'alice-100'));
+    assert.ok(Date.now() - started < 120_000, 'bounded in time');
+  }
+  if (down) await handle.restart();
+  await until('every chat at bob', async () => new Set((await bob.report()).chats.map((chat) => chat.id)).size >= sent.length + 1, 30_000, 100);
+  await sleep(1000);
+  const received = (await bob.report()).chats.filter((chat) => chat.from === 'alice-100').slice(1).map((chat) => chat.id);
+  const lost = sent.filter((id) => !received.includes(id));
+  const duplicated = received.length - new Set(received).size;
+  assert.deepEqual(lost, []);
+  assert.equal(duplicated, 0);
+  await until('the store empties', async () => (await alice.stored()).length === 0, 10_000);
+  const { errors } = await alice.report();
+  assert.deepEqual(unexpected(errors), []);
+  figures.hundredReloads = {
+    reloads: 100, kills, chats: sent.length, received: received.length, lost: lost.length, duplicated, ms: Date.now() - started,
+  };
+  t.diagnostic(JSON.stringify(figures.hundredReloads));
+});
+
+test('a page that resumes after a reload gets what was sent to it while away; a lost history says recovered:false', async (t) => {
+  const handle = await serverProcess(t, 'away');
+  const url = handle.server.wsUrl;
+  const carol = await page(t);
+  const dave = await page(t);
+  await dave.start(receiverOptions(url, 'dave'));
+  await carol.start(senderOptions(url, 'carol'));
+  await waitState(carol, 'open');
+  await waitState(dave, 'open');
+  await dave.send('carol', 'before', 1);
+  await until('carol has the first', async () => (await carol.report()).chats.some((chat) => chat.message === 'before-0'));
+  await until('carol stored her position', async () => carol.page.evaluate(() => new Promise((resolve) => {
+    const request = indexedDB.open('wsnotify');
+    request.onsuccess = () => {
+      const all = request.result.transaction('positions', 'readonly').objectStore('positions').getAll();
+      all.onsuccess = () => {
+        request.result.close();
+        resolve(all.result.some((position) => position.lastSeq > 0));
+      };
+    };
+  })));
+
+  // Away: the page is gone (a blank one stands in), dave writes, the page comes back.
+  await carol.page.goto('about:blank');
+  await sleep(300);
+  await dave.send('carol', 'away', 3);
+  await carol.page.goto(`${site.url}/`);
+  await carol.page.waitForFunction(() => window.ready === true);
+  await carol.start(senderOptions(url, 'carol'));
+  await until('what was sent while away', async () => (await carol.report()).chats.filter((chat) => chat.message.startsWith('away-')).length === 3);
+  const back = await carol.report();
+  assert.deepEqual(back.chats.map((chat) => chat.message), ['away-0', 'away-1', 'away-2'], 'nothing it had, everything it missed');
+  assert.equal(back.resumed.at(-1)?.recovered, true);
+
+  // The server loses its history (restarted without the file): the resume is flagged, never a silent gap.
+  await handle.server.kill('SIGKILL');
+  rmSync(join(scratch, 'away.jsonl'), { force: true });
+  await carol.page.goto('about:blank');
+  await handle.restart();
+  await carol.page.goto(`${site.url}/`);
+  await carol.page.waitForFunction(() => window.ready === true);
+  await carol.start(senderOptions(url, 'carol'));
+  await until('a resumed frame', async () => (await carol.report()).resumed.length > 0);
+  assert.equal((await carol.report()).resumed[0].recovered, false);
+});
+
+test('IndexedDB blocked (private-mode-like): one persistence_unavailable error, the client works in memory', async (t) => {
+  const server = await createServer({ port: 0, allowedOrigins: [site.url], insecureDevIdentity: true, log: () => {} });
+  t.after(() => server.close());
+  const blocked = () => {
+    IDBFactory.prototype.open = function open() {
+      throw new DOMException('The user denied permission to access the database.', 'InvalidStateError');
+    };
+  };
+  const erroring = () => {
+    IDBFactory.prototype.open = function open() {
+      const request = { error: new DOMException('blocked', 'UnknownError') };
+      setTimeout(() => request.onerror?.({ target: request }), 0);
+      return request;
+    };
+  };
+  for (const [name, init] of [['throws', blocked], ['fires error', erroring]]) {
+    const tab = await page(t, { init });
+    const peer = await page(t);
+    await peer.start(receiverOptions(server.wsUrl, `peer-${name.length}`));
+    await tab.start(senderOptions(server.wsUrl, `private-${name.length}`));
+    await waitState(tab, 'open');
+    await waitState(peer, 'open');
+    await tab.page.evaluate((to) => window.tab.client.sendChat(to, 'in memory'), `peer-${name.length}`);
+    await until('the chat arrives', async () => (await peer.report()).chats.length === 1);
+    await until('its ack', async () => (await tab.report()).statuses.some((s) => s.status === 'acked'));
+    const { errors, statuses } = await tab.report();
+    assert.deepEqual(errors.map((error) => error.code), ['persistence_unavailable'], name);
+    assert.deepEqual(statuses.map((s) => s.status), ['queued', 'sent', 'acked'], name);
+    assert.deepEqual(await tab.page.evaluate(() => window.uncaught), [], name);
+  }
+});
+
+test('past the store bound (or the browser quota), the oldest stored chats go first; the newest survive a reload', async (t) => {
+  const handle = await serverProcess(t, 'quota');
+  const url = handle.server.wsUrl;
+  const { alice } = await readyPair(t, url, 'alice-q', 'bob-q');
+  await handle.server.kill('SIGKILL');
+  await waitState(alice, 'reconnecting');
+  // The configured bound: 5 messages.
+  await alice.reload();
+  await alice.start(senderOptions(url, 'alice-q', { persist: { maxMessages: 5 } }));
+  const ids = await alice.send('bob-q', 'bounded', 8);
+  assert.deepEqual((await alice.stored()).map((record) => record.id), ids.slice(3), 'the newest 5 are kept');
+  assert.equal((await alice.report()).queued, 8, 'all 8 are still queued in memory');
+  assert.deepEqual(unexpected((await alice.report()).errors), []);
+  await alice.reload();
+  const restored = await alice.start(senderOptions(url, 'alice-q', { persist: { maxMessages: 5 } }));
+  assert.deepEqual(restored.map((m) => m.id), ids.slice(3), 'the newest 5 survive the reload');
+
+  // The browser's quota: every put past 3 records fails with QuotaExceededError.
+  const quota = await page(t, {
+    init: () => {
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function limited(value, ...rest) {
+        if (this.name === 'messages' && (window.quotaRecords ?? 0) >= 3) {
+          throw new DOMException('Quota exceeded', 'QuotaExceededError');
+        }
+        const request = put.call(this, value, ...rest);
+        if (this.name === 'messages') request.addEventListener('success', () => { window.quotaRecords = (window.quotaRecords ?? 0) + 1; });
+        return request;
+      };
+      const remove = IDBObjectStore.prototype.delete;
+      IDBObjectStore.prototype.delete = function counted(key) {
+        const request = remove.call(this, key);
+        if (this.name === 'messages') request.addEventListener('success', () => { window.quotaRecords = Math.max(0, (window.quotaRecords ?? 0) - 1); });
+        return request;
+      };
+    },
+  });
+  await quota.start(senderOptions(url, 'alice-quota', { persist: 'quota' }));
+  const quotaIds = await quota.send('bob-q', 'quota', 5, 20);
+  await until('the store settles', async () => (await quota.stored()).filter((r) => quotaIds.includes(r.id)).length === 3);
+  assert.deepEqual((await quota.stored()).filter((r) => quotaIds.includes(r.id)).map((r) => r.id), quotaIds.slice(2), 'the oldest evicted first');
+  assert.deepEqual(unexpected((await quota.report()).errors), [], 'eviction is no error');
+  figures.quota = { bound: { sent: 8, kept: 5 }, browserQuota: { sent: 5, kept: 3 } };
+});
+
+test('1,000 chats: exactly one queued, one sent and one acked each, in that order', async (t) => {
+  const server = await createServer({
+    port: 0, allowedOrigins: [site.url], insecureDevIdentity: true, rateLimit: { perSecond: 5000, burst: 5000 }, log: () => {},
+  });
+  t.after(() => server.close());
+  const { alice } = await readyPair(t, server.wsUrl, 'alice-k', 'bob-k');
+  const ids = [];
+  for (let batch = 0; batch < 10; batch += 1) ids.push(...(await alice.send('bob-k', `k${batch}`, 100)));
+  await until('1,000 acks', async () => (await alice.report()).statuses.filter((s) => s.status === 'acked').length >= 1001, 30_000, 100);
+  const { statuses } = await alice.report();
+  const byId = new Map();
+  for (const { id, status } of statuses) byId.set(id, [...(byId.get(id) ?? []), status]);
+  for (const id of ids) assert.deepEqual(byId.get(id), ['queued', 'sent', 'acked'], id);
+  assert.equal(statuses.length, 3 * 1001, 'nothing else');
+  figures.statusSequence = { chats: 1000, transitions: statuses.length - 3 };
+});
+
+test('retry(id) inside onDelivery re-queues a failed chat with the same id', async (t) => {
+  const handle = await serverProcess(t, 'retry');
+  const url = handle.server.wsUrl;
+  const tab = await page(t);
+  await tab.start(senderOptions(url, 'erin', { persist: false }), { retryFailed: true });
+  await waitState(tab, 'open');
+  // Refused by the server: a recipient it has never seen.
+  const [id] = await tab.send('nobody-ever', 'refused', 1);
+  await until('failed twice (a retry, refused again)', async () => (await tab.report()).statuses.filter((s) => s.id === id && s.status === 'failed').length >= 2);
+  const { statuses, errors } = await tab.report();
+  assert.deepEqual(statuses.filter((s) => s.id === id).slice(0, 6).map((s) => s.status), ['queued', 'sent', 'failed', 'queued', 'sent', 'failed']);
+  assert.equal(statuses.find((s) => s.status === 'failed').code, 'recipient_offline');
+  assert.ok(errors.every((error) => error.code === 'recipient_offline'), JSON.stringify(errors));
+  // Stop the loop: close the page's client.
+  await tab.page.evaluate(() => window.tab.client.free());
+  const thrown = await tab.page.evaluate(async () => {
+    const { createClient } = await import('/pkg/index.js');
+    const client = await createClient({ url: 'ws://127.0.0.1:1/', userId: 'x' });
+    try {
+      client.retry('unknown');
+      return 'no error';
+    } catch (error) {
+      return error.code;
+    } finally {
+      client.free();
+    }
+  });
+  assert.equal(thrown, 'not_retryable');
+});
