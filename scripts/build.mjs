@@ -42,10 +42,12 @@ export async function build() {
   const toolchain = releaseToolchain();
   log(`compiling the crate for wasm32 (release, ${toolchain})`);
   // The standard library is rebuilt so that a panic aborts at once: no panic
-  // message is formatted, so no formatting machinery is linked for it.
+  // message is formatted, so no formatting machinery is linked for it. Its
+  // `optimize_for_size` feature picks the smaller variants of its own
+  // algorithms (sorting, string searching) for the same reason.
   const env = { ...toolEnv, RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort' };
   const args = [`+${toolchain}`, 'build', '--lib', '--release', '--target', TARGET, '--target-dir', moduleTargetDir,
-    '-Zbuild-std=std,panic_abort'];
+    '-Zbuild-std=std,panic_abort', '-Zbuild-std-features=optimize_for_size'];
   if (await run('cargo', args, { env }) !== 0) fail('cargo build failed');
 
   const version = crateVersion(readFileSync(join(root, 'Cargo.toml'), 'utf8'));
