@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { lockedVersion, reportedVersion } from '../../scripts/bootstrap.mjs';
 import { crateVersion } from '../../scripts/build.mjs';
 import { root } from '../../scripts/lib.mjs';
+import { shortenImports, shortName } from '../../scripts/short-imports.mjs';
 import { parseClientFrame } from '../../server/frames.mjs';
 import { originAllowed } from '../../server/app.mjs';
 import { resolvePath } from '../../server/static.mjs';
@@ -74,4 +75,57 @@ test('only listed origins may open a WebSocket; the Host header plays no part', 
   assert.equal(originAllowed(undefined, []), true);
   assert.equal(originAllowed('null', []), false);
   assert.equal(originAllowed('http://any.example', ['*']), true);
+});
+
+/** A module importing `imports` ([module, name] pairs, each a `() => void`) and exporting `run`, which calls them all. */
+function moduleImporting(imports) {
+  const name = (text) => [text.length, ...Buffer.from(text)];
+  const section = (id, body) => [id, body.length, ...body];
+  const calls = imports.flatMap((_, index) => [0x10, index]);
+  const body = [0, ...calls, 0x0b];
+  return Buffer.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 0, 0]),
+    ...section(2, [imports.length, ...imports.flatMap(([module, field]) => [...name(module), ...name(field), 0x00, 0])]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('run'), 0x00, imports.length]),
+    ...section(10, [1, body.length, ...body]),
+  ]);
+}
+
+test('short import names: the .wasm and the glue are renamed together, and the module still links and runs', async () => {
+  assert.deepEqual([0, 25, 26, 51, 52, 53].map(shortName), ['a', 'z', 'A', 'Z', 'aa', 'ab']);
+  const wasm = moduleImporting([
+    ['./wsnotify_bg.js', '__wbg_first_0123456789abcdef'],
+    ['env', 'kept'],
+    ['./wsnotify_bg.js', '__wbg_second_fedcba9876543210'],
+  ]);
+  const glue = [
+    'function __wbg_get_imports() {',
+    '    const import0 = {',
+    '        __proto__: null,',
+    '        __wbg_first_0123456789abcdef: function() { calls.push("first"); },',
+    '        __wbg_second_fedcba9876543210: function() { calls.push("second"); },',
+    '    };',
+    '    return { __proto__: null, "./wsnotify_bg.js": import0 };',
+    '}',
+  ].join('\n');
+  const shortened = shortenImports(wasm, glue);
+  const module = new WebAssembly.Module(shortened.wasm);
+  assert.deepEqual(WebAssembly.Module.imports(module).map(({ module, name }) => [module, name]),
+    [['w', 'a'], ['env', 'kept'], ['w', 'b']]);
+  assert.deepEqual(WebAssembly.Module.exports(module).map(({ name }) => name), ['run'], 'exports keep their names');
+  assert.ok(shortened.wasm.length < wasm.length);
+
+  const calls = [];
+  const imports = new Function('calls', `${shortened.glue}\nreturn __wbg_get_imports();`)(calls);
+  const instance = new WebAssembly.Instance(module, { ...imports, env: { kept: () => calls.push('kept') } });
+  instance.exports.run();
+  assert.deepEqual(calls, ['first', 'kept', 'second']);
+});
+
+test('short import names: a glue that does not have an import exactly once fails the build', () => {
+  const wasm = moduleImporting([['./wsnotify_bg.js', '__wbg_missing_0123456789abcdef']]);
+  const glue = 'const import0 = {\n    __wbg_other: function() {},\n};\nreturn { "./wsnotify_bg.js": import0 };';
+  assert.throws(() => shortenImports(wasm, glue), /the import key __wbg_missing_0123456789abcdef 0 times, not once/);
 });
