@@ -1,5 +1,6 @@
 //! Property tests of the engine over random event sequences, and of the
-//! frame encoder over arbitrary text. Each property runs 10,000 cases.
+//! frame encoder and the length limits over arbitrary text. Each property
+//! runs 10,000 cases.
 //! The decoder's properties are in `decode_reference.rs`.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -12,7 +13,7 @@ use wsnotify::engine::{
     delay_window_ms, CloseInfo, ClosePolicy, Command, Config, Delivery, Engine, Event,
     HeartbeatConfig, Input, Mode, OutboxLimits, State, TimerKind, Verdict,
 };
-use wsnotify::protocol::{encode, ClientFrame, UserId};
+use wsnotify::protocol::{char_count, encode, ClientFrame, UserId};
 
 const CASES: u32 = 10_000;
 
@@ -485,5 +486,10 @@ proptest! {
         let value: serde_json::Value = serde_json::from_str(&encode(&frame)).unwrap();
         prop_assert_eq!(value["message"].as_str(), Some(message.as_str()));
         prop_assert_eq!(value["toUserId"].as_str(), Some(to.as_str()));
+    }
+
+    #[test]
+    fn length_limits_count_characters_of_any_text(text in any::<String>()) {
+        prop_assert_eq!(char_count(&text), text.chars().count());
     }
 }

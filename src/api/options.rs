@@ -27,7 +27,11 @@ struct Section {
 /// `name` is the option's full path, e.g. `reconnect.maxDelayMs`; the key
 /// read is its last segment.
 fn key_of(name: &'static str) -> &'static str {
-    name.rsplit('.').next().unwrap_or(name)
+    // By bytes: the names are ASCII, and a `char` search links a searcher.
+    match name.bytes().rposition(|byte| byte == b'.') {
+        Some(dot) => &name[dot + 1..],
+        None => name,
+    }
 }
 
 fn must_be(name: &str, what: &str) -> ClientError {

@@ -14,7 +14,8 @@ use super::outputs::{
 };
 use crate::message::{hex8, push_decimal};
 use crate::protocol::{
-    check_size, decode_with_limit, encode, encode_chat, ClientFrame, ServerFrame, UserId,
+    char_count, check_size, decode_with_limit, encode, encode_chat, ClientFrame, ServerFrame,
+    UserId,
 };
 
 /// The close code the client uses when it drops a socket it judged dead.
@@ -293,8 +294,8 @@ impl Engine {
     fn message_id(&mut self, id: Option<String>) -> Result<String, SendError> {
         match id {
             None => Ok(self.next_message_id()),
-            Some(id) if (1..=MAX_MESSAGE_ID_CHARS).contains(&id.chars().count()) => Ok(id),
-            Some(id) => Err(SendError::InvalidId(id.chars().count())),
+            Some(id) if (1..=MAX_MESSAGE_ID_CHARS).contains(&char_count(&id)) => Ok(id),
+            Some(id) => Err(SendError::InvalidId(char_count(&id))),
         }
     }
 

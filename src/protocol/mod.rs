@@ -27,6 +27,6 @@ pub use decode::{
 };
 pub use encode::{encode, encode_chat};
 pub use frames::{
-    Ack, ChatMessage, ClientFrame, FrameType, Notification, Reconnect, Resumed, ServerError,
-    ServerFrame, UserId, UserIdError, MAX_USER_ID_CHARS,
+    char_count, Ack, ChatMessage, ClientFrame, FrameType, Notification, Reconnect, Resumed,
+    ServerError, ServerFrame, UserId, UserIdError, MAX_USER_ID_CHARS,
 };
