@@ -679,7 +679,7 @@ fn a_fresh_url_and_token_are_resolved_before_each_attempt() {
     assert!(commands.contains(&Command::ResolveEndpoint { attempt: 0 }));
     assert_eq!(opens(&commands), 0);
     let commands = h.input(Input::EndpointResolved {
-        url: "ws://127.0.0.1:2/ws".into(),
+        url: Some("ws://127.0.0.1:2/ws".into()),
         token: Some("fresh".into()),
         hello: None,
     });
@@ -705,6 +705,36 @@ fn a_failing_endpoint_provider_counts_as_a_failed_attempt() {
     assert!(events(&commands).contains(&Event::Error(ErrorEvent::EndpointFailed("401".into()))));
     assert_eq!(h.engine.state(), State::Reconnecting);
     assert!(timer_set(&commands, TimerKind::Reconnect).is_some());
+}
+
+#[test]
+fn a_token_provider_with_a_list_of_urls_connects_to_each_url_in_turn() {
+    let mut cfg = config();
+    cfg.urls = vec!["ws://127.0.0.1:1/a".into(), "ws://127.0.0.1:2/b".into()];
+    cfg.resolve_endpoint = true;
+    let mut h = Harness::new(cfg);
+    h.connect();
+    let resolved = |h: &mut Harness, token: &str| {
+        h.input(Input::EndpointResolved {
+            url: None,
+            token: Some(token.into()),
+            hello: None,
+        })
+    };
+    assert!(resolved(&mut h, "t0").contains(&Command::OpenSocket {
+        url: "ws://127.0.0.1:1/a".into()
+    }));
+    h.input(Input::OpenFailed {
+        reason: "refused".into(),
+    });
+    assert!(h
+        .fire(TimerKind::Reconnect)
+        .contains(&Command::ResolveEndpoint { attempt: 1 }));
+    assert!(resolved(&mut h, "t1").contains(&Command::OpenSocket {
+        url: "ws://127.0.0.1:2/b".into()
+    }));
+    let sent = frames(&h.input(Input::Opened));
+    assert_eq!(sent[0], r#"{"type":"init","userId":"ada","token":"t1"}"#);
 }
 
 #[test]
@@ -1133,7 +1163,7 @@ fn a_hello_from_the_provider_replaces_the_configured_one() {
     let mut h = Harness::new(cfg);
     h.connect();
     h.input(Input::EndpointResolved {
-        url: URL.into(),
+        url: Some(URL.into()),
         token: None,
         hello: Some("hello #0".into()),
     });

@@ -266,7 +266,7 @@ impl World {
             Action::EndpointResolved if self.resolving => {
                 self.resolving = false;
                 self.input(Input::EndpointResolved {
-                    url: common::URL.into(),
+                    url: Some(common::URL.into()),
                     token: Some("t".into()),
                     hello: self.config.hello.clone(),
                 });

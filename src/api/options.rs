@@ -457,9 +457,15 @@ fn endpoint_provider(
         let hello = hello.clone();
         let fixed_hello = fixed_hello.clone();
         Box::pin(async move {
-            let url = produce_string(&url, attempt)
-                .await
-                .map_err(|error| Message::new("url: ").text(&error).done())?;
+            // A fixed URL, or list of URLs, is in the configuration already.
+            let url = match url.is_function() {
+                true => Some(
+                    produce_string(&url, attempt)
+                        .await
+                        .map_err(|error| Message::new("url: ").text(&error).done())?,
+                ),
+                false => None,
+            };
             let token = match token.is_function() {
                 true => Some(
                     produce_string(&token, attempt)

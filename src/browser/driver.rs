@@ -20,8 +20,9 @@ use super::window::WindowSignals;
 /// providers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    /// Where to connect.
-    pub url: String,
+    /// Where to connect, when there is a URL provider; `None` keeps the
+    /// configured URLs.
+    pub url: Option<String>,
     /// The token for `init`, when there is a token provider.
     pub token: Option<String>,
     /// The hello frame (generic mode), when there is a hello provider.

@@ -232,7 +232,7 @@ fn endpoint_provider(provider: UrlProvider, hello: Option<String>) -> EndpointPr
         let hello = hello.clone();
         Box::pin(async move {
             Ok(Endpoint {
-                url: url.await?,
+                url: Some(url.await?),
                 token: None,
                 hello,
             })

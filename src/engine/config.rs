@@ -138,7 +138,8 @@ pub struct Config {
     pub mode: Mode,
     /// The WebSocket URLs, tried in turn: an attempt that fails before its
     /// socket opens, and a server's request to reconnect, move on to the
-    /// next one. Never empty. Ignored when `resolve_endpoint` is set.
+    /// next one. Never empty. A URL that the driver resolves for an attempt
+    /// (`resolve_endpoint`) replaces it for that attempt.
     pub urls: Vec<String>,
     /// Ask the driver for a fresh URL and token before each attempt
     /// ([`super::Command::ResolveEndpoint`]). Default `false`.

@@ -60,8 +60,9 @@ pub enum Input {
     },
     /// The answer to [`Command::ResolveEndpoint`](super::Command::ResolveEndpoint).
     EndpointResolved {
-        /// Where to connect.
-        url: String,
+        /// Where to connect; `None` keeps the configured URLs, tried in
+        /// turn (a provider of the token or hello only).
+        url: Option<String>,
         /// The token for `init`, replacing the configured one when `Some`.
         token: Option<String>,
         /// The hello frame of this attempt (generic mode): it replaces the

@@ -318,7 +318,9 @@ impl Engine {
             Input::OpenFailed { reason } => self.on_open_failed(now, reason),
             Input::EndpointResolved { url, token, hello } => {
                 if self.socket == Socket::Resolving {
-                    self.url = url;
+                    if let Some(url) = url {
+                        self.url = url;
+                    }
                     if token.is_some() {
                         self.token = token;
                     }
@@ -740,12 +742,11 @@ impl Engine {
         }
     }
 
-    /// Moves on to the next configured URL (a provider chooses by itself).
+    /// Moves on to the next configured URL (a URL provider replaces it at
+    /// the next attempt).
     fn next_url(&mut self) {
-        if !self.config.resolve_endpoint {
-            self.url_index = (self.url_index + 1) % self.config.urls.len();
-            self.url = self.config.urls[self.url_index].clone();
-        }
+        self.url_index = (self.url_index + 1) % self.config.urls.len();
+        self.url = self.config.urls[self.url_index].clone();
     }
 
     /// Attempts wait for the network, or for a frozen page to return.

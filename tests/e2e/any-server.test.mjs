@@ -262,3 +262,15 @@ test('a list of URLs: an attempt that fails moves on to the next one', async (t)
   assert.deepEqual(report.errors.map(({ code, attempt }) => ({ code, attempt })), [{ code: 'connect_failed', attempt: 0 }]);
   assert.equal(server.of('connection').length, 1);
 });
+
+test('a list of URLs with a hello provider: the provider is asked at each attempt, and the URLs are still tried in turn', async (t) => {
+  const server = await fixture(t, 'plain-push', { TICK_MS: '100' });
+  const nobody = `ws://127.0.0.1:${await freePort()}/`;
+  const app = await client(t, { url: [nobody, server.url], mode: 'generic', reconnect: FAST_RECONNECT },
+    { helloPerAttempt: true });
+  await until('open on the second URL', async () => (await stateOf(app)) === 'open');
+  const report = await app.report();
+  assert.deepEqual(report.errors.map(({ code, attempt }) => ({ code, attempt })), [{ code: 'connect_failed', attempt: 0 }]);
+  await until('the hello at the server', async () => serverFrames(server, 'received').length === 1);
+  assert.deepEqual(serverFrames(server, 'received').map((text) => JSON.parse(text)), [{ join: 'ada', attempt: 1 }]);
+});
