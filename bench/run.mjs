@@ -7,15 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { build as bundle } from 'esbuild';
 import { bootstrap, CHROMIUM } from '../scripts/bootstrap.mjs';
 import { build } from '../scripts/build.mjs';
 import { log, root } from '../scripts/lib.mjs';
 import { createStaticHandler } from '../server/static.mjs';
-import { launchBrowser } from '../tests/support/browser.mjs';
-import { clusterTable, measureCluster } from './cluster.mjs';
-import { startBenchServers } from './servers.mjs';
-import { measureSizes } from './size.mjs';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 // Five rounds, not three: from one 100,000-message run to the next the same
@@ -49,6 +44,12 @@ const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(val
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
 await bootstrap({ browser: true });
+// These modules import npm packages, which the bootstrap installs on a clean clone.
+const { build: bundle } = await import('esbuild');
+const { launchBrowser } = await import('../tests/support/browser.mjs');
+const { clusterTable, measureCluster } = await import('./cluster.mjs');
+const { startBenchServers } = await import('./servers.mjs');
+const { measureSizes } = await import('./size.mjs');
 await build();
 
 log('measuring sizes');

@@ -8,7 +8,6 @@ import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
 import { fail, log, root, run } from './lib.mjs';
-import { createServer } from '../server/app.mjs';
 import { createStaticHandler } from '../server/static.mjs';
 
 const TARGET = 'wasm32-unknown-unknown';
@@ -29,6 +28,8 @@ const EXAMPLES = {
 const example = EXAMPLES[process.argv.includes('--leptos') ? 'leptos' : 'plain'];
 
 await bootstrap();
+// The server needs the npm packages that the bootstrap installs on a clean clone.
+const { createServer } = await import('../server/app.mjs');
 log(`building ${example.dir}`);
 if (await run('cargo', example.build) !== 0) fail('cargo build failed');
 if (await run('wasm-bindgen', ['--target', 'web', '--out-dir', example.out, '--out-name', 'rust_chat', example.wasm]) !== 0) {

@@ -1,7 +1,7 @@
 // The pure helpers of the bootstrap, build, test and server scripts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { lockedVersion, reportedVersion } from '../../scripts/bootstrap.mjs';
 import { crateVersion } from '../../scripts/build.mjs';
@@ -128,4 +128,27 @@ test('short import names: a glue that does not have an import exactly once fails
   const wasm = moduleImporting([['./wsnotify_bg.js', '__wbg_missing_0123456789abcdef']]);
   const glue = 'const import0 = {\n    __wbg_other: function() {},\n};\nreturn { "./wsnotify_bg.js": import0 };';
   assert.throws(() => shortenImports(wasm, glue), /the import key __wbg_missing_0123456789abcdef 0 times, not once/);
+});
+
+/** The specifiers a module imports statically (`import … from`, `export … from`, `import '…'`). */
+function staticImports(text) {
+  return [...text.matchAll(/^\s*(?:import|export)\s(?:[^;'"]*?\sfrom\s)?\s*['"]([^'"]+)['"]/gm)].map((match) => match[1]);
+}
+
+test('every npm script loads no npm package before its bootstrap has installed them (a clean clone has none)', () => {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const entries = Object.values(scripts).flatMap((command) => [...command.matchAll(/node (\S+\.mjs)/g)].map((m) => m[1]));
+  assert.ok(entries.includes('bench/run.mjs') && entries.includes('scripts/test.mjs'));
+  for (const entry of entries) {
+    const seen = new Set();
+    const visit = (file) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const specifier of staticImports(readFileSync(file, 'utf8'))) {
+        if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+        else assert.match(specifier, /^node:/, `${entry} loads ${specifier} (from ${file}) before the bootstrap runs`);
+      }
+    };
+    visit(join(root, entry));
+  }
 });
