@@ -10,7 +10,8 @@ import { CLOSE_FORBIDDEN, createAuth } from './auth.mjs';
 import { DEV_LOGIN_PATH, createDevLoginHandler } from './dev-login.mjs';
 import { parseClientFrame } from './frames.mjs';
 import { createBackends } from './backends.mjs';
-import { LIMIT_DEFAULTS, createConnectionCounter, createFloodGuard, createRateLimiter } from './limits.mjs';
+import { createInbound } from './inbound.mjs';
+import { LIMIT_DEFAULTS, createConnectionCounter, createRateLimiter } from './limits.mjs';
 import { PRESENCE_DEFAULTS, createPresenceAnnouncer } from './presence/announcer.mjs';
 import { createStaticHandler } from './static.mjs';
 import { forLog } from './text.mjs';
@@ -42,7 +43,7 @@ export const DEFAULTS = {
   initTimeoutMs: 10_000,
   /** Protocol-level ping; a client that has not answered the previous one is terminated. */
   pingIntervalMs: 30_000,
-  /** Per-connection frame rate, and when a flooder is closed with 4429; see server/limits.mjs. */
+  /** Per-connection frame rate and what may wait for it (past that, 4429); see server/limits.mjs. */
   rateLimit: LIMIT_DEFAULTS.rateLimit,
   /** Open connections per remote address and in total. */
   connections: LIMIT_DEFAULTS.connections,
@@ -100,11 +101,6 @@ export const DEFAULTS = {
 const NUMBERING_RESERVE_BYTES = 80;
 /** A connection being closed for misbehaving is cut if it has not finished the close handshake by then. */
 const CLOSE_GRACE_MS = 2_000;
-/**
- * Frames of one connection waiting for the previous one's store operation;
- * past it the connection is closed with 1013 rather than queueing in memory.
- */
-const MAX_WAITING_FRAMES = 256;
 /** Live frames held for a connection while its replay is read; past it, 1013. */
 const MAX_HELD_LIVE_FRAMES = 1_024;
 /** Share of the drain window over which reconnect hints are sent. */
@@ -247,6 +243,7 @@ export async function createServer(options = {}) {
   function closeFor(socket, code, reason) {
     if (socket.closingForCause) return;
     socket.closingForCause = true;
+    socket.inbound?.stop();
     log(`closing user=${forLog(socket.userId)} code=${code} (${reason})`);
     socket.close(code, reason);
     setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
@@ -413,6 +410,22 @@ export async function createServer(options = {}) {
     }
   }
 
+  /**
+   * A chat token of `userId`: waits for one while the user's bucket refills
+   * from empty, so that a client flushing its queue is slowed down, not
+   * refused (its connection's next frames wait behind this one); false past
+   * that, when the user sends faster than its rate through several connections.
+   */
+  async function takeChatToken(userId) {
+    const { perSecond, burst } = config.chatRate;
+    const deadline = Date.now() + (burst / perSecond) * 1000;
+    while (!(await chatRate.take(userId))) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(1000 / perSecond)));
+    }
+    return true;
+  }
+
   async function chat(socket, frame) {
     if (frame.fromUserId !== socket.userId) {
       send(socket, { type: 'error', code: 'unauthorized', message: 'fromUserId must be the user of this connection', id: frame.id });
@@ -428,7 +441,7 @@ export async function createServer(options = {}) {
     }
     let result;
     try {
-      if (!(await chatRate.take(frame.fromUserId))) {
+      if (!(await takeChatToken(frame.fromUserId))) {
         send(socket, { type: 'error', code: 'rate_limited', message: 'too many chats; slow down', id: frame.id });
         return;
       }
@@ -461,6 +474,7 @@ export async function createServer(options = {}) {
   /** A bug in a handler: that socket is closed with 1011 and the process goes on. */
   function handlerFailed(socket, error) {
     metrics.handlerErrors += 1;
+    socket.inbound?.stop();
     log(`bug: handler failed for user=${forLog(socket.userId)}: ${forLog(`${error?.name}: ${error?.message}`)}`);
     if (socket.readyState === socket.OPEN && !socket.closingForCause) {
       socket.closingForCause = true;
@@ -515,45 +529,15 @@ export async function createServer(options = {}) {
     }
   }
 
-  /**
-   * Handles frames of one connection in order: while one waits (token
-   * check, store), the next ones wait behind it, boundedly.
-   */
-  function handleInOrder(socket, data, isBinary) {
-    if (socket.waiting) {
-      if (socket.waiting.length >= MAX_WAITING_FRAMES) {
-        closeFor(socket, CLOSE.TRY_AGAIN_LATER, 'too many frames waiting');
-        return;
-      }
-      socket.waiting.push([data, isBinary]);
-      return;
-    }
-    const pending = handle(socket, data, isBinary);
-    if (!pending) return;
-    socket.waiting = [];
-    pending.catch((error) => handlerFailed(socket, error)).finally(() => {
-      const next = socket.waiting;
-      socket.waiting = null;
-      for (let i = 0; i < next.length; i += 1) {
-        if (socket.closingForCause) return;
-        if (socket.waiting) {
-          // Handling one of them waits again: the rest queue behind it.
-          socket.waiting.push(...next.slice(i));
-          return;
-        }
-        try {
-          handleInOrder(socket, ...next[i]);
-        } catch (error) {
-          handlerFailed(socket, error);
-        }
-      }
-    });
-  }
-
   // Browsers answer protocol pings by themselves; a peer that stops
   // answering is gone (network drop, frozen tab) and is terminated.
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {
+      // A socket paused while its frames wait cannot have its pong read.
+      if (socket.inbound?.paused) {
+        socket.missedPong = false;
+        continue;
+      }
       if (socket.missedPong) {
         log(`terminate unresponsive user=${forLog(socket.userId)}`);
         socket.terminate();
@@ -569,6 +553,9 @@ export async function createServer(options = {}) {
     const address = request.socket.remoteAddress;
     counter.add(address);
     socket.on('close', (code) => {
+      // What still waits is not handled: its acks could not be sent, so the
+      // client sends it again.
+      socket.inbound.stop();
       counter.remove(address);
       clearTimeout(initTimer);
       log(`close user=${forLog(socket.userId)} code=${code}`);
@@ -583,30 +570,22 @@ export async function createServer(options = {}) {
     const initTimer = setTimeout(() => {
       if (socket.userId === undefined) closeFor(socket, CLOSE.UNAUTHENTICATED, 'init required');
     }, config.initTimeoutMs);
-    const guard = createFloodGuard(config.rateLimit);
     socket.on('pong', () => {
       socket.missedPong = false;
     });
-
+    socket.inbound = createInbound(config.rateLimit, {
+      handle: (data, isBinary) => handle(socket, data, isBinary),
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+      overflow: () => {
+        metrics.rateLimitCloses += 1;
+        closeFor(socket, CLOSE.RATE_LIMITED, 'rate limit exceeded');
+      },
+      failed: (error) => handlerFailed(socket, error),
+    });
     socket.on('message', (data, isBinary) => {
       // A socket being closed for cause is not listened to any more.
-      if (socket.closingForCause) return;
-      try {
-        // Refused frames are not parsed: a flood costs the server no more than counting it.
-        const verdict = guard.check();
-        if (!verdict.allowed) {
-          if (verdict.close) {
-            metrics.rateLimitCloses += 1;
-            closeFor(socket, CLOSE.RATE_LIMITED, 'rate limit exceeded');
-          } else if (verdict.reply) {
-            send(socket, { type: 'error', code: 'rate_limited', message: 'too many frames; slow down' });
-          }
-          return;
-        }
-        handleInOrder(socket, data, isBinary);
-      } catch (error) {
-        handlerFailed(socket, error);
-      }
+      if (!socket.closingForCause) socket.inbound.push(data, isBinary);
     });
   });
 

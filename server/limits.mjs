@@ -3,58 +3,40 @@
 export const LIMIT_DEFAULTS = {
   /**
    * Per-connection token bucket: frames per second, and the burst allowed.
-   * The burst leaves room for a client flushing what it queued while offline.
-   * `maxRefused`: frames refused within `windowMs` before the connection is
-   * closed with 4429.
+   * The burst lets a client flush what it queued while offline at once; a
+   * frame over the rate waits for its token (server/inbound.mjs), it is
+   * never dropped. `maxQueued`, `maxQueuedBytes`: frames read and waiting
+   * (for their token, or for the previous frame's token check or store); the
+   * socket is paused while any wait, so only a peer that floods gets past
+   * them, and it is closed with 4429.
    */
-  rateLimit: { perSecond: 20, burst: 100, maxRefused: 100, windowMs: 10_000 },
+  rateLimit: { perSecond: 20, burst: 100, maxQueued: 2_000, maxQueuedBytes: 1024 * 1024 },
   /** Open WebSocket connections per remote address, and in total. */
   connections: { perAddress: 100, total: 10_000 },
 };
 
-/** A token bucket: `take()` is false when the connection is over its rate. */
+/**
+ * A token bucket: `take()` is false when the connection is over its rate;
+ * `waitMs()` is how long until `take()` would be true.
+ */
 export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) {
   let tokens = burst;
   let last = now();
+  const refill = () => {
+    const current = now();
+    tokens = Math.min(burst, tokens + ((current - last) / 1000) * perSecond);
+    last = current;
+  };
   return {
     take() {
-      const current = now();
-      tokens = Math.min(burst, tokens + ((current - last) / 1000) * perSecond);
-      last = current;
+      refill();
       if (tokens < 1) return false;
       tokens -= 1;
       return true;
     },
-  };
-}
-
-/**
- * A token bucket that also judges what to do with a refused frame, without
- * looking at it: `check()` is { allowed } for a frame within the rate;
- * otherwise `reply` is true for the first refusal since the last allowed
- * frame (one `rate_limited` error per episode, not one per frame), and
- * `close` once more than `maxRefused` frames were refused within `windowMs`.
- */
-export function createFloodGuard({ perSecond, burst, maxRefused, windowMs }, now = () => Date.now()) {
-  const bucket = createRateLimiter({ perSecond, burst }, now);
-  let refused = 0;
-  let windowStart = now();
-  let inEpisode = false;
-  return {
-    check() {
-      if (bucket.take()) {
-        inEpisode = false;
-        return { allowed: true, reply: false, close: false };
-      }
-      const current = now();
-      if (current - windowStart > windowMs) {
-        windowStart = current;
-        refused = 0;
-      }
-      refused += 1;
-      const reply = !inEpisode;
-      inEpisode = true;
-      return { allowed: false, reply, close: refused > maxRefused };
+    waitMs() {
+      refill();
+      return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
     },
   };
 }

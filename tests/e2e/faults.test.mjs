@@ -70,6 +70,25 @@ async function harness(t) {
   return { page, errors };
 }
 
+test('300 chats queued offline are flushed at once on connect: all arrive, in order, none refused, at the default server rate', async (t) => {
+  const server = await createServer({ port: 0, allowedOrigins: [siteUrl], insecureDevIdentity: true, log: () => {} });
+  t.after(() => server.close());
+  const bob = await harness(t);
+  await bob.page.evaluate(([url]) => window.startPeer('bob-q', 'alice-q', url), [server.wsUrl]);
+  const report = (side) => side.page.evaluate(() => window.peerReport());
+  await until('bob open', async () => (await report(bob)).state === 'open');
+  const alice = await harness(t);
+  await alice.page.evaluate(([url]) => window.flushQueued('alice-q', 'bob-q', url, 300), [server.wsUrl]);
+  // Past the burst of 100 the server takes 20 frames a second: about 10 s.
+  const [a, b] = await until('every chat delivered and acked', async () => {
+    const [sender, receiver] = [await report(alice), await report(bob)];
+    return sender.queued === 0 && receiver.chats.length >= 300 && [sender, receiver];
+  }, 30_000, 100);
+  assert.deepEqual(b.chats.map((chat) => chat.id), a.accepted, 'exactly once, in the order sent');
+  assert.deepEqual(a.errors, [], 'no error: nothing was refused or dropped');
+  assert.deepEqual([...alice.errors, ...bob.errors], []);
+});
+
 test('20 SIGKILL restarts while two clients exchange 10 messages/s each way lose and duplicate nothing', async (t) => {
   const port = await freePort();
   const env = { HISTORY_FILE: join(scratch, 'history.jsonl'), ALLOWED_ORIGINS: siteUrl };

@@ -72,6 +72,18 @@ window.startPeer = async (userId, peer, url) => {
   };
   window.peer = { client, record, begin: send, stop: () => { sending = false; } };
 };
+/**
+ * Queues `count` chats to `peer` while not yet connected, then connects as
+ * `userId`: the whole queue is flushed at once when the connection opens.
+ */
+window.flushQueued = async (userId, peer, url, count) => {
+  const { client, record } = await recordedClient({ url, userId, delivery: 'at-least-once' });
+  record.accepted = [];
+  record.refused = [];
+  for (let n = 1; n <= count; n += 1) record.accepted.push(client.sendChat(peer, `${userId}-${n}`));
+  client.connect();
+  window.peer = { client, record };
+};
 window.beginSending = () => {
   window.peer.begin();
 };

@@ -1,0 +1,97 @@
+// The frames one connection sends, handled one at a time, in order, at most
+// at the connection's rate.
+//
+// A frame over the rate is not refused: it waits for its token, and the
+// socket is paused meanwhile, so that the peer's next frames wait in its own
+// buffers (TCP backpressure) rather than here. Dropping it instead would lose
+// it from a client that cannot know which of its frames were dropped: one
+// flushing what it queued while offline would see the tail of its queue
+// overtaken by its later messages. The same holds while a handler waits for
+// the token check or the store: the next frames wait behind it.
+import { createRateLimiter } from './limits.mjs';
+
+/**
+ * `limits`: { perSecond, burst, maxQueued, maxQueuedBytes }: the rate, and how
+ * much may wait; a peer that pushes more than that past the pause is
+ * flooding. `on`:
+ * - `handle(data, isBinary)`: handles one frame; a promise while it waits;
+ * - `pause()`, `resume()`: stop and restart reading the socket;
+ * - `overflow()`: the bound was exceeded (nothing more is handled);
+ * - `failed(error)`: a handler threw or rejected.
+ */
+export function createInbound(limits, on, now = () => Date.now()) {
+  const bucket = createRateLimiter(limits, now);
+  /** [data, isBinary] pairs, oldest first. */
+  const queue = [];
+  let queuedBytes = 0;
+  let busy = false;
+  let paused = false;
+  let stopped = false;
+  let timer = null;
+
+  const handleNext = () => {
+    const [data, isBinary] = queue.shift();
+    queuedBytes -= data.length;
+    let pending;
+    try {
+      pending = on.handle(data, isBinary);
+    } catch (error) {
+      on.failed(error);
+      return;
+    }
+    if (!pending) return;
+    busy = true;
+    pending.catch(on.failed).finally(() => {
+      busy = false;
+      pump();
+    });
+  };
+
+  function pump() {
+    timer = null;
+    while (queue.length > 0 && !busy && !stopped) {
+      const waitMs = bucket.waitMs();
+      if (waitMs > 0) {
+        timer = setTimeout(pump, waitMs);
+        timer.unref?.();
+        break;
+      }
+      bucket.take();
+      handleNext();
+    }
+    if (paused && (queue.length === 0 || stopped)) {
+      paused = false;
+      if (!stopped) on.resume();
+    } else if (!paused && queue.length > 0 && !stopped) {
+      paused = true;
+      on.pause();
+    }
+  }
+
+  return {
+    /** A frame arrived. */
+    push(data, isBinary) {
+      if (stopped) return;
+      if (queue.length >= limits.maxQueued || queuedBytes + data.length > limits.maxQueuedBytes) {
+        this.stop();
+        on.overflow();
+        return;
+      }
+      queue.push([data, isBinary]);
+      queuedBytes += data.length;
+      if (timer === null) pump();
+    },
+    /** Whether the socket is paused by this pacing (its silence is ours, not the peer's). */
+    get paused() {
+      return paused;
+    },
+    /** Handles nothing more: the connection closed, or is being closed. */
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      timer = null;
+      queue.length = 0;
+      queuedBytes = 0;
+    },
+  };
+}
