@@ -19,7 +19,7 @@ const N = Number(process.env.BENCH_CLUSTER_N ?? 5_000);
 const WINDOW = 200;
 const ROUND_TRIPS = 2_000;
 const WARM_UP = 200;
-const LIMITS = { rateLimit: { perSecond: 1e6, burst: 1e6, maxRefused: 1e6, windowMs: 1000 }, maxBacklogBytes: 64 * 1024 * 1024 };
+const LIMITS = { rateLimit: { perSecond: 1e6, burst: 1e6 }, maxBacklogBytes: 64 * 1024 * 1024 };
 
 async function startNode(options) {
   const child = spawn(process.execPath, [join(root, 'bench', 'cluster-node.mjs'), JSON.stringify({
