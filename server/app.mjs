@@ -411,17 +411,28 @@ export async function createServer(options = {}) {
   }
 
   /**
-   * A chat token of `userId`: waits for one while the user's bucket refills
-   * from empty, so that a client flushing its queue is slowed down, not
-   * refused (its connection's next frames wait behind this one); false past
-   * that, when the user sends faster than its rate through several connections.
+   * A chat token of the user of `socket`, in turn with the user's other
+   * connections: waits for it while the user's bucket refills, so that a
+   * client flushing its queue is slowed down, not refused (its connection's
+   * next frames wait behind this one); false when the wait would be longer
+   * than refilling the whole burst (the user sends faster than its rate
+   * through several connections), or when the socket closed meanwhile (its
+   * ack could not be sent: the client sends the chat again).
    */
-  async function takeChatToken(userId) {
+  async function takeChatToken(socket, userId) {
     const { perSecond, burst } = config.chatRate;
-    const deadline = Date.now() + (burst / perSecond) * 1000;
-    while (!(await chatRate.take(userId))) {
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(1000 / perSecond)));
+    const waitMs = await chatRate.reserve(userId, (burst / perSecond) * 1000);
+    if (waitMs < 0) return false;
+    if (waitMs > 0) {
+      await new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          socket.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, waitMs);
+        socket.once('close', done);
+      });
     }
     return true;
   }
@@ -441,10 +452,12 @@ export async function createServer(options = {}) {
     }
     let result;
     try {
-      if (!(await takeChatToken(frame.fromUserId))) {
+      if (!(await takeChatToken(socket, frame.fromUserId))) {
         send(socket, { type: 'error', code: 'rate_limited', message: 'too many chats; slow down', id: frame.id });
         return;
       }
+      // Closed while it waited: not stored (nor acknowledged); the client sends it again.
+      if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
       let recipients;
       if (frame.toUserId === undefined) {
         recipients = [...presence.users()];
@@ -533,11 +546,14 @@ export async function createServer(options = {}) {
   // answering is gone (network drop, frozen tab) and is terminated.
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {
-      // A socket paused while its frames wait cannot have its pong read.
-      if (socket.inbound?.paused) {
+      // A socket paused while its frames wait cannot have its pong read: it
+      // is spared while its frames are being handled, not when they are stuck.
+      if (socket.inbound?.paused && socket.inbound.handled !== socket.handledAtTick) {
+        socket.handledAtTick = socket.inbound.handled;
         socket.missedPong = false;
         continue;
       }
+      socket.handledAtTick = socket.inbound?.handled;
       if (socket.missedPong) {
         log(`terminate unresponsive user=${forLog(socket.userId)}`);
         socket.terminate();
@@ -617,7 +633,11 @@ export async function createServer(options = {}) {
       clearInterval(heartbeat);
       announcer.close();
       history.close();
-      for (const socket of wss.clients) socket.close(1001, 'server shutting down');
+      for (const socket of wss.clients) {
+        // What waits is not handled (the client sends it again), and the socket is read again for the close handshake.
+        socket.inbound?.stop();
+        socket.close(1001, 'server shutting down');
+      }
       await new Promise((resolve) => {
         wss.close(() => http.close(() => resolve()));
         // Clients that do not finish the closing handshake are cut after a second.

@@ -28,10 +28,13 @@ export function createInbound(limits, on, now = () => Date.now()) {
   let paused = false;
   let stopped = false;
   let timer = null;
+  /** Frames handled so far: whether a paused connection is making progress. */
+  let handled = 0;
 
   const handleNext = () => {
     const [data, isBinary] = queue.shift();
     queuedBytes -= data.length;
+    handled += 1;
     let pending;
     try {
       pending = on.handle(data, isBinary);
@@ -85,6 +88,10 @@ export function createInbound(limits, on, now = () => Date.now()) {
     get paused() {
       return paused;
     },
+    /** How many frames were handled so far. */
+    get handled() {
+      return handled;
+    },
     /** Handles nothing more: the connection closed, or is being closed. */
     stop() {
       stopped = true;
@@ -92,6 +99,12 @@ export function createInbound(limits, on, now = () => Date.now()) {
       timer = null;
       queue.length = 0;
       queuedBytes = 0;
+      // Read on, so that the peer's answer to a close is seen (what it sends
+      // meanwhile is dropped by push).
+      if (paused) {
+        paused = false;
+        on.resume();
+      }
     },
   };
 }

@@ -38,6 +38,18 @@ export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) 
       refill();
       return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
     },
+    /**
+     * Takes the next token even if it is not there yet: resolves how long
+     * until it is (0: now), or -1 without taking anything when that is more
+     * than `maxWaitMs`. Takers are served in the order they asked.
+     */
+    reserve(maxWaitMs) {
+      refill();
+      const wait = tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
+      if (wait > maxWaitMs) return -1;
+      tokens -= 1;
+      return wait;
+    },
   };
 }
 

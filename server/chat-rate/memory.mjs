@@ -9,11 +9,11 @@ export function createMemoryChatRate(rate) {
   /** userId → bucket; only users with a connection here, so it is bounded by them. */
   const buckets = new Map();
   return {
-    /** Whether `userId` may send one more chat now. */
-    take(userId) {
+    /** A chat token of `userId` in turn: ms until it is due, or -1 past `maxWaitMs` (see createRateLimiter). */
+    reserve(userId, maxWaitMs) {
       let bucket = buckets.get(userId);
       if (!bucket) buckets.set(userId, (bucket = createRateLimiter(rate)));
-      return bucket.take();
+      return bucket.reserve(maxWaitMs);
     },
     /** `userId` has no connection here any more. */
     forget: (userId) => buckets.delete(userId),

@@ -23,8 +23,12 @@ export const HISTORY_DEFAULTS = {
   maxBytes: 64 * 1024 * 1024,
   /** How long a frame stays replayable, ms. */
   maxAgeMs: 120_000,
-  /** Accepted chat ids remembered per sender, to drop resends. */
-  idsPerSender: 256,
+  /**
+   * Accepted chat ids remembered per sender, to drop resends: as many as a
+   * client's outbox holds by default, so that whatever it may still resend
+   * is recognised.
+   */
+  idsPerSender: 1_000,
   /** Users remembered; past it, offline users are forgotten, least recently active first. Online users never are. */
   maxUsers: 10_000,
   /** How often aged frames and surplus users are swept, ms (0: only when touched). */

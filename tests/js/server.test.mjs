@@ -128,6 +128,42 @@ test('a connection over its rate is slowed down, not refused: every frame is han
   client.close();
 });
 
+test('a user over its chat rate through three connections: chats wait their turn, and one that would wait longer than the burst takes to refill is refused with its id', async (t) => {
+  const limited = await createServer({ port: 0, tokenSecret: SECRET, chatRate: { perSecond: 2, burst: 1 }, log: () => {} });
+  t.after(() => limited.close());
+  const open = async () => {
+    const client = await connect(limited.wsUrl);
+    client.send({ type: 'init', userId: 'twin', token: (await limited.auth.issue('twin')).token });
+    // Frames are handled in order: the pong says that init was.
+    client.send({ type: 'ping' });
+    await client.next((f) => f.type === 'pong', 'the pong after init');
+    return client;
+  };
+  const clients = { a: await open(), b: await open(), c: await open() };
+  const started = performance.now();
+  const ids = [];
+  for (let n = 0; n < 3; n += 1) {
+    for (const [name, client] of Object.entries(clients)) {
+      const id = `${name}${n}`;
+      ids.push(id);
+      client.send({ type: 'chat', fromUserId: 'twin', toUserId: 'twin', message: id, id });
+    }
+  }
+  const answered = (client, id) => client.next((f) => f.id === id && (f.type === 'ack' || f.type === 'error'), `the answer to ${id}`);
+  const answers = await Promise.all(ids.map((id) => answered(clients[id[0]], id)));
+  const seconds = (performance.now() - started) / 1000;
+  const acked = answers.filter((f) => f.type === 'ack').length;
+  const refused = answers.filter((f) => f.type === 'error');
+  assert.ok(refused.length > 0, 'past the bound, refused');
+  assert.ok(refused.every((f) => f.code === 'rate_limited'), JSON.stringify(refused));
+  assert.ok(acked >= 2 && acked <= 1 + 2 * seconds + 1, `${acked} acked in ${seconds.toFixed(2)} s`);
+  for (const client of Object.values(clients)) {
+    const once = client.frames.filter((f) => f.type === 'ack' || f.type === 'error').map((f) => f.id);
+    assert.equal(new Set(once).size, once.length, 'one answer per chat');
+  }
+  for (const client of Object.values(clients)) client.close();
+});
+
 test('the token bucket says how long until its next token', () => {
   let now = 0;
   const limiter = createRateLimiter({ perSecond: 4, burst: 1 }, () => now);
@@ -138,6 +174,18 @@ test('the token bucket says how long until its next token', () => {
   assert.equal(limiter.waitMs(), 150);
   now += 150;
   assert.deepEqual([limiter.waitMs(), limiter.take()], [0, true]);
+});
+
+test('reserved tokens are served in turn, and a wait past the bound takes nothing', () => {
+  let now = 0;
+  const limiter = createRateLimiter({ perSecond: 10, burst: 1 }, () => now);
+  // Three takers ask at once: each is due one token period after the previous one.
+  assert.deepEqual([limiter.reserve(1_000), limiter.reserve(1_000), limiter.reserve(1_000)], [0, 100, 200]);
+  assert.equal(limiter.reserve(250), -1, 'due in 300 ms: refused');
+  assert.equal(limiter.reserve(300), 300, 'the refusal took nothing');
+  // Four tokens owed: 300 ms later, the next is due in 100 ms.
+  now += 300;
+  assert.equal(limiter.waitMs(), 100);
 });
 
 test('the token bucket refills at its rate', () => {
@@ -155,6 +203,19 @@ test('a client that stops answering protocol pings is terminated', async () => {
   assert.equal((await silent.closed).code, 1006);
   assert.equal(client.socket.readyState, WebSocket.OPEN, 'a client that answers stays');
   client.close();
+});
+
+test('a client whose frames wait (the socket paused) is spared the ping check while they are handled, not when they are stuck', async (t) => {
+  // The second chat waits 100 s for its token: the connection stops making progress.
+  const stuck = await createServer({ port: 0, tokenSecret: SECRET, pingIntervalMs: 200, chatRate: { perSecond: 0.01, burst: 1 }, log: () => {} });
+  t.after(() => stuck.close());
+  const silent = await connect(stuck.wsUrl, { autoPong: false });
+  silent.send({ type: 'init', userId: 'stuck', token: (await stuck.auth.issue('stuck')).token });
+  for (let n = 0; n < 3; n += 1) silent.send({ type: 'chat', fromUserId: 'stuck', toUserId: 'stuck', message: `${n}`, id: `s${n}` });
+  const started = performance.now();
+  assert.equal((await silent.closed).code, 1006, 'terminated');
+  const ms = performance.now() - started;
+  assert.ok(ms < 2_000, `after ${Math.round(ms)} ms`);
 });
 
 test('a handshake from a foreign Origin is rejected', async () => {
