@@ -17,7 +17,8 @@ export const LIMIT_DEFAULTS = {
 
 /**
  * A token bucket: `take()` is false when the connection is over its rate;
- * `waitMs()` is how long until `take()` would be true.
+ * `waitMs()` is how long until `take()` would be true; `reserve()` takes a
+ * token ahead of time, for a taker that waits its turn.
  */
 export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) {
   let tokens = burst;
