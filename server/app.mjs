@@ -223,13 +223,16 @@ export async function createServer(options = {}) {
   if (backends.kind === 'redis') log(`node ${backends.nodeId}: shared state in Redis`);
   let draining = false;
 
+  /** Whether `socket` is open and not being closed for cause: what it is sent still counts. */
+  const answerable = (socket) => socket.readyState === socket.OPEN && !socket.closingForCause;
+
   /**
    * Sends `text` unless the socket is closing or its backlog is over the
    * limit; a client that does not read what it is sent is closed with 1013
    * instead of growing the server's memory.
    */
   const sendText = (socket, text) => {
-    if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
+    if (!answerable(socket)) return;
     if (socket.bufferedAmount > config.maxBacklogBytes) {
       metrics.slowReaderCloses += 1;
       closeFor(socket, CLOSE.TOO_SLOW, 'too slow to read');
@@ -243,7 +246,7 @@ export async function createServer(options = {}) {
   function closeFor(socket, code, reason) {
     if (socket.closingForCause) return;
     socket.closingForCause = true;
-    socket.inbound?.stop();
+    socket.inbound.stop();
     log(`closing user=${forLog(socket.userId)} code=${code} (${reason})`);
     socket.close(code, reason);
     setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
@@ -347,7 +350,7 @@ export async function createServer(options = {}) {
       return;
     }
     socket.registering = false;
-    if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
+    if (!answerable(socket)) return;
     // `resumed` comes first, so the client knows how to read what follows.
     if (lastSeq !== undefined) send(socket, { type: 'resumed', recovered: opened.recovered, epoch: opened.epoch });
     if (socket.needsCatchUp) {
@@ -457,7 +460,7 @@ export async function createServer(options = {}) {
         return;
       }
       // Closed while it waited: not stored (nor acknowledged); the client sends it again.
-      if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
+      if (!answerable(socket)) return;
       let recipients;
       if (frame.toUserId === undefined) {
         recipients = [...presence.users()];
@@ -487,9 +490,9 @@ export async function createServer(options = {}) {
   /** A bug in a handler: that socket is closed with 1011 and the process goes on. */
   function handlerFailed(socket, error) {
     metrics.handlerErrors += 1;
-    socket.inbound?.stop();
+    socket.inbound.stop();
     log(`bug: handler failed for user=${forLog(socket.userId)}: ${forLog(`${error?.name}: ${error?.message}`)}`);
-    if (socket.readyState === socket.OPEN && !socket.closingForCause) {
+    if (answerable(socket)) {
       socket.closingForCause = true;
       socket.close(CLOSE.SERVER_BUG, 'internal error');
       setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
@@ -504,7 +507,7 @@ export async function createServer(options = {}) {
     }
     if (auth && !config.insecureDevIdentity) {
       const result = await auth.verify(frame.token, frame.userId);
-      if (socket.readyState !== socket.OPEN || socket.closingForCause) return;
+      if (!answerable(socket)) return;
       if (!result.ok) {
         metrics.authFailures += 1;
         closeFor(socket, result.code, result.reason);
@@ -548,12 +551,10 @@ export async function createServer(options = {}) {
     for (const socket of wss.clients) {
       // A socket paused while its frames wait cannot have its pong read: it
       // is spared while its frames are being handled, not when they are stuck.
-      if (socket.inbound?.paused && socket.inbound.handled !== socket.handledAtTick) {
-        socket.handledAtTick = socket.inbound.handled;
+      if (socket.inbound.progressing()) {
         socket.missedPong = false;
         continue;
       }
-      socket.handledAtTick = socket.inbound?.handled;
       if (socket.missedPong) {
         log(`terminate unresponsive user=${forLog(socket.userId)}`);
         socket.terminate();
@@ -599,10 +600,9 @@ export async function createServer(options = {}) {
       },
       failed: (error) => handlerFailed(socket, error),
     });
-    socket.on('message', (data, isBinary) => {
-      // A socket being closed for cause is not listened to any more.
-      if (!socket.closingForCause) socket.inbound.push(data, isBinary);
-    });
+    // A socket being closed for cause is not listened to any more: its
+    // inbound was stopped, and takes nothing more.
+    socket.on('message', (data, isBinary) => socket.inbound.push(data, isBinary));
   });
 
   await new Promise((resolve, reject) => {
@@ -635,7 +635,7 @@ export async function createServer(options = {}) {
       history.close();
       for (const socket of wss.clients) {
         // What waits is not handled (the client sends it again), and the socket is read again for the close handshake.
-        socket.inbound?.stop();
+        socket.inbound.stop();
         socket.close(1001, 'server shutting down');
       }
       await new Promise((resolve) => {

@@ -28,8 +28,18 @@ export function createInbound(limits, on, now = () => Date.now()) {
   let paused = false;
   let stopped = false;
   let timer = null;
-  /** Frames handled so far: whether a paused connection is making progress. */
+  /** Frames handled so far, and at the last `progressing()`. */
   let handled = 0;
+  let handledBefore = 0;
+
+  /** The socket is read while nothing waits, and paused while anything does. */
+  const followQueue = () => {
+    const wanted = queue.length > 0;
+    if (wanted === paused) return;
+    paused = wanted;
+    if (paused) on.pause();
+    else on.resume();
+  };
 
   const handleNext = () => {
     const [data, isBinary] = queue.shift();
@@ -53,22 +63,14 @@ export function createInbound(limits, on, now = () => Date.now()) {
   function pump() {
     timer = null;
     while (queue.length > 0 && !busy && !stopped) {
-      const waitMs = bucket.waitMs();
-      if (waitMs > 0) {
-        timer = setTimeout(pump, waitMs);
+      if (!bucket.take()) {
+        timer = setTimeout(pump, bucket.waitMs());
         timer.unref?.();
         break;
       }
-      bucket.take();
       handleNext();
     }
-    if (paused && (queue.length === 0 || stopped)) {
-      paused = false;
-      if (!stopped) on.resume();
-    } else if (!paused && queue.length > 0 && !stopped) {
-      paused = true;
-      on.pause();
-    }
+    followQueue();
   }
 
   return {
@@ -84,13 +86,15 @@ export function createInbound(limits, on, now = () => Date.now()) {
       queuedBytes += data.length;
       if (timer === null) pump();
     },
-    /** Whether the socket is paused by this pacing (its silence is ours, not the peer's). */
-    get paused() {
-      return paused;
-    },
-    /** How many frames were handled so far. */
-    get handled() {
-      return handled;
+    /**
+     * Whether the socket is paused by this pacing and a frame was handled
+     * since the last call: its silence is then ours, not the peer's (its
+     * pong may be among what waits), and it is making progress.
+     */
+    progressing() {
+      const progressed = handled !== handledBefore;
+      handledBefore = handled;
+      return paused && progressed;
     },
     /** Handles nothing more: the connection closed, or is being closed. */
     stop() {
@@ -101,10 +105,7 @@ export function createInbound(limits, on, now = () => Date.now()) {
       queuedBytes = 0;
       // Read on, so that the peer's answer to a close is seen (what it sends
       // meanwhile is dropped by push).
-      if (paused) {
-        paused = false;
-        on.resume();
-      }
+      followQueue();
     },
   };
 }

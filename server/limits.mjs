@@ -23,10 +23,12 @@ export const LIMIT_DEFAULTS = {
 export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) {
   let tokens = burst;
   let last = now();
+  /** Refills for the time since the last call; how long until a whole token is there. */
   const refill = () => {
     const current = now();
     tokens = Math.min(burst, tokens + ((current - last) / 1000) * perSecond);
     last = current;
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
   };
   return {
     take() {
@@ -35,18 +37,14 @@ export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) 
       tokens -= 1;
       return true;
     },
-    waitMs() {
-      refill();
-      return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
-    },
+    waitMs: refill,
     /**
-     * Takes the next token even if it is not there yet: resolves how long
+     * Takes the next token even if it is not there yet: returns how long
      * until it is (0: now), or -1 without taking anything when that is more
      * than `maxWaitMs`. Takers are served in the order they asked.
      */
     reserve(maxWaitMs) {
-      refill();
-      const wait = tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
+      const wait = refill();
       if (wait > maxWaitMs) return -1;
       tokens -= 1;
       return wait;
