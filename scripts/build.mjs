@@ -1,6 +1,6 @@
 // Builds the npm package into pkg/:
 //   cargo build (wasm32, release, on the pinned nightly with panics that
-//   abort at once) → wasm-bindgen --target web → wasm-opt -Oz
+//   abort at once, without reference types) → wasm-bindgen --target web → wasm-opt -Oz
 //   → short import names (short-imports.mjs)
 //   → merge pkg-template/ (version taken from Cargo.toml).
 // Cargo is incremental by itself; the bindgen and wasm-opt steps are skipped
@@ -48,7 +48,11 @@ export async function build() {
   // message is formatted, so no formatting machinery is linked for it. Its
   // `optimize_for_size` feature picks the smaller variants of its own
   // algorithms (sorting, string searching) for the same reason.
-  const env = { ...toolEnv, RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort' };
+  // Without reference types, wasm-bindgen hands JS values to the module as
+  // indices into a JS array instead of through an externref table: every
+  // import call then needs less code on the wasm side than the table's
+  // bookkeeping, more than the few lines the glue gains.
+  const env = { ...toolEnv, RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=-reference-types' };
   const args = [`+${toolchain}`, 'build', '--lib', '--release', '--target', TARGET, '--target-dir', moduleTargetDir,
     '-Zbuild-std=std,panic_abort', '-Zbuild-std-features=optimize_for_size'];
   if (await run('cargo', args, { env }) !== 0) fail('cargo build failed');
@@ -70,10 +74,10 @@ export async function build() {
   mkdirSync(pkgDir);
   log('optimising with wasm-opt -Oz');
   const optimised = join(pkgDir, 'wsnotify_bg.wasm');
-  // rustc's wasm32 target emits these post-MVP features by default; wasm-opt
-  // has to be allowed to keep them.
+  // rustc's wasm32 target emits these post-MVP features by default (reference
+  // types are turned off above); wasm-opt has to be allowed to keep them.
   const features = ['--enable-bulk-memory', '--enable-mutable-globals', '--enable-nontrapping-float-to-int',
-    '--enable-sign-ext', '--enable-reference-types', '--enable-multivalue'];
+    '--enable-sign-ext', '--enable-multivalue'];
   // The function-name section (a third of the module) and the producers
   // section are for debuggers, not for the people downloading the package.
   const strip = ['--strip-debug', '--strip-producers'];

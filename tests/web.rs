@@ -435,6 +435,49 @@ fn invalid_options_and_sends_are_typed_errors() {
     );
 }
 
+/// With several problems in the options, the error names the first one the
+/// parser meets (in the order of the options' documentation), whatever else
+/// is wrong after it.
+#[wasm_bindgen_test]
+fn invalid_options_name_their_first_problem() {
+    for (options, message) in [
+        (
+            r#"{"mode":"nope","userId":"","typo":1}"#,
+            r#"mode must be "wsnotify" or "generic""#,
+        ),
+        (
+            r#"{"url":"ws://x","userId":"x","reconnect":{"factor":0.5,"jitter":2},"typo":1}"#,
+            "reconnect.factor must be a finite number >= 1",
+        ),
+        (
+            r#"{"url":[],"userId":"x","heartbeat":{"intervalMs":0}}"#,
+            "url must be a string, a non-empty array of strings or a function",
+        ),
+        (
+            r#"{"url":"ws://x","userId":"x","reconnect":{"maxRetry":3},"outbox":5}"#,
+            "unknown option `reconnect.maxRetry`",
+        ),
+        (
+            r#"{"url":"ws://x","userId":"x","resume":{"lastSeq":-1}}"#,
+            "resume.lastSeq must be a whole number from 0 to 2^53 - 1",
+        ),
+        (
+            r#"{"url":"ws://x","mode":"generic","delivery":"at-least-once","persist":true}"#,
+            r#"delivery "at-least-once" needs the acks of the wsnotify mode"#,
+        ),
+    ] {
+        let Err(error) = Client::new(JSON::parse(options).unwrap().unchecked_into()) else {
+            panic!("options accepted: {options}");
+        };
+        let error = JsValue::from(error);
+        assert_eq!(
+            Reflect::get(&error, &"message".into()).unwrap(),
+            format!("invalid client options: {message}"),
+            "{options}"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 async fn close_rejects_what_is_queued_with_one_error_each() {
     let client = client(&unique_user("reject"), "{}");

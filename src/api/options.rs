@@ -1,5 +1,7 @@
 //! `new Client(options)`: parsing and validating the options object.
 
+use std::cell::RefCell;
+
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -12,16 +14,33 @@ use crate::engine::{
 use crate::message::Message;
 use crate::protocol::{UserId, MAX_COUNT};
 
+/// The first problem found in the options: the parser reads on past it, so
+/// that it has one exit instead of one per option, and reports only it.
+#[derive(Default)]
+struct Problem(RefCell<Option<ClientError>>);
+
+impl Problem {
+    fn report(&self, error: ClientError) {
+        self.0.borrow_mut().get_or_insert(error);
+    }
+
+    fn must_be(&self, name: &str, what: &str) {
+        self.report(must_be(name, what));
+    }
+}
+
 /// One options object (the top level or a section such as `reconnect`),
 /// read key by key with `Reflect`: each option costs one property read, and
 /// no generic deserialiser is shipped for a dozen keys.
 ///
 /// The section remembers which keys it read: the parser is the one list of
 /// the options there are, and a key it never read is an unknown (or
-/// misspelt) option ([`Section::reject_unread`]).
-struct Section {
+/// misspelt) option ([`Section::reject_unread`]). A value of the wrong type
+/// is reported to the [`Problem`] and read as absent.
+struct Section<'p> {
     object: JsValue,
-    read: std::cell::RefCell<Vec<&'static str>>,
+    read: RefCell<Vec<&'static str>>,
+    problem: &'p Problem,
 }
 
 /// `name` is the option's full path, e.g. `reconnect.maxDelayMs`; the key
@@ -42,85 +61,132 @@ fn must_be(name: &str, what: &str) -> ClientError {
     ClientError::InvalidOptions(message)
 }
 
-impl Section {
-    fn new(object: JsValue) -> Self {
+fn invalid(message: impl Into<String>) -> ClientError {
+    ClientError::InvalidOptions(message.into())
+}
+
+impl<'p> Section<'p> {
+    fn new(object: JsValue, problem: &'p Problem) -> Self {
         Self {
             object,
             read: Default::default(),
+            problem,
         }
     }
 
-    /// Refuses the first key of the object that no option was read from;
-    /// `path` names the section in the message (`""` at the top level).
-    fn reject_unread(&self, path: &str) -> Result<(), ClientError> {
-        let read = self.read.borrow();
-        let keys = js_sys::Object::keys(self.object.unchecked_ref::<js_sys::Object>());
-        for key in keys.iter().filter_map(|key| key.as_string()) {
-            if !read.contains(&key.as_str()) {
-                let dot = if path.is_empty() { "" } else { "." };
-                return Err(invalid(
-                    Message::new("unknown option `")
-                        .text(path)
-                        .text(dot)
-                        .text(&key)
-                        .text("`")
-                        .done(),
-                ));
+    /// The section that option `name` holds, which must be a plain object.
+    fn section(&self, name: &'static str) -> Option<Section<'p>> {
+        let value = self.get(name)?;
+        match plain_object(value) {
+            Some(object) => Some(Section::new(object, self.problem)),
+            None => {
+                self.problem.must_be(name, "an object");
+                None
             }
         }
-        Ok(())
+    }
+
+    /// Reports the first key of the object that no option was read from;
+    /// `path` names the section in the message (`""` at the top level).
+    fn reject_unread(&self, path: &str) {
+        let read = self.read.borrow();
+        let keys = js_sys::Object::keys(self.object.unchecked_ref::<js_sys::Object>());
+        let unread = keys
+            .iter()
+            .filter_map(|key| key.as_string())
+            .find(|key| !read.contains(&key.as_str()));
+        if let Some(key) = unread {
+            let dot = if path.is_empty() { "" } else { "." };
+            self.problem.report(invalid(
+                Message::new("unknown option `")
+                    .text(path)
+                    .text(dot)
+                    .text(&key)
+                    .text("`")
+                    .done(),
+            ));
+        }
     }
 
     /// The value of option `name`; `undefined` and `null` are absent.
-    fn get(&self, name: &'static str) -> Result<Option<JsValue>, ClientError> {
+    fn get(&self, name: &'static str) -> Option<JsValue> {
         self.read.borrow_mut().push(key_of(name));
-        let value = Reflect::get(&self.object, &JsValue::from_str(key_of(name)))
-            .map_err(|exception| must_be(name, &describe_exception(&exception)))?;
-        Ok((!value.is_undefined() && !value.is_null()).then_some(value))
-    }
-
-    fn number(&self, name: &'static str) -> Result<Option<f64>, ClientError> {
-        self.get(name)?
-            .map(|value| value.as_f64().ok_or_else(|| must_be(name, "a number")))
-            .transpose()
-    }
-
-    fn whole(&self, name: &'static str) -> Result<Option<u32>, ClientError> {
-        match self.number(name)? {
-            None => Ok(None),
-            Some(value) if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) => {
-                Ok(Some(value as u32))
+        match Reflect::get(&self.object, &JsValue::from_str(key_of(name))) {
+            Ok(value) => (!value.is_undefined() && !value.is_null()).then_some(value),
+            Err(exception) => {
+                self.problem.must_be(name, &describe_exception(&exception));
+                None
             }
-            Some(_) => Err(must_be(name, "a whole number from 0 to 4294967295")),
         }
+    }
+
+    fn number(&self, name: &'static str) -> Option<f64> {
+        let value = self.get(name)?;
+        let number = value.as_f64();
+        if number.is_none() {
+            self.problem.must_be(name, "a number");
+        }
+        number
+    }
+
+    fn whole(&self, name: &'static str) -> Option<u32> {
+        let value = self.number(name)?;
+        if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
+            return Some(value as u32);
+        }
+        self.problem
+            .must_be(name, "a whole number from 0 to 4294967295");
+        None
     }
 
     /// A whole number greater than 0, or `default` when absent.
-    fn positive(&self, name: &'static str, default: u32) -> Result<u32, ClientError> {
-        match self.whole(name)? {
-            Some(0) => Err(must_be(name, "greater than 0")),
-            Some(value) => Ok(value),
-            None => Ok(default),
+    fn positive(&self, name: &'static str, default: u32) -> u32 {
+        match self.whole(name) {
+            Some(0) => {
+                self.problem.must_be(name, "greater than 0");
+                default
+            }
+            Some(value) => value,
+            None => default,
         }
     }
 
-    fn string(&self, name: &'static str) -> Result<Option<String>, ClientError> {
-        self.get(name)?
-            .map(|value| value.as_string().ok_or_else(|| must_be(name, "a string")))
-            .transpose()
+    fn string(&self, name: &'static str) -> Option<String> {
+        let value = self.get(name)?;
+        let string = value.as_string();
+        if string.is_none() {
+            self.problem.must_be(name, "a string");
+        }
+        string
+    }
+
+    /// One of `choices` (the first is the default), as its index.
+    fn choice(&self, name: &'static str, choices: &[&str], what: &str) -> usize {
+        let Some(value) = self.string(name) else {
+            return 0;
+        };
+        match choices.iter().position(|choice| *choice == value) {
+            Some(index) => index,
+            None => {
+                self.problem.must_be(name, what);
+                0
+            }
+        }
     }
 
     /// `true`/`false`, or an object of settings (which means on).
-    fn toggle(&self, name: &'static str) -> Result<Option<Toggle>, ClientError> {
-        let Some(value) = self.get(name)? else {
-            return Ok(None);
-        };
+    fn toggle(&self, name: &'static str) -> Option<Toggle<'p>> {
+        let value = self.get(name)?;
         if let Some(enabled) = value.as_bool() {
-            return Ok(Some(Toggle::Enabled(enabled)));
+            return Some(Toggle::Enabled(enabled));
         }
-        plain_object(value)
-            .map(|object| Some(Toggle::Settings(Section::new(object))))
-            .ok_or_else(|| must_be(name, "true, false or an object"))
+        match plain_object(value) {
+            Some(object) => Some(Toggle::Settings(Section::new(object, self.problem))),
+            None => {
+                self.problem.must_be(name, "true, false or an object");
+                None
+            }
+        }
     }
 }
 
@@ -128,9 +194,9 @@ fn plain_object(value: JsValue) -> Option<JsValue> {
     (value.is_object() && !value.is_function() && !js_sys::Array::is_array(&value)).then_some(value)
 }
 
-enum Toggle {
+enum Toggle<'p> {
     Enabled(bool),
-    Settings(Section),
+    Settings(Section<'p>),
 }
 
 /// The engine configuration, and how the driver talks to the browser (with
@@ -143,113 +209,127 @@ pub(crate) struct ParsedOptions {
     pub should_reconnect: Option<Function>,
 }
 
-fn invalid(message: impl Into<String>) -> ClientError {
-    ClientError::InvalidOptions(message.into())
-}
-
 pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     let Some(object) = plain_object(options) else {
         return Err(invalid("options must be an object"));
     };
-    let options = Section::new(object);
-    let mode = match options.string("mode")?.as_deref() {
-        None | Some("wsnotify") => Mode::Wsnotify,
-        Some("generic") => Mode::Generic,
-        Some(_) => return Err(must_be("mode", "\"wsnotify\" or \"generic\"")),
+    let problem = Problem::default();
+    let options = Section::new(object, &problem);
+    let mode = match options.choice(
+        "mode",
+        &["wsnotify", "generic"],
+        "\"wsnotify\" or \"generic\"",
+    ) {
+        0 => Mode::Wsnotify,
+        _ => Mode::Generic,
     };
-    let user_id = match options.string("userId")? {
-        Some(id) => Some(UserId::new(id).map_err(|error| must_be("userId", &error.message()))?),
-        None if mode == Mode::Generic => None,
-        None => {
-            return Err(must_be(
-                "userId",
-                "a string (the wsnotify mode sends it in init)",
-            ))
-        }
-    };
+    let mut config = Config::generic(String::new());
+    config.mode = mode;
+    match options.string("userId") {
+        Some(id) => match UserId::new(id) {
+            Ok(id) => config.user_id = Some(id),
+            Err(error) => problem.must_be("userId", &error.message()),
+        },
+        None if mode == Mode::Generic => {}
+        None => problem.must_be("userId", "a string (the wsnotify mode sends it in init)"),
+    }
 
-    let url = options.get("url")?.unwrap_or(JsValue::UNDEFINED);
+    let url = options.get("url").unwrap_or(JsValue::UNDEFINED);
     let url_is_function = url.is_function();
-    let fixed_urls = match url.as_string() {
+    config.urls = match url.as_string() {
         Some(url) => vec![url],
         None if url_is_function => vec![String::new()],
-        None => url_list(&url)?,
+        None => url_list(&url, &problem),
     };
-    let token = options.get("token")?.unwrap_or(JsValue::UNDEFINED);
+    let token = options.get("token").unwrap_or(JsValue::UNDEFINED);
     let token_is_function = token.is_function();
-    let fixed_token = match token.as_string() {
-        Some(token) => Some(token),
-        None if token.is_undefined() || token_is_function => None,
-        None => return Err(must_be("token", "a string or a function")),
-    };
+    config.token = token.as_string();
+    if config.token.is_none() && !(token.is_undefined() || token_is_function) {
+        problem.must_be("token", "a string or a function");
+    }
 
-    let hello = options.get("hello")?.unwrap_or(JsValue::UNDEFINED);
+    let hello = options.get("hello").unwrap_or(JsValue::UNDEFINED);
     let hello_is_function = hello.is_function();
-    let fixed_hello = match hello.as_bool() {
-        Some(false) => None,
-        _ if hello.is_undefined() || hello_is_function => None,
-        _ => Some(frame_text("hello", &hello)?),
-    };
-    if mode == Mode::Wsnotify && !(hello.is_undefined() || hello.as_bool() == Some(false)) {
-        return Err(invalid(
+    let no_hello = hello.is_undefined() || hello.as_bool() == Some(false);
+    if !(no_hello || hello_is_function) {
+        config.hello = frame_text("hello", &hello, &problem);
+    }
+    if mode == Mode::Wsnotify && !no_hello {
+        problem.report(invalid(
             "hello is for mode \"generic\": the wsnotify mode sends init first",
         ));
     }
-
-    let mut config = Config::generic(String::new());
-    config.urls = fixed_urls;
-    config.mode = mode;
-    config.user_id = user_id;
-    config.token = fixed_token;
-    config.hello = fixed_hello;
     config.resolve_endpoint = url_is_function || token_is_function || hello_is_function;
-    if let Some(field) = options.string("kindField")? {
-        if field.is_empty() {
-            return Err(must_be("kindField", "a non-empty string"));
+
+    if let Some(field) = options.string("kindField") {
+        match field.is_empty() {
+            true => problem.must_be("kindField", "a non-empty string"),
+            false => config.kind_field = field,
         }
-        config.kind_field = field;
     }
-    config.reconnect = reconnect_policy(options.toggle("reconnect")?)?;
-    config.heartbeat = heartbeat(options.toggle("heartbeat")?)?;
-    if let Some(object) = options.get("outbox")? {
-        let outbox =
-            Section::new(plain_object(object).ok_or_else(|| must_be("outbox", "an object"))?);
+    if let Some(toggle) = options.toggle("reconnect") {
+        reconnect_policy(toggle, &mut config.reconnect);
+    }
+    if let Some(toggle) = options.toggle("heartbeat") {
+        config.heartbeat = heartbeat(toggle);
+    }
+    if let Some(outbox) = options.section("outbox") {
+        let limits = &mut config.outbox;
         let defaults = OutboxLimits::default();
-        config.outbox = OutboxLimits {
-            max_frames: outbox.positive("outbox.maxFrames", defaults.max_frames as u32)? as usize,
-            max_bytes: outbox.positive("outbox.maxBytes", defaults.max_bytes as u32)? as usize,
-        };
-        outbox.reject_unread("outbox")?;
+        limits.max_frames =
+            outbox.positive("outbox.maxFrames", defaults.max_frames as u32) as usize;
+        limits.max_bytes = outbox.positive("outbox.maxBytes", defaults.max_bytes as u32) as usize;
+        outbox.reject_unread("outbox");
     }
-    config.connect_timeout_ms = options.positive("connectTimeout", config.connect_timeout_ms)?;
+    config.connect_timeout_ms = options.positive("connectTimeout", config.connect_timeout_ms);
     config.max_frame_bytes =
-        options.positive("maxFrameBytes", config.max_frame_bytes as u32)? as usize;
-    let should_reconnect = reconnect_predicate(options.get("shouldReconnect")?)?;
+        options.positive("maxFrameBytes", config.max_frame_bytes as u32) as usize;
+    let should_reconnect = options.get("shouldReconnect").and_then(|predicate| {
+        let predicate = predicate.dyn_into::<Function>().ok();
+        if predicate.is_none() {
+            problem.must_be("shouldReconnect", "a function");
+        }
+        predicate
+    });
     if should_reconnect.is_some() {
         config.close_policy = ClosePolicy::Custom;
     }
-    config.delivery = match options.string("delivery")?.as_deref() {
-        None | Some("at-most-once") => Delivery::AtMostOnce,
-        Some("at-least-once") if mode == Mode::Generic => {
-            return Err(invalid(
+    let delivery = ["at-most-once", "at-least-once"];
+    config.delivery = match options.choice(
+        "delivery",
+        &delivery,
+        "\"at-most-once\" or \"at-least-once\"",
+    ) {
+        0 => Delivery::AtMostOnce,
+        _ if mode == Mode::Generic => {
+            problem.report(invalid(
                 "delivery \"at-least-once\" needs the acks of the wsnotify mode",
-            ))
+            ));
+            Delivery::AtMostOnce
         }
-        Some("at-least-once") => Delivery::AtLeastOnce,
-        Some(_) => return Err(must_be("delivery", "\"at-most-once\" or \"at-least-once\"")),
+        _ => Delivery::AtLeastOnce,
     };
-    config.ack_timeout_ms = options.positive("ackTimeout", config.ack_timeout_ms)?;
-    let binary_type = match options.string("binaryType")?.as_deref() {
-        None | Some("arraybuffer") => web_sys::BinaryType::Arraybuffer,
-        Some("blob") => web_sys::BinaryType::Blob,
-        Some(_) => return Err(must_be("binaryType", "\"arraybuffer\" or \"blob\"")),
+    config.ack_timeout_ms = options.positive("ackTimeout", config.ack_timeout_ms);
+    let binary_type = match options.choice(
+        "binaryType",
+        &["arraybuffer", "blob"],
+        "\"arraybuffer\" or \"blob\"",
+    ) {
+        0 => web_sys::BinaryType::Arraybuffer,
+        _ => web_sys::BinaryType::Blob,
     };
 
-    config.resume_from = resume_from(options.get("resume")?)?;
-    share_across_tabs(options.get("shareAcrossTabs")?)?;
-    persist(options.get("persist")?, mode)?;
+    if let Some(resume) = options.section("resume") {
+        config.resume_from = resume_from(&resume);
+    }
+    share_across_tabs(options.get("shareAcrossTabs"), &problem);
+    persist(&options, mode);
 
-    options.reject_unread("")?;
+    options.reject_unread("");
+    drop(options);
+    if let Some(error) = problem.0.into_inner() {
+        return Err(error);
+    }
 
     let endpoint = config
         .resolve_endpoint
@@ -265,181 +345,156 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 }
 
 /// `resume: { lastSeq, epoch? }`: where the first `init` resumes from.
-fn resume_from(value: Option<JsValue>) -> Result<Option<(u64, Option<String>)>, ClientError> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    let resume = Section::new(plain_object(value).ok_or_else(|| must_be("resume", "an object"))?);
-    let last_seq = match resume.number("resume.lastSeq")? {
+fn resume_from(resume: &Section) -> Option<(u64, Option<String>)> {
+    let last_seq = match resume.number("resume.lastSeq") {
         Some(seq) if seq.fract() == 0.0 && (0.0..=MAX_COUNT as f64).contains(&seq) => seq as u64,
         _ => {
-            return Err(must_be(
-                "resume.lastSeq",
-                "a whole number from 0 to 2^53 - 1",
-            ))
+            resume
+                .problem
+                .must_be("resume.lastSeq", "a whole number from 0 to 2^53 - 1");
+            0
         }
     };
-    let epoch = resume.string("resume.epoch")?;
-    resume.reject_unread("resume")?;
-    Ok(Some((last_seq, epoch)))
+    let epoch = resume.string("resume.epoch");
+    resume.reject_unread("resume");
+    Some((last_seq, epoch))
 }
 
 /// `shareAcrossTabs`: `true`, `false` or a non-empty channel name. The
 /// package's entry acts on it (one connection for the tabs of an origin);
 /// the engine only checks it.
-fn share_across_tabs(value: Option<JsValue>) -> Result<(), ClientError> {
-    match value {
-        None => Ok(()),
-        Some(value) if value.as_bool().is_some() => Ok(()),
-        Some(value) if value.as_string().is_some_and(|name| !name.is_empty()) => Ok(()),
-        Some(_) => Err(must_be(
-            "shareAcrossTabs",
-            "true, false or a non-empty string",
-        )),
+fn share_across_tabs(value: Option<JsValue>, problem: &Problem) {
+    let Some(value) = value else {
+        return;
+    };
+    if value.as_bool().is_none() && !value.as_string().is_some_and(|name| !name.is_empty()) {
+        problem.must_be("shareAcrossTabs", "true, false or a non-empty string");
     }
 }
 
 /// `persist`: `true`, `false`, a non-empty store name, or `{ name?,
 /// maxMessages?, maxBytes?, expiryMs? }`. The package's entry acts on it (an
 /// IndexedDB store read by `createClient`); the engine only checks it.
-fn persist(value: Option<JsValue>, mode: Mode) -> Result<(), ClientError> {
-    let Some(value) = value else {
-        return Ok(());
+fn persist(options: &Section, mode: Mode) {
+    let problem = options.problem;
+    let Some(value) = options.get("persist") else {
+        return;
     };
     if value.as_bool() == Some(false) {
-        return Ok(());
+        return;
     }
     if mode == Mode::Generic {
-        return Err(invalid(
+        problem.report(invalid(
             "persist keeps chats and the resume position of the wsnotify mode",
         ));
+        return;
     }
     if value.as_bool().is_some() || value.as_string().is_some_and(|name| !name.is_empty()) {
-        return Ok(());
+        return;
     }
     let Some(object) = plain_object(value) else {
-        return Err(must_be(
-            "persist",
-            "true, false, a non-empty string or an object",
-        ));
+        problem.must_be("persist", "true, false, a non-empty string or an object");
+        return;
     };
-    let settings = Section::new(object);
-    settings.string("persist.name")?;
-    settings.positive("persist.maxMessages", 1)?;
-    settings.positive("persist.maxBytes", 1)?;
-    settings.positive("persist.expiryMs", 1)?;
-    settings.reject_unread("persist")
+    let settings = Section::new(object, problem);
+    settings.string("persist.name");
+    settings.positive("persist.maxMessages", 1);
+    settings.positive("persist.maxBytes", 1);
+    settings.positive("persist.expiryMs", 1);
+    settings.reject_unread("persist");
 }
 
 /// A non-empty array of URL strings, tried in turn.
-fn url_list(value: &JsValue) -> Result<Vec<String>, ClientError> {
-    let not_a_url = || {
-        must_be(
-            "url",
-            "a string, a non-empty array of strings or a function",
-        )
-    };
-    if !js_sys::Array::is_array(value) {
-        return Err(not_a_url());
+fn url_list(value: &JsValue, problem: &Problem) -> Vec<String> {
+    let urls: Option<Vec<String>> = js_sys::Array::is_array(value)
+        .then(|| {
+            value
+                .unchecked_ref::<js_sys::Array>()
+                .iter()
+                .map(|url| url.as_string())
+                .collect()
+        })
+        .flatten();
+    match urls {
+        Some(urls) if !urls.is_empty() => urls,
+        _ => {
+            problem.must_be(
+                "url",
+                "a string, a non-empty array of strings or a function",
+            );
+            Vec::new()
+        }
     }
-    let urls = value
-        .unchecked_ref::<js_sys::Array>()
-        .iter()
-        .map(|url| url.as_string().ok_or_else(not_a_url))
-        .collect::<Result<Vec<_>, _>>()?;
-    if urls.is_empty() {
-        return Err(not_a_url());
-    }
-    Ok(urls)
 }
 
 /// The text of a frame given as an option: a string as it is, anything else
 /// as JSON.
-fn frame_text(name: &str, value: &JsValue) -> Result<String, ClientError> {
+fn frame_text(name: &str, value: &JsValue, problem: &Problem) -> Option<String> {
+    let text = frame_json(value);
+    if text.is_none() {
+        problem.must_be(name, "a string or a JSON-serialisable value");
+    }
+    text
+}
+
+fn frame_json(value: &JsValue) -> Option<String> {
     if let Some(text) = value.as_string() {
-        return Ok(text);
+        return Some(text);
     }
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|text| text.as_string())
-        .ok_or_else(|| must_be(name, "a string or a JSON-serialisable value"))
 }
 
-fn reconnect_policy(toggle: Option<Toggle>) -> Result<ReconnectPolicy, ClientError> {
-    let defaults = ReconnectPolicy::default();
+fn reconnect_policy(toggle: Toggle, policy: &mut ReconnectPolicy) {
     let settings = match toggle {
-        None | Some(Toggle::Enabled(true)) => return Ok(defaults),
-        Some(Toggle::Enabled(false)) => {
-            return Ok(ReconnectPolicy {
-                enabled: false,
-                ..defaults
-            })
+        Toggle::Enabled(enabled) => {
+            policy.enabled = enabled;
+            return;
         }
-        Some(Toggle::Settings(settings)) => settings,
+        Toggle::Settings(settings) => settings,
     };
-    let factor = settings
-        .number("reconnect.factor")?
-        .unwrap_or(defaults.factor);
-    if !(factor >= 1.0 && factor.is_finite()) {
-        return Err(must_be("reconnect.factor", "a finite number >= 1"));
+    let problem = settings.problem;
+    if let Some(factor) = settings.number("reconnect.factor") {
+        match factor >= 1.0 && factor.is_finite() {
+            true => policy.factor = factor,
+            false => problem.must_be("reconnect.factor", "a finite number >= 1"),
+        }
     }
-    let jitter = settings
-        .number("reconnect.jitter")?
-        .unwrap_or(defaults.jitter);
-    if !(0.0..=1.0).contains(&jitter) {
-        return Err(must_be("reconnect.jitter", "between 0 and 1"));
+    if let Some(jitter) = settings.number("reconnect.jitter") {
+        match (0.0..=1.0).contains(&jitter) {
+            true => policy.jitter = jitter,
+            false => problem.must_be("reconnect.jitter", "between 0 and 1"),
+        }
     }
-    let base_delay_ms = settings.positive("reconnect.baseDelayMs", defaults.base_delay_ms)?;
-    let max_delay_ms = settings.positive("reconnect.maxDelayMs", defaults.max_delay_ms)?;
-    if max_delay_ms < base_delay_ms {
-        return Err(must_be("reconnect.maxDelayMs", "at least baseDelayMs"));
+    policy.base_delay_ms = settings.positive("reconnect.baseDelayMs", policy.base_delay_ms);
+    policy.max_delay_ms = settings.positive("reconnect.maxDelayMs", policy.max_delay_ms);
+    if policy.max_delay_ms < policy.base_delay_ms {
+        problem.must_be("reconnect.maxDelayMs", "at least baseDelayMs");
     }
-    let policy = ReconnectPolicy {
-        enabled: true,
-        base_delay_ms,
-        factor,
-        max_delay_ms,
-        jitter,
-        stable_after_ms: settings
-            .whole("reconnect.stableAfterMs")?
-            .unwrap_or(defaults.stable_after_ms),
-        max_retries: settings.whole("reconnect.maxRetries")?,
-    };
-    settings.reject_unread("reconnect")?;
-    Ok(policy)
+    if let Some(stable_after_ms) = settings.whole("reconnect.stableAfterMs") {
+        policy.stable_after_ms = stable_after_ms;
+    }
+    policy.max_retries = settings.whole("reconnect.maxRetries");
+    settings.reject_unread("reconnect");
 }
 
-fn heartbeat(toggle: Option<Toggle>) -> Result<Option<HeartbeatConfig>, ClientError> {
-    let defaults = HeartbeatConfig::default();
+fn heartbeat(toggle: Toggle) -> Option<HeartbeatConfig> {
+    let mut heartbeat = HeartbeatConfig::default();
     let settings = match toggle {
-        None | Some(Toggle::Enabled(false)) => return Ok(None),
-        Some(Toggle::Enabled(true)) => return Ok(Some(defaults)),
-        Some(Toggle::Settings(settings)) => settings,
+        Toggle::Enabled(enabled) => return enabled.then_some(heartbeat),
+        Toggle::Settings(settings) => settings,
     };
-    let ping = match settings.get("heartbeat.ping")? {
-        Some(ping) => frame_text("heartbeat.ping", &ping)?,
-        None => defaults.ping,
-    };
-    let pong = settings.string("heartbeat.pong")?.unwrap_or(defaults.pong);
-    let heartbeat = HeartbeatConfig {
-        interval_ms: settings.positive("heartbeat.intervalMs", defaults.interval_ms)?,
-        timeout_ms: settings.positive("heartbeat.timeoutMs", defaults.timeout_ms)?,
-        ping,
-        pong,
-    };
-    settings.reject_unread("heartbeat")?;
-    Ok(Some(heartbeat))
-}
-
-/// The `shouldReconnect` predicate, when there is one.
-fn reconnect_predicate(predicate: Option<JsValue>) -> Result<Option<Function>, ClientError> {
-    predicate
-        .map(|predicate| {
-            predicate
-                .dyn_into::<Function>()
-                .map_err(|_| must_be("shouldReconnect", "a function"))
-        })
-        .transpose()
+    if let Some(ping) = settings.get("heartbeat.ping") {
+        heartbeat.ping = frame_text("heartbeat.ping", &ping, settings.problem).unwrap_or_default();
+    }
+    if let Some(pong) = settings.string("heartbeat.pong") {
+        heartbeat.pong = pong;
+    }
+    heartbeat.interval_ms = settings.positive("heartbeat.intervalMs", heartbeat.interval_ms);
+    heartbeat.timeout_ms = settings.positive("heartbeat.timeoutMs", heartbeat.timeout_ms);
+    settings.reject_unread("heartbeat");
+    Some(heartbeat)
 }
 
 /// The providers of each attempt: `url`, `token` and `hello` are the
@@ -483,7 +538,9 @@ fn endpoint_provider(
                     match produced.as_bool() {
                         Some(false) => None,
                         _ if produced.is_undefined() || produced.is_null() => None,
-                        _ => Some(frame_text("hello", &produced).map_err(|error| error.message())?),
+                        _ => Some(frame_json(&produced).ok_or_else(|| {
+                            must_be("hello", "a string or a JSON-serialisable value").message()
+                        })?),
                     }
                 }
                 false => fixed_hello,
