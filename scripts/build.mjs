@@ -1,7 +1,7 @@
 // Builds the npm package into pkg/:
 //   cargo build (wasm32, release, on the pinned nightly with panics that
 //   abort at once, without reference types) → wasm-bindgen --target web → wasm-opt -Oz
-//   → short import names (short-imports.mjs)
+//   → short names for the imports and internal exports (short-names.mjs)
 //   → merge pkg-template/ (version taken from Cargo.toml).
 // Cargo is incremental by itself; the bindgen and wasm-opt steps are skipped
 // when neither the compiled .wasm nor the template changed since the last build.
@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fail, isPresent, log, releaseToolchain, root, run, toolEnv } from './lib.mjs';
-import { shortenImports } from './short-imports.mjs';
+import { shortenNames } from './short-names.mjs';
 
 const TARGET = 'wasm32-unknown-unknown';
 // A target directory of its own: the module's flags differ from the stable
@@ -34,7 +34,7 @@ function inputsDigest(version) {
   // The scripts are inputs too: a change to how pkg/ is assembled rebuilds it.
   const hash = createHash('sha256').update(version).update(readFileSync(compiledWasm))
     .update(readFileSync(fileURLToPath(import.meta.url)))
-    .update(readFileSync(fileURLToPath(new URL('./short-imports.mjs', import.meta.url))));
+    .update(readFileSync(fileURLToPath(new URL('./short-names.mjs', import.meta.url))));
   for (const name of readdirSync(templateDir).sort()) {
     hash.update(name).update(readFileSync(join(templateDir, name)));
   }
@@ -84,14 +84,15 @@ export async function build() {
   if (await run('wasm-opt', ['-Oz', ...features, ...strip, join(bindgenDir, 'wsnotify_bg.wasm'), '-o', optimised]) !== 0) {
     fail('wasm-opt failed');
   }
-  const { wasm, glue } = shortenImports(readFileSync(optimised), readFileSync(join(bindgenDir, 'wsnotify.js'), 'utf8'));
+  const read = (name) => readFileSync(join(bindgenDir, name), 'utf8');
+  const { wasm, glue, declarations: [moduleTypes, glueTypes] } = shortenNames(readFileSync(optimised), read('wsnotify.js'),
+    [read('wsnotify_bg.wasm.d.ts'), read('wsnotify.d.ts')]);
   writeFileSync(optimised, wasm);
   writeFileSync(join(pkgDir, 'wsnotify.js'), glue);
-  cpSync(join(bindgenDir, 'wsnotify_bg.wasm.d.ts'), join(pkgDir, 'wsnotify_bg.wasm.d.ts'));
+  writeFileSync(join(pkgDir, 'wsnotify_bg.wasm.d.ts'), moduleTypes);
   // The generated classes declare `[Symbol.dispose]`; referencing its lib here
   // lets consumers type-check with any `lib` setting.
-  const declarations = readFileSync(join(bindgenDir, 'wsnotify.d.ts'), 'utf8');
-  writeFileSync(join(pkgDir, 'wsnotify.d.ts'), `/// <reference lib="esnext.disposable" />\n${declarations}`);
+  writeFileSync(join(pkgDir, 'wsnotify.d.ts'), `/// <reference lib="esnext.disposable" />\n${glueTypes}`);
   cpSync(templateDir, pkgDir, { recursive: true });
   const manifest = join(pkgDir, 'package.json');
   const pkgJson = JSON.parse(readFileSync(manifest, 'utf8'));

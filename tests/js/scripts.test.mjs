@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { lockedVersion, reportedVersion } from '../../scripts/bootstrap.mjs';
 import { crateVersion } from '../../scripts/build.mjs';
 import { root } from '../../scripts/lib.mjs';
-import { shortenImports, shortName } from '../../scripts/short-imports.mjs';
+import { shortenNames, shortName } from '../../scripts/short-names.mjs';
 import { parseClientFrame } from '../../server/frames.mjs';
 import { originAllowed } from '../../server/app.mjs';
 import { resolvePath } from '../../server/static.mjs';
@@ -77,7 +77,13 @@ test('only listed origins may open a WebSocket; the Host header plays no part', 
   assert.equal(originAllowed('http://any.example', ['*']), true);
 });
 
-/** A module importing `imports` ([module, name] pairs, each a `() => void`) and exporting `run`, which calls them all. */
+const INVOKER = 'wasm_bindgen_0123456789abcdef___convert__closures_____invoke_______true_';
+
+/**
+ * A module importing `imports` ([module, name] pairs, each a `() => void`)
+ * and exporting one function, which calls them all, as `run` and as a
+ * closure invoker named the way wasm-bindgen names one.
+ */
 function moduleImporting(imports) {
   const name = (text) => [text.length, ...Buffer.from(text)];
   const section = (id, body) => [id, body.length, ...body];
@@ -88,12 +94,12 @@ function moduleImporting(imports) {
     ...section(1, [1, 0x60, 0, 0]),
     ...section(2, [imports.length, ...imports.flatMap(([module, field]) => [...name(module), ...name(field), 0x00, 0])]),
     ...section(3, [1, 0]),
-    ...section(7, [1, ...name('run'), 0x00, imports.length]),
+    ...section(7, [2, ...name('run'), 0x00, imports.length, ...name(INVOKER), 0x00, imports.length]),
     ...section(10, [1, body.length, ...body]),
   ]);
 }
 
-test('short import names: the .wasm and the glue are renamed together, and the module still links and runs', async () => {
+test('short names: the .wasm, the glue and the types are renamed together, and the module still links and runs', async () => {
   assert.deepEqual([0, 25, 26, 51, 52, 53].map(shortName), ['a', 'z', 'A', 'Z', 'aa', 'ab']);
   const wasm = moduleImporting([
     ['./wsnotify_bg.js', '__wbg_first_0123456789abcdef'],
@@ -109,25 +115,40 @@ test('short import names: the .wasm and the glue are renamed together, and the m
     '    };',
     '    return { __proto__: null, "./wsnotify_bg.js": import0 };',
     '}',
+    `function ${INVOKER}(wasm) { wasm.${INVOKER}(); }`,
   ].join('\n');
-  const shortened = shortenImports(wasm, glue);
+  const types = [`export const run: () => void;\nexport const ${INVOKER}: () => void;\n`,
+    `interface InitOutput {\n  readonly run: () => void;\n  readonly ${INVOKER}: () => void;\n}\n`];
+  const shortened = shortenNames(wasm, glue, types);
   const module = new WebAssembly.Module(shortened.wasm);
   assert.deepEqual(WebAssembly.Module.imports(module).map(({ module, name }) => [module, name]),
     [['w', 'a'], ['env', 'kept'], ['w', 'b']]);
-  assert.deepEqual(WebAssembly.Module.exports(module).map(({ name }) => name), ['run'], 'exports keep their names');
+  assert.deepEqual(WebAssembly.Module.exports(module).map(({ name }) => name), ['run', '$a'],
+    'the API keeps its names; the invoker gets a short one');
+  assert.deepEqual(shortened.declarations, [`export const run: () => void;\nexport const $a: () => void;\n`,
+    `interface InitOutput {\n  readonly run: () => void;\n  readonly $a: () => void;\n}\n`]);
   assert.ok(shortened.wasm.length < wasm.length);
 
   const calls = [];
-  const imports = new Function('calls', `${shortened.glue}\nreturn __wbg_get_imports();`)(calls);
+  const { imports, invoke } = new Function('calls',
+    `${shortened.glue}\nreturn { imports: __wbg_get_imports(), invoke: ${INVOKER} };`)(calls);
   const instance = new WebAssembly.Instance(module, { ...imports, env: { kept: () => calls.push('kept') } });
   instance.exports.run();
   assert.deepEqual(calls, ['first', 'kept', 'second']);
+  invoke(instance.exports);
+  assert.deepEqual(calls, ['first', 'kept', 'second', 'first', 'kept', 'second'], 'the glue calls the renamed invoker');
 });
 
-test('short import names: a glue that does not have an import exactly once fails the build', () => {
+test('short names: a glue or a declaration file that does not have a name exactly once fails the build', () => {
   const wasm = moduleImporting([['./wsnotify_bg.js', '__wbg_missing_0123456789abcdef']]);
   const glue = 'const import0 = {\n    __wbg_other: function() {},\n};\nreturn { "./wsnotify_bg.js": import0 };';
-  assert.throws(() => shortenImports(wasm, glue), /the import key __wbg_missing_0123456789abcdef 0 times, not once/);
+  assert.throws(() => shortenNames(wasm, glue), /the import key __wbg_missing_0123456789abcdef 0 times, not once/);
+  const linked = moduleImporting([]);
+  const glueWithoutInvoker = 'return { "./wsnotify_bg.js": import0 };';
+  assert.throws(() => shortenNames(linked, glueWithoutInvoker), new RegExp(`the export ${INVOKER} 0 times, not once`));
+  const glueWithInvoker = `${glueWithoutInvoker}\nwasm.${INVOKER}();`;
+  assert.throws(() => shortenNames(linked, glueWithInvoker, ['export const run: () => void;']),
+    new RegExp(`a declaration file has the export ${INVOKER} 0 times, not once`));
 });
 
 /** The specifiers a module imports statically (`import … from`, `export … from`, `import '…'`). */

@@ -1,13 +1,18 @@
-// Gives the module's imports short names, in the .wasm and in the JS glue
-// together. wasm-bindgen names each import after the JS it calls plus a
-// hash (`__wbg_instanceof_ArrayBuffer_12cdaa4161423e6b`), and writes every
-// name twice: in the .wasm's import section and as a key of the glue's
-// imports object. Nobody reads these names; the hashes do not compress.
-// The exports keep their names: `init()` returns them and the generated
-// types declare them.
+// Gives the module's internal names short ones, in the .wasm, the JS glue
+// and the generated types together. wasm-bindgen names each import after the
+// JS it calls plus a hash (`__wbg_instanceof_ArrayBuffer_12cdaa4161423e6b`),
+// and each closure invoker it exports after a Rust path with crate hashes
+// (`wasm_bindgen_1f02f26005f77815___convert__closures_____invoke…`); it
+// writes an import's name in the .wasm's import section and as a key of the
+// glue's imports object, an invoker's in the export section, as `wasm.…` in
+// the glue and in both type declarations. Nobody but the glue reads these
+// names, and the hashes do not compress. The other exports keep their
+// names: they are the API the glue's classes call by name.
 
 const GLUE_MODULE = './wsnotify_bg.js';
 const SHORT_MODULE = 'w';
+// The exports wasm-bindgen names after a Rust path with its crate hash.
+const INTERNAL_EXPORT = /^wasm_bindgen_[0-9a-f]{16}_/;
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /** The `n`th short name: `a` … `Z`, then `aa`, `ab`, … */
@@ -64,26 +69,34 @@ function descriptionEnd(bytes, kind, offset) {
     case 2: return limits(offset); // memory: limits
     case 3: return offset + 2; // global: value type, mutability
     case 4: return readU32(bytes, offset + 1)[1]; // tag: attribute, type index
-    default: throw new Error(`short-imports: unknown import kind ${kind}`);
+    default: throw new Error(`short-names: unknown import kind ${kind}`);
   }
 }
 
 /**
- * Renames the imports of `wasm` (bytes) from the glue's module, and the
+ * Renames the imports of `wasm` (bytes) from the glue's module and the
  * matching keys of `glue` (the text of wasm-bindgen's `--target web`
- * output). Throws if the glue does not have each name exactly once as a
- * key, so that a wasm-bindgen upgrade that changes the glue fails the build
- * instead of shipping a module that cannot link.
+ * output); renames the internal exports in `wasm`, `glue` and each of
+ * `declarations` (texts of `.d.ts` files). Throws if the glue does not have
+ * each name exactly once, or a declaration file does not declare an
+ * internal export exactly once, so that a wasm-bindgen upgrade that changes
+ * the output fails the build instead of shipping a module that cannot link.
  */
-export function shortenImports(wasm, glue) {
+export function shortenNames(wasm, glue, declarations = []) {
   const bytes = Buffer.from(wasm);
   const parts = [bytes.subarray(0, 8)];
   const renamed = new Map();
+  const renamedExports = new Map();
   let offset = 8;
   while (offset < bytes.length) {
     const id = bytes[offset];
     const [size, start] = readU32(bytes, offset + 1);
     const end = start + size;
+    if (id === 7) {
+      parts.push(exportSection(bytes, start, renamedExports));
+      offset = end;
+      continue;
+    }
     if (id !== 2) {
       parts.push(bytes.subarray(offset, end));
       offset = end;
@@ -114,7 +127,7 @@ export function shortenImports(wasm, glue) {
   let text = glue;
   const replaceOnce = (pattern, replacement, what) => {
     const matches = text.match(new RegExp(pattern.source, `${pattern.flags}g`))?.length ?? 0;
-    if (matches !== 1) throw new Error(`short-imports: the glue has ${what} ${matches} times, not once`);
+    if (matches !== 1) throw new Error(`short-names: the glue has ${what} ${matches} times, not once`);
     text = text.replace(pattern, replacement);
   };
   for (const [name, short] of renamed) {
@@ -122,5 +135,40 @@ export function shortenImports(wasm, glue) {
   }
   replaceOnce(new RegExp(`"${GLUE_MODULE.replace(/[./]/g, '\\$&')}": import0`), `"${SHORT_MODULE}": import0`,
     'the imports object');
-  return { wasm: Buffer.concat(parts), glue: text };
+  const renamedDeclarations = declarations.map((declaration) => {
+    let renamedText = declaration;
+    for (const [name, short] of renamedExports) {
+      const pattern = new RegExp(`\\b${name}: `, 'g');
+      const matches = renamedText.match(pattern)?.length ?? 0;
+      if (matches !== 1) throw new Error(`short-names: a declaration file has the export ${name} ${matches} times, not once`);
+      renamedText = renamedText.replace(pattern, `${short}: `);
+    }
+    return renamedText;
+  });
+  for (const [name, short] of renamedExports) {
+    replaceOnce(new RegExp(`\\bwasm\\.${name}\\b`), `wasm.${short}`, `the export ${name}`);
+  }
+  return { wasm: Buffer.concat(parts), glue: text, declarations: renamedDeclarations };
+}
+
+/** The export section whose body starts at `start`, its internal exports renamed (recorded in `renamed`). */
+function exportSection(bytes, start, renamed) {
+  let [count, at] = readU32(bytes, start);
+  const section = [...u32(count)];
+  for (; count > 0; count--) {
+    const [nameLength, nameStart] = readU32(bytes, at);
+    const name = bytes.toString('utf8', nameStart, nameStart + nameLength);
+    // The kind byte, then the index.
+    const next = readU32(bytes, nameStart + nameLength + 1)[1];
+    if (INTERNAL_EXPORT.test(name)) {
+      const short = `$${shortName(renamed.size)}`;
+      renamed.set(name, short);
+      section.push(...encodeName(short));
+    } else {
+      section.push(...encodeName(name));
+    }
+    section.push(...bytes.subarray(nameStart + nameLength, next));
+    at = next;
+  }
+  return Buffer.from([7, ...u32(section.length), ...section]);
 }
