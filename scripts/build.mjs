@@ -51,8 +51,10 @@ export async function build() {
   // Without reference types, wasm-bindgen hands JS values to the module as
   // indices into a JS array instead of through an externref table: every
   // import call then needs less code on the wasm side than the table's
-  // bookkeeping, more than the few lines the glue gains.
-  const env = { ...toolEnv, RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=-reference-types' };
+  // bookkeeping, more than the few lines the glue gains. With no location
+  // detail, the source paths that `#[track_caller]` functions (wasm-bindgen's
+  // `unwrap_throw`, `RefCell` borrows) keep for their messages are left out.
+  const env = { ...toolEnv, RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=-reference-types -Zlocation-detail=none' };
   const args = [`+${toolchain}`, 'build', '--lib', '--release', '--target', TARGET, '--target-dir', moduleTargetDir,
     '-Zbuild-std=std,panic_abort', '-Zbuild-std-features=optimize_for_size'];
   if (await run('cargo', args, { env }) !== 0) fail('cargo build failed');
