@@ -436,8 +436,8 @@ fn invalid_options_and_sends_are_typed_errors() {
 }
 
 /// With several problems in the options, the error names the first one the
-/// parser meets (in the order of the options' documentation), whatever else
-/// is wrong after it.
+/// parser meets (it reads `mode`, `userId`, `url`, … `persist`, then looks
+/// for unknown keys), whatever else is wrong after it.
 #[wasm_bindgen_test]
 fn invalid_options_name_their_first_problem() {
     for (options, message) in [
@@ -476,6 +476,37 @@ fn invalid_options_name_their_first_problem() {
             "{options}"
         );
     }
+}
+
+/// Past the first problem, the parser reads nothing more from the options
+/// object: an application's getter (or proxy trap) after it does not run.
+#[wasm_bindgen_test]
+fn invalid_options_read_nothing_past_the_first_problem() {
+    let url_reads = |mode: &str| {
+        let counter = JSON::parse(r#"{"reads":0}"#).unwrap();
+        let getter = Function::new_with_args("", "this.reads++; return 'ws://x'").bind0(&counter);
+        let options = JSON::parse(&format!(r#"{{"mode":"{mode}","userId":"x"}}"#)).unwrap();
+        let descriptor = JSON::parse(r#"{"enumerable":true}"#).unwrap();
+        Reflect::set(&descriptor, &"get".into(), &getter).unwrap();
+        Object::define_property(
+            options.unchecked_ref::<Object>(),
+            &"url".into(),
+            descriptor.unchecked_ref::<Object>(),
+        );
+        let created = Client::new(options.unchecked_into()).map_err(JsValue::from);
+        let reads = Reflect::get(&counter, &"reads".into()).unwrap();
+        (created.is_ok(), reads.as_f64().unwrap())
+    };
+    assert_eq!(
+        url_reads("wsnotify"),
+        (true, 1.0),
+        "the getter is read once"
+    );
+    assert_eq!(
+        url_reads("nope"),
+        (false, 0.0),
+        "nothing is read past a bad mode"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -14,8 +14,10 @@ use crate::engine::{
 use crate::message::Message;
 use crate::protocol::{UserId, MAX_COUNT};
 
-/// The first problem found in the options: the parser reads on past it, so
-/// that it has one exit instead of one per option, and reports only it.
+/// The first problem found in the options. The parser goes on to its one
+/// exit instead of returning at each option, but reads nothing more from the
+/// object once there is a problem: no getter, proxy trap or `toJSON` of the
+/// application runs past the first problem.
 #[derive(Default)]
 struct Problem(RefCell<Option<ClientError>>);
 
@@ -24,8 +26,13 @@ impl Problem {
         self.0.borrow_mut().get_or_insert(error);
     }
 
-    fn must_be(&self, name: &str, what: &str) {
+    /// Reports that option `name` must be `what`.
+    fn report_must_be(&self, name: &str, what: &str) {
         self.report(must_be(name, what));
+    }
+
+    fn found(&self) -> bool {
+        self.0.borrow().is_some()
     }
 }
 
@@ -36,7 +43,8 @@ impl Problem {
 /// The section remembers which keys it read: the parser is the one list of
 /// the options there are, and a key it never read is an unknown (or
 /// misspelt) option ([`Section::reject_unread`]). A value of the wrong type
-/// is reported to the [`Problem`] and read as absent.
+/// or out of range is reported to the [`Problem`]; the parser then goes on
+/// with the option's default.
 struct Section<'p> {
     object: JsValue,
     read: RefCell<Vec<&'static str>>,
@@ -80,7 +88,7 @@ impl<'p> Section<'p> {
         match plain_object(value) {
             Some(object) => Some(Section::new(object, self.problem)),
             None => {
-                self.problem.must_be(name, "an object");
+                self.problem.report_must_be(name, "an object");
                 None
             }
         }
@@ -89,6 +97,9 @@ impl<'p> Section<'p> {
     /// Reports the first key of the object that no option was read from;
     /// `path` names the section in the message (`""` at the top level).
     fn reject_unread(&self, path: &str) {
+        if self.problem.found() {
+            return;
+        }
         let read = self.read.borrow();
         let keys = js_sys::Object::keys(self.object.unchecked_ref::<js_sys::Object>());
         let unread = keys
@@ -111,10 +122,14 @@ impl<'p> Section<'p> {
     /// The value of option `name`; `undefined` and `null` are absent.
     fn get(&self, name: &'static str) -> Option<JsValue> {
         self.read.borrow_mut().push(key_of(name));
+        if self.problem.found() {
+            return None;
+        }
         match Reflect::get(&self.object, &JsValue::from_str(key_of(name))) {
             Ok(value) => (!value.is_undefined() && !value.is_null()).then_some(value),
             Err(exception) => {
-                self.problem.must_be(name, &describe_exception(&exception));
+                self.problem
+                    .report_must_be(name, &describe_exception(&exception));
                 None
             }
         }
@@ -124,7 +139,7 @@ impl<'p> Section<'p> {
         let value = self.get(name)?;
         let number = value.as_f64();
         if number.is_none() {
-            self.problem.must_be(name, "a number");
+            self.problem.report_must_be(name, "a number");
         }
         number
     }
@@ -135,7 +150,7 @@ impl<'p> Section<'p> {
             return Some(value as u32);
         }
         self.problem
-            .must_be(name, "a whole number from 0 to 4294967295");
+            .report_must_be(name, "a whole number from 0 to 4294967295");
         None
     }
 
@@ -143,7 +158,7 @@ impl<'p> Section<'p> {
     fn positive(&self, name: &'static str, default: u32) -> u32 {
         match self.whole(name) {
             Some(0) => {
-                self.problem.must_be(name, "greater than 0");
+                self.problem.report_must_be(name, "greater than 0");
                 default
             }
             Some(value) => value,
@@ -155,7 +170,7 @@ impl<'p> Section<'p> {
         let value = self.get(name)?;
         let string = value.as_string();
         if string.is_none() {
-            self.problem.must_be(name, "a string");
+            self.problem.report_must_be(name, "a string");
         }
         string
     }
@@ -168,7 +183,7 @@ impl<'p> Section<'p> {
         match choices.iter().position(|choice| *choice == value) {
             Some(index) => index,
             None => {
-                self.problem.must_be(name, what);
+                self.problem.report_must_be(name, what);
                 0
             }
         }
@@ -183,7 +198,8 @@ impl<'p> Section<'p> {
         match plain_object(value) {
             Some(object) => Some(Toggle::Settings(Section::new(object, self.problem))),
             None => {
-                self.problem.must_be(name, "true, false or an object");
+                self.problem
+                    .report_must_be(name, "true, false or an object");
                 None
             }
         }
@@ -228,10 +244,10 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     match options.string("userId") {
         Some(id) => match UserId::new(id) {
             Ok(id) => config.user_id = Some(id),
-            Err(error) => problem.must_be("userId", &error.message()),
+            Err(error) => problem.report_must_be("userId", &error.message()),
         },
         None if mode == Mode::Generic => {}
-        None => problem.must_be("userId", "a string (the wsnotify mode sends it in init)"),
+        None => problem.report_must_be("userId", "a string (the wsnotify mode sends it in init)"),
     }
 
     let url = options.get("url").unwrap_or(JsValue::UNDEFINED);
@@ -245,7 +261,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     let token_is_function = token.is_function();
     config.token = token.as_string();
     if config.token.is_none() && !(token.is_undefined() || token_is_function) {
-        problem.must_be("token", "a string or a function");
+        problem.report_must_be("token", "a string or a function");
     }
 
     let hello = options.get("hello").unwrap_or(JsValue::UNDEFINED);
@@ -263,7 +279,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 
     if let Some(field) = options.string("kindField") {
         match field.is_empty() {
-            true => problem.must_be("kindField", "a non-empty string"),
+            true => problem.report_must_be("kindField", "a non-empty string"),
             false => config.kind_field = field,
         }
     }
@@ -287,7 +303,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     let should_reconnect = options.get("shouldReconnect").and_then(|predicate| {
         let predicate = predicate.dyn_into::<Function>().ok();
         if predicate.is_none() {
-            problem.must_be("shouldReconnect", "a function");
+            problem.report_must_be("shouldReconnect", "a function");
         }
         predicate
     });
@@ -320,7 +336,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     };
 
     if let Some(resume) = options.section("resume") {
-        config.resume_from = resume_from(&resume);
+        config.resume_from = Some(resume_from(&resume));
     }
     share_across_tabs(options.get("shareAcrossTabs"), &problem);
     persist(&options, mode);
@@ -345,19 +361,19 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 }
 
 /// `resume: { lastSeq, epoch? }`: where the first `init` resumes from.
-fn resume_from(resume: &Section) -> Option<(u64, Option<String>)> {
+fn resume_from(resume: &Section) -> (u64, Option<String>) {
     let last_seq = match resume.number("resume.lastSeq") {
         Some(seq) if seq.fract() == 0.0 && (0.0..=MAX_COUNT as f64).contains(&seq) => seq as u64,
         _ => {
             resume
                 .problem
-                .must_be("resume.lastSeq", "a whole number from 0 to 2^53 - 1");
+                .report_must_be("resume.lastSeq", "a whole number from 0 to 2^53 - 1");
             0
         }
     };
     let epoch = resume.string("resume.epoch");
     resume.reject_unread("resume");
-    Some((last_seq, epoch))
+    (last_seq, epoch)
 }
 
 /// `shareAcrossTabs`: `true`, `false` or a non-empty channel name. The
@@ -368,7 +384,7 @@ fn share_across_tabs(value: Option<JsValue>, problem: &Problem) {
         return;
     };
     if value.as_bool().is_none() && !value.as_string().is_some_and(|name| !name.is_empty()) {
-        problem.must_be("shareAcrossTabs", "true, false or a non-empty string");
+        problem.report_must_be("shareAcrossTabs", "true, false or a non-empty string");
     }
 }
 
@@ -393,7 +409,7 @@ fn persist(options: &Section, mode: Mode) {
         return;
     }
     let Some(object) = plain_object(value) else {
-        problem.must_be("persist", "true, false, a non-empty string or an object");
+        problem.report_must_be("persist", "true, false, a non-empty string or an object");
         return;
     };
     let settings = Section::new(object, problem);
@@ -418,7 +434,7 @@ fn url_list(value: &JsValue, problem: &Problem) -> Vec<String> {
     match urls {
         Some(urls) if !urls.is_empty() => urls,
         _ => {
-            problem.must_be(
+            problem.report_must_be(
                 "url",
                 "a string, a non-empty array of strings or a function",
             );
@@ -427,17 +443,18 @@ fn url_list(value: &JsValue, problem: &Problem) -> Vec<String> {
     }
 }
 
-/// The text of a frame given as an option: a string as it is, anything else
-/// as JSON.
+/// The text of a frame given as an option ([`text_or_json`]), or the
+/// problem reported.
 fn frame_text(name: &str, value: &JsValue, problem: &Problem) -> Option<String> {
-    let text = frame_json(value);
+    let text = text_or_json(value);
     if text.is_none() {
-        problem.must_be(name, "a string or a JSON-serialisable value");
+        problem.report_must_be(name, "a string or a JSON-serialisable value");
     }
     text
 }
 
-fn frame_json(value: &JsValue) -> Option<String> {
+/// A string as it is, anything else as JSON (`None` if it has none).
+fn text_or_json(value: &JsValue) -> Option<String> {
     if let Some(text) = value.as_string() {
         return Some(text);
     }
@@ -458,19 +475,19 @@ fn reconnect_policy(toggle: Toggle, policy: &mut ReconnectPolicy) {
     if let Some(factor) = settings.number("reconnect.factor") {
         match factor >= 1.0 && factor.is_finite() {
             true => policy.factor = factor,
-            false => problem.must_be("reconnect.factor", "a finite number >= 1"),
+            false => problem.report_must_be("reconnect.factor", "a finite number >= 1"),
         }
     }
     if let Some(jitter) = settings.number("reconnect.jitter") {
         match (0.0..=1.0).contains(&jitter) {
             true => policy.jitter = jitter,
-            false => problem.must_be("reconnect.jitter", "between 0 and 1"),
+            false => problem.report_must_be("reconnect.jitter", "between 0 and 1"),
         }
     }
     policy.base_delay_ms = settings.positive("reconnect.baseDelayMs", policy.base_delay_ms);
     policy.max_delay_ms = settings.positive("reconnect.maxDelayMs", policy.max_delay_ms);
     if policy.max_delay_ms < policy.base_delay_ms {
-        problem.must_be("reconnect.maxDelayMs", "at least baseDelayMs");
+        problem.report_must_be("reconnect.maxDelayMs", "at least baseDelayMs");
     }
     if let Some(stable_after_ms) = settings.whole("reconnect.stableAfterMs") {
         policy.stable_after_ms = stable_after_ms;
@@ -538,7 +555,7 @@ fn endpoint_provider(
                     match produced.as_bool() {
                         Some(false) => None,
                         _ if produced.is_undefined() || produced.is_null() => None,
-                        _ => Some(frame_json(&produced).ok_or_else(|| {
+                        _ => Some(text_or_json(&produced).ok_or_else(|| {
                             must_be("hello", "a string or a JSON-serialisable value").message()
                         })?),
                     }

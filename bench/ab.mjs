@@ -1,0 +1,90 @@
+// Receive throughput of two builds of the package, as multiples of raw
+// WebSocket, measured the way `npm run bench` measures it but interleaved:
+// each build in a page of its own in one browser, the pages taking turns,
+// raw and wsnotify one after the other in each turn.
+//   node bench/ab.mjs <pkg dir A> <pkg dir B> [messages] [rounds]
+// e.g. after copying `pkg/` of two builds aside. Used for the A/B figures in
+// bench/findings.md; not part of `npm run bench`.
+import { createServer as createHttpServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build as bundle } from 'esbuild';
+import { root } from '../scripts/lib.mjs';
+import { createStaticHandler } from '../server/static.mjs';
+import { launchBrowser } from '../tests/support/browser.mjs';
+import { startBenchServers } from './servers.mjs';
+
+const [dirA, dirB] = process.argv.slice(2, 4).map((dir) => dir && resolve(dir));
+if (!dirA || !dirB) {
+  console.error('usage: node bench/ab.mjs <pkg dir A> <pkg dir B> [messages] [rounds]');
+  process.exit(2);
+}
+const messages = Number(process.argv[4] ?? 100_000);
+const rounds = Number(process.argv[5] ?? 12);
+const WARM_UP = 10_000;
+const CONTESTANTS = ['raw WebSocket', 'wsnotify'];
+
+const scratch = mkdtempSync(join(tmpdir(), 'wsnotify-ab-'));
+await bundle({
+  entryPoints: [join(root, 'bench', 'page', 'peers.js')],
+  bundle: true, minify: true, format: 'esm', platform: 'browser', outfile: join(scratch, 'peers.js'), logLevel: 'warning',
+});
+const sites = [];
+async function serve(pkg) {
+  const files = createStaticHandler([
+    { prefix: '/pkg/', dir: pkg },
+    { prefix: '/vendor/', dir: scratch },
+    { prefix: '/', dir: join(root, 'bench', 'page') },
+  ]);
+  const site = createHttpServer((request, response) => {
+    response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    files(request, response);
+  });
+  await new Promise((done) => site.listen(0, '127.0.0.1', done));
+  sites.push(site);
+  return `http://127.0.0.1:${site.address().port}/`;
+}
+
+const servers = await startBenchServers(messages);
+const browser = await launchBrowser();
+const urls = { ws: servers.wsUrl, io: servers.ioUrl };
+const timeout = { timeout: 120_000 };
+const builds = [];
+for (const [name, dir] of [['A', dirA], ['B', dirB]]) {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error(`page ${name}: ${error.message}`));
+  await page.goto(await serve(dir));
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+  for (const contestant of CONTESTANTS) {
+    await page.evaluate(([c, u, n]) => window.receive(c, u, n), [contestant, urls, WARM_UP], timeout);
+  }
+  builds.push({ name, dir, page, ratios: [] });
+}
+for (let round = 0; round < rounds; round += 1) {
+  // Alternate which build goes first.
+  for (const build of round % 2 ? [...builds].reverse() : builds) {
+    await build.page.bringToFront();
+    const rates = [];
+    for (const contestant of CONTESTANTS) {
+      rates.push(await build.page.evaluate(([c, u, n]) => window.receive(c, u, n), [contestant, urls, messages], timeout));
+    }
+    build.ratios.push(rates[1] / rates[0]);
+    console.log(`round ${round + 1}/${rounds} ${build.name}: raw ${Math.round(rates[0])}/s, wsnotify ${Math.round(rates[1])}/s, ${(rates[1] / rates[0]).toFixed(3)}×`);
+  }
+}
+const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const deviation = (values) => Math.sqrt(mean(values.map((value) => (value - mean(values)) ** 2)));
+for (const { name, dir, ratios } of builds) {
+  console.log(`${name} (${dir}): ×raw mean ${mean(ratios).toFixed(3)}, median ${median(ratios).toFixed(3)}, sd ${deviation(ratios).toFixed(3)}, ${ratios.length} rounds`);
+}
+await browser.close();
+await servers.close();
+for (const site of sites) site.close();
+rmSync(scratch, { recursive: true, force: true });
