@@ -5,15 +5,10 @@
 //   node bench/ab.mjs <pkg dir A> <pkg dir B> [messages] [rounds]
 // e.g. after copying `pkg/` of two builds aside. Used for the A/B figures in
 // bench/findings.md; not part of `npm run bench`.
-import { createServer as createHttpServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build as bundle } from 'esbuild';
-import { root } from '../scripts/lib.mjs';
-import { createStaticHandler } from '../server/static.mjs';
+import { resolve } from 'node:path';
 import { launchBrowser } from '../tests/support/browser.mjs';
 import { startBenchServers } from './servers.mjs';
+import { serveBenchPage } from './site.mjs';
 
 const [dirA, dirB] = process.argv.slice(2, 4).map((dir) => dir && resolve(dir));
 if (!dirA || !dirB) {
@@ -22,40 +17,21 @@ if (!dirA || !dirB) {
 }
 const messages = Number(process.argv[4] ?? 100_000);
 const rounds = Number(process.argv[5] ?? 12);
-const WARM_UP = 10_000;
+const WARM_UP = Math.min(10_000, messages);
 const CONTESTANTS = ['raw WebSocket', 'wsnotify'];
-
-const scratch = mkdtempSync(join(tmpdir(), 'wsnotify-ab-'));
-await bundle({
-  entryPoints: [join(root, 'bench', 'page', 'peers.js')],
-  bundle: true, minify: true, format: 'esm', platform: 'browser', outfile: join(scratch, 'peers.js'), logLevel: 'warning',
-});
-const sites = [];
-async function serve(pkg) {
-  const files = createStaticHandler([
-    { prefix: '/pkg/', dir: pkg },
-    { prefix: '/vendor/', dir: scratch },
-    { prefix: '/', dir: join(root, 'bench', 'page') },
-  ]);
-  const site = createHttpServer((request, response) => {
-    response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    files(request, response);
-  });
-  await new Promise((done) => site.listen(0, '127.0.0.1', done));
-  sites.push(site);
-  return `http://127.0.0.1:${site.address().port}/`;
-}
 
 const servers = await startBenchServers(messages);
 const browser = await launchBrowser();
 const urls = { ws: servers.wsUrl, io: servers.ioUrl };
 const timeout = { timeout: 120_000 };
 const builds = [];
+const sites = [];
 for (const [name, dir] of [['A', dirA], ['B', dirB]]) {
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error(`page ${name}: ${error.message}`));
-  await page.goto(await serve(dir));
+  const site = await serveBenchPage(dir);
+  sites.push(site);
+  await page.goto(site.url);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
   for (const contestant of CONTESTANTS) {
     await page.evaluate(([c, u, n]) => window.receive(c, u, n), [contestant, urls, WARM_UP], timeout);
@@ -87,4 +63,3 @@ for (const { name, dir, ratios } of builds) {
 await browser.close();
 await servers.close();
 for (const site of sites) site.close();
-rmSync(scratch, { recursive: true, force: true });

@@ -1,24 +1,17 @@
 // Chromium CPU profile of one receive benchmark run, by function (self time):
 //   node bench/profile.mjs [contestant] [messages]
 // e.g. `node bench/profile.mjs wsnotify 30000` after `npm run build`.
-import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { build as bundle } from 'esbuild';
 import { root } from '../scripts/lib.mjs';
-import { createStaticHandler } from '../server/static.mjs';
 import { launchBrowser } from '../tests/support/browser.mjs';
 import { startBenchServers } from './servers.mjs';
-const scratch = mkdtempSync(join(tmpdir(), 'prof-'));
-await bundle({ entryPoints: [join(root, 'bench', 'page', 'peers.js')], bundle: true, format: 'esm', outfile: join(scratch, 'peers.js'), logLevel: 'warning' });
-const site = createHttpServer(createStaticHandler([{ prefix: '/pkg/', dir: join(root, 'pkg') }, { prefix: '/vendor/', dir: scratch }, { prefix: '/', dir: join(root, 'bench', 'page') }]));
-await new Promise((r) => site.listen(0, '127.0.0.1', r));
+import { serveBenchPage } from './site.mjs';
+const site = await serveBenchPage(join(root, 'pkg'));
 const messages = Number(process.argv[3] ?? 30000);
 const servers = await startBenchServers(messages);
 const browser = await launchBrowser();
 const page = await browser.newPage();
-await page.goto(`http://127.0.0.1:${site.address().port}/`);
+await page.goto(site.url);
 await page.waitForFunction(() => window.ready === true);
 const urls = { ws: servers.wsUrl, io: servers.ioUrl };
 const cdp = await page.context().newCDPSession(page);
@@ -45,4 +38,3 @@ for (const who of [process.argv[2] ?? 'wsnotify']) {
 await browser.close();
 await servers.close();
 site.close();
-rmSync(scratch, { recursive: true, force: true });

@@ -3,14 +3,12 @@
 // Prints a markdown table, writes bench/results.json and BENCHMARKS.md.
 // Bounded: each measurement has a deadline, the whole run at most 20 minutes.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { bootstrap, CHROMIUM } from '../scripts/bootstrap.mjs';
 import { build } from '../scripts/build.mjs';
 import { log, root } from '../scripts/lib.mjs';
-import { createStaticHandler } from '../server/static.mjs';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 // Five rounds, not three: from one 100,000-message run to the next the same
@@ -45,39 +43,22 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
 await bootstrap({ browser: true });
 // These modules import npm packages, which the bootstrap installs on a clean clone.
-const { build: bundle } = await import('esbuild');
 const { launchBrowser } = await import('../tests/support/browser.mjs');
 const { clusterTable, measureCluster } = await import('./cluster.mjs');
 const { startBenchServers } = await import('./servers.mjs');
+const { serveBenchPage } = await import('./site.mjs');
 const { measureSizes } = await import('./size.mjs');
 await build();
 
 log('measuring sizes');
 const sizes = await measureSizes();
 
-const scratch = mkdtempSync(join(tmpdir(), 'wsnotify-bench-'));
-await bundle({
-  entryPoints: [join(root, 'bench', 'page', 'peers.js')],
-  bundle: true, minify: true, format: 'esm', platform: 'browser', outfile: join(scratch, 'peers.js'), logLevel: 'warning',
-});
-const files = createStaticHandler([
-  { prefix: '/pkg/', dir: join(root, 'pkg') },
-  { prefix: '/vendor/', dir: scratch },
-  { prefix: '/', dir: join(root, 'bench', 'page') },
-]);
-// A cross-origin-isolated page gets a 5 µs `performance.now()` instead of
-// 100 µs: round trips of half a millisecond need it to be told apart.
-const site = createHttpServer((request, response) => {
-  response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-  files(request, response);
-});
-await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
+const site = await serveBenchPage(join(root, 'pkg'));
 const servers = await startBenchServers(N);
 const browser = await launchBrowser();
 const page = await browser.newPage();
 page.on('pageerror', (error) => console.error(`bench page: ${error.message}`));
-await page.goto(`http://127.0.0.1:${site.address().port}/`);
+await page.goto(site.url);
 await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
 const contestants = await page.evaluate(() => window.contestants);
 if (!await page.evaluate(() => window.crossOriginIsolated)) {
@@ -130,7 +111,6 @@ await page.evaluate(() => window.memory.close());
 await browser.close();
 await servers.close();
 site.close();
-rmSync(scratch, { recursive: true, force: true });
 
 log('multi-node: the reference server in memory, over Redis, on one and two nodes');
 const cluster = await measureCluster();
