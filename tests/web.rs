@@ -130,8 +130,15 @@ async fn init_first_then_chat_notification_and_unknown_types_arrive_typed() {
     .await;
     wait_for("the unknown frame", WAIT_MS, || typing.len() >= 1).await;
     assert_eq!(typing.field(0, "who"), "bob");
-    let last = messages.get(messages.len() - 1);
-    assert_eq!(Reflect::get(&last, &"type".into()).unwrap(), "typing");
+    // onMessage has it too. Not necessarily last: the join and leave
+    // notifications of other tests' users may arrive at any moment.
+    let types: Vec<JsValue> = (0..messages.len())
+        .map(|index| messages.field(index, "type"))
+        .collect();
+    assert!(
+        types.iter().any(|kind| kind == "typing"),
+        "onMessage got {types:?}"
+    );
 }
 
 /// Frames and ids reach JavaScript by two routes (`browser::text`): short
@@ -577,7 +584,9 @@ async fn a_thousand_connect_close_cycles_leak_neither_memory_nor_connections() {
     }
     let grown = wasm_memory_bytes() - before;
     assert!(grown < 64 * 1024, "wasm memory grew by {grown} bytes");
-    wait_for_async("no connection left", WAIT_MS, || async {
+    // The server counts a socket until its close completes; on a loaded
+    // machine the last of a thousand may take longer than one usual wait.
+    wait_for_async("no connection left", 3 * WAIT_MS, || async {
         server_connections().await == 0
     })
     .await;
