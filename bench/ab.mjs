@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { launchBrowser } from '../tests/support/browser.mjs';
 import { startBenchServers } from './servers.mjs';
 import { serveBenchPage } from './site.mjs';
+import { median } from './stats.mjs';
 
 const [dirA, dirB] = process.argv.slice(2, 4).map((dir) => dir && resolve(dir));
 if (!dirA || !dirB) {
@@ -51,11 +52,6 @@ for (let round = 0; round < rounds; round += 1) {
   }
 }
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const deviation = (values) => Math.sqrt(mean(values.map((value) => (value - mean(values)) ** 2)));
 for (const { name, dir, ratios } of builds) {
   console.log(`${name} (${dir}): ×raw mean ${mean(ratios).toFixed(3)}, median ${median(ratios).toFixed(3)}, sd ${deviation(ratios).toFixed(3)}, ${ratios.length} rounds`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { bootstrap, CHROMIUM } from '../scripts/bootstrap.mjs';
 import { build } from '../scripts/build.mjs';
 import { log, root } from '../scripts/lib.mjs';
+import { median } from './stats.mjs';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 // Five rounds, not three: from one 100,000-message run to the next the same
@@ -33,11 +34,6 @@ const deadline = setTimeout(() => {
 }, 20 * 60_000);
 deadline.unref();
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 

@@ -85,70 +85,70 @@ function descriptionEnd(bytes, kind, offset) {
 export function shortenNames(wasm, glue, declarations = []) {
   const bytes = Buffer.from(wasm);
   const parts = [bytes.subarray(0, 8)];
-  const renamed = new Map();
+  const renamedImports = new Map();
   const renamedExports = new Map();
   let offset = 8;
   while (offset < bytes.length) {
     const id = bytes[offset];
     const [size, start] = readU32(bytes, offset + 1);
     const end = start + size;
-    if (id === 7) {
-      parts.push(exportSection(bytes, start, renamedExports));
-      offset = end;
-      continue;
-    }
-    if (id !== 2) {
-      parts.push(bytes.subarray(offset, end));
-      offset = end;
-      continue;
-    }
-    let [count, at] = readU32(bytes, start);
-    const section = [...u32(count)];
-    for (; count > 0; count--) {
-      const [moduleLength, moduleStart] = readU32(bytes, at);
-      const module = bytes.toString('utf8', moduleStart, moduleStart + moduleLength);
-      const [nameLength, nameStart] = readU32(bytes, moduleStart + moduleLength);
-      const name = bytes.toString('utf8', nameStart, nameStart + nameLength);
-      const kind = bytes[nameStart + nameLength];
-      const next = descriptionEnd(bytes, kind, nameStart + nameLength + 1);
-      if (module === GLUE_MODULE) {
-        if (!renamed.has(name)) renamed.set(name, shortName(renamed.size));
-        section.push(...encodeName(SHORT_MODULE), ...encodeName(renamed.get(name)));
-      } else {
-        section.push(...encodeName(module), ...encodeName(name));
-      }
-      section.push(...bytes.subarray(nameStart + nameLength, next));
-      at = next;
-    }
-    parts.push(Buffer.from([id, ...u32(section.length), ...section]));
+    if (id === 2) parts.push(importSection(bytes, start, renamedImports));
+    else if (id === 7) parts.push(exportSection(bytes, start, renamedExports));
+    else parts.push(bytes.subarray(offset, end));
     offset = end;
   }
 
   let text = glue;
-  const replaceOnce = (pattern, replacement, what) => {
-    const matches = text.match(new RegExp(pattern.source, `${pattern.flags}g`))?.length ?? 0;
-    if (matches !== 1) throw new Error(`short-names: the glue has ${what} ${matches} times, not once`);
-    text = text.replace(pattern, replacement);
+  const inGlue = (pattern, replacement, what) => {
+    text = replaceOnce(text, pattern, replacement, `the glue has ${what}`);
   };
-  for (const [name, short] of renamed) {
-    replaceOnce(new RegExp(`^(\\s+)${name}: `, 'm'), `$1${short}: `, `the import key ${name}`);
+  for (const [name, short] of renamedImports) {
+    inGlue(new RegExp(`^(\\s+)${name}: `, 'm'), `$1${short}: `, `the import key ${name}`);
   }
-  replaceOnce(new RegExp(`"${GLUE_MODULE.replace(/[./]/g, '\\$&')}": import0`), `"${SHORT_MODULE}": import0`,
+  inGlue(new RegExp(`"${GLUE_MODULE.replace(/[./]/g, '\\$&')}": import0`), `"${SHORT_MODULE}": import0`,
     'the imports object');
+  for (const [name, short] of renamedExports) {
+    inGlue(new RegExp(`\\bwasm\\.${name}\\b`), `wasm.${short}`, `the export ${name}`);
+  }
   const renamedDeclarations = declarations.map((declaration) => {
     let renamedText = declaration;
     for (const [name, short] of renamedExports) {
-      const pattern = new RegExp(`\\b${name}: `, 'g');
-      const matches = renamedText.match(pattern)?.length ?? 0;
-      if (matches !== 1) throw new Error(`short-names: a declaration file has the export ${name} ${matches} times, not once`);
-      renamedText = renamedText.replace(pattern, `${short}: `);
+      renamedText = replaceOnce(renamedText, new RegExp(`\\b${name}: `), `${short}: `,
+        `a declaration file has the export ${name}`);
     }
     return renamedText;
   });
-  for (const [name, short] of renamedExports) {
-    replaceOnce(new RegExp(`\\bwasm\\.${name}\\b`), `wasm.${short}`, `the export ${name}`);
-  }
   return { wasm: Buffer.concat(parts), glue: text, declarations: renamedDeclarations };
+}
+
+/** `text` with `pattern` replaced; throws unless it occurs exactly once (`what` says where and what). */
+function replaceOnce(text, pattern, replacement, what) {
+  const matches = text.match(new RegExp(pattern.source, `${pattern.flags}g`))?.length ?? 0;
+  if (matches !== 1) throw new Error(`short-names: ${what} ${matches} times, not once`);
+  return text.replace(pattern, replacement);
+}
+
+/** The import section whose body starts at `start`, its imports from the glue renamed (recorded in `renamed`). */
+function importSection(bytes, start, renamed) {
+  let [count, at] = readU32(bytes, start);
+  const section = [...u32(count)];
+  for (; count > 0; count--) {
+    const [moduleLength, moduleStart] = readU32(bytes, at);
+    const module = bytes.toString('utf8', moduleStart, moduleStart + moduleLength);
+    const [nameLength, nameStart] = readU32(bytes, moduleStart + moduleLength);
+    const name = bytes.toString('utf8', nameStart, nameStart + nameLength);
+    const kind = bytes[nameStart + nameLength];
+    const next = descriptionEnd(bytes, kind, nameStart + nameLength + 1);
+    if (module === GLUE_MODULE) {
+      if (!renamed.has(name)) renamed.set(name, shortName(renamed.size));
+      section.push(...encodeName(SHORT_MODULE), ...encodeName(renamed.get(name)));
+    } else {
+      section.push(...encodeName(module), ...encodeName(name));
+    }
+    section.push(...bytes.subarray(nameStart + nameLength, next));
+    at = next;
+  }
+  return Buffer.from([2, ...u32(section.length), ...section]);
 }
 
 /** The export section whose body starts at `start`, its internal exports renamed (recorded in `renamed`). */

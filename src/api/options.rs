@@ -8,9 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::error::ClientError;
 use crate::browser::{describe_exception, DriverOptions, Endpoint, EndpointProvider};
-use crate::engine::{
-    ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy,
-};
+use crate::engine::{ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, ReconnectPolicy};
 use crate::message::Message;
 use crate::protocol::{UserId, MAX_COUNT};
 
@@ -29,6 +27,15 @@ impl Problem {
     /// Reports that option `name` must be `what`.
     fn report_must_be(&self, name: &str, what: &str) {
         self.report(must_be(name, what));
+    }
+
+    /// `value`, the option `name` read as what it must be; `None` (it is
+    /// not `what`) is reported.
+    fn require<T>(&self, value: Option<T>, name: &str, what: &str) -> Option<T> {
+        if value.is_none() {
+            self.report_must_be(name, what);
+        }
+        value
     }
 
     fn found(&self) -> bool {
@@ -137,11 +144,7 @@ impl<'p> Section<'p> {
 
     fn number(&self, name: &'static str) -> Option<f64> {
         let value = self.get(name)?;
-        let number = value.as_f64();
-        if number.is_none() {
-            self.problem.report_must_be(name, "a number");
-        }
-        number
+        self.problem.require(value.as_f64(), name, "a number")
     }
 
     fn whole(&self, name: &'static str) -> Option<u32> {
@@ -168,11 +171,7 @@ impl<'p> Section<'p> {
 
     fn string(&self, name: &'static str) -> Option<String> {
         let value = self.get(name)?;
-        let string = value.as_string();
-        if string.is_none() {
-            self.problem.report_must_be(name, "a string");
-        }
-        string
+        self.problem.require(value.as_string(), name, "a string")
     }
 
     /// One of `choices` (the first is the default), as its index.
@@ -291,21 +290,19 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     }
     if let Some(outbox) = options.section("outbox") {
         let limits = &mut config.outbox;
-        let defaults = OutboxLimits::default();
-        limits.max_frames =
-            outbox.positive("outbox.maxFrames", defaults.max_frames as u32) as usize;
-        limits.max_bytes = outbox.positive("outbox.maxBytes", defaults.max_bytes as u32) as usize;
+        limits.max_frames = outbox.positive("outbox.maxFrames", limits.max_frames as u32) as usize;
+        limits.max_bytes = outbox.positive("outbox.maxBytes", limits.max_bytes as u32) as usize;
         outbox.reject_unread("outbox");
     }
     config.connect_timeout_ms = options.positive("connectTimeout", config.connect_timeout_ms);
     config.max_frame_bytes =
         options.positive("maxFrameBytes", config.max_frame_bytes as u32) as usize;
     let should_reconnect = options.get("shouldReconnect").and_then(|predicate| {
-        let predicate = predicate.dyn_into::<Function>().ok();
-        if predicate.is_none() {
-            problem.report_must_be("shouldReconnect", "a function");
-        }
-        predicate
+        problem.require(
+            predicate.dyn_into::<Function>().ok(),
+            "shouldReconnect",
+            "a function",
+        )
     });
     if should_reconnect.is_some() {
         config.close_policy = ClosePolicy::Custom;
@@ -446,11 +443,11 @@ fn url_list(value: &JsValue, problem: &Problem) -> Vec<String> {
 /// The text of a frame given as an option ([`text_or_json`]), or the
 /// problem reported.
 fn frame_text(name: &str, value: &JsValue, problem: &Problem) -> Option<String> {
-    let text = text_or_json(value);
-    if text.is_none() {
-        problem.report_must_be(name, "a string or a JSON-serialisable value");
-    }
-    text
+    problem.require(
+        text_or_json(value),
+        name,
+        "a string or a JSON-serialisable value",
+    )
 }
 
 /// A string as it is, anything else as JSON (`None` if it has none).

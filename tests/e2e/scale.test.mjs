@@ -68,20 +68,20 @@ async function settled(from, to) {
 
 /** Every message id `from` had acknowledged for `to` arrived at `to` exactly once, in order. */
 function checkDelivery(from, to) {
-  const got = to.received.filter((frame) => frame.fromUserId === from.userId).map((frame) => frame.id);
+  const frames = to.received.filter((frame) => frame.fromUserId === from.userId);
+  const got = frames.map((frame) => frame.id);
   const seen = new Set(got);
   const lost = [...from.acked].filter((id) => !seen.has(id));
   const duplicated = got.length - seen.size;
   const order = got.map((id) => Number(id.split('-').pop()));
-  const inOrder = order.every((n, i) => i === 0 || n > order[i - 1]);
+  const stepBack = order.findIndex((n, i) => i > 0 && n <= order[i - 1]);
+  const inOrder = stepBack === -1;
   const result = { acked: from.acked.size, received: got.length, lost: lost.length, duplicated, inOrder };
   if (lost.length > 0) result.lostIds = lost.slice(0, 10);
   if (!inOrder) {
     // What the receiver got around the first step back: ids with the seq of
     // the frame that carried them, to tell a late replay from a late store.
-    const frames = to.received.filter((frame) => frame.fromUserId === from.userId);
-    const at = order.findIndex((n, i) => i > 0 && n <= order[i - 1]);
-    result.firstBreak = frames.slice(Math.max(0, at - 3), at + 3).map((frame) => `${frame.id}@${frame.seq}`);
+    result.firstBreak = frames.slice(Math.max(0, stepBack - 3), stepBack + 3).map((frame) => `${frame.id}@${frame.seq}`);
   }
   return result;
 }
