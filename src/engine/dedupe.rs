@@ -1,21 +1,38 @@
 //! A bounded memory of recently delivered message ids.
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::BuildHasher;
 use std::rc::Rc;
 
-use foldhash::fast::FixedState;
+/// SipHash-2-4 with a key of this engine's: a keyed hash a server cannot
+/// aim ids at without knowing the key, and the standard library's own, so
+/// no hashing code of another crate is shipped.
+#[derive(Debug, Clone, Copy)]
+struct Keyed(u64, u64);
+
+impl BuildHasher for Keyed {
+    // `SipHasher` is deprecated in favour of `DefaultHasher`, whose key
+    // cannot be chosen; a fixed key would let a server aim at one bucket.
+    #[allow(deprecated)]
+    type Hasher = std::hash::SipHasher;
+
+    #[allow(deprecated)]
+    fn build_hasher(&self) -> Self::Hasher {
+        std::hash::SipHasher::new_with_keys(self.0, self.1)
+    }
+}
 
 /// Remembers the last `capacity` keys; older ones are forgotten first.
 ///
 /// A set answers "seen before?" and a queue of the same keys says which to
-/// forget; both share one allocation per key. The set hashes with foldhash
-/// (the hasher of `hashbrown`), seeded per engine, so that a server cannot
-/// pick ids that all land in one bucket.
+/// forget; both share one allocation per key. The set hashes with SipHash
+/// keyed from the engine's seed, so that a server cannot pick ids that all
+/// land in one bucket.
 #[derive(Debug)]
 pub struct RecentIds {
     capacity: usize,
     order: VecDeque<Rc<str>>,
-    known: HashSet<Rc<str>, FixedState>,
+    known: HashSet<Rc<str>, Keyed>,
 }
 
 impl RecentIds {
@@ -24,7 +41,9 @@ impl RecentIds {
         Self {
             capacity: capacity.max(1),
             order: VecDeque::new(),
-            known: HashSet::with_hasher(FixedState::with_seed(seed)),
+            // Two halves of the key from one seed: any fixed mix will do, the
+            // secret is the seed.
+            known: HashSet::with_hasher(Keyed(seed, !seed.rotate_left(32))),
         }
     }
 
