@@ -379,6 +379,57 @@ async fn providers_give_the_url_and_a_token_that_travels_in_init_only() {
 }
 
 #[wasm_bindgen_test]
+async fn a_provider_that_fails_fails_its_attempt_with_endpoint_failed_and_the_next_one_connects() {
+    // Each case: the url and token providers (bodies of `(attempt) => …`;
+    // attempt 0 fails, the retry after it succeeds) and what the error says.
+    let url = ws_url();
+    let good_url = format!("return '{url}'");
+    for (url_body, token_body, expected) in [
+        (
+            "if (attempt === 0) return Promise.reject(new RangeError('no url yet'))".to_owned()
+                + "; return '"
+                + url
+                + "'",
+            "return 't'".to_owned(),
+            "url: RangeError: no url yet",
+        ),
+        (
+            "if (attempt === 0) throw 'thrown'; return '".to_owned() + url + "'",
+            "return 't'".to_owned(),
+            "url: thrown",
+        ),
+        (
+            good_url.clone(),
+            "return attempt === 0 ? 42 : 't'".to_owned(),
+            "token: the provider must produce a string",
+        ),
+        (
+            good_url.clone(),
+            "return attempt === 0 ? Promise.reject(new Error('expired')) : Promise.resolve('t')"
+                .to_owned(),
+            "token: Error: expired",
+        ),
+    ] {
+        let options =
+            JSON::parse(r#"{"reconnect":{"baseDelayMs":10,"maxDelayMs":10,"jitter":0}}"#).unwrap();
+        let provider = |body: &str| Function::new_with_args("attempt", body);
+        Reflect::set(&options, &"url".into(), &provider(&url_body)).unwrap();
+        Reflect::set(&options, &"token".into(), &provider(&token_body)).unwrap();
+        Reflect::set(&options, &"userId".into(), &unique_user("provider").into()).unwrap();
+        let client = Client::new(options.unchecked_into())
+            .map_err(JsValue::from)
+            .unwrap();
+        let errors = Recorder::new();
+        let _e = client.on_error(errors.callback()).unwrap();
+        open(&client).await;
+        assert_eq!(errors.len(), 1, "{expected}");
+        assert_eq!(errors.field(0, "code"), "endpoint_failed", "{expected}");
+        let message = errors.field(0, "message").as_string().unwrap();
+        assert!(message.ends_with(expected), "{message} for {expected}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_url_the_browser_refuses_is_a_typed_error_not_a_panic() {
     let options = JSON::parse(r#"{"url":"http://[not a url","userId":"x"}"#).unwrap();
     let client = Client::new(options.unchecked_into())

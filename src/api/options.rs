@@ -2,9 +2,9 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Function, Promise, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::error::ClientError;
 use crate::browser::{describe_exception, DriverOptions, Endpoint, EndpointProvider};
@@ -511,77 +511,104 @@ fn heartbeat(toggle: Toggle) -> Option<HeartbeatConfig> {
     Some(heartbeat)
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The promise of `Promise.allSettled`, of which only `then` is used.
+    type AllSettled;
+
+    /// `Promise.allSettled`: settled when all of `promises` are.
+    #[wasm_bindgen(js_namespace = Promise, js_name = allSettled)]
+    fn all_settled(promises: &Array) -> AllSettled;
+
+    /// `then(callback)`, for a callback that owns itself until it is called
+    /// (`Closure::once_into_js`).
+    #[wasm_bindgen(method)]
+    fn then(this: &AllSettled, callback: &JsValue);
+}
+
 /// The providers of each attempt: `url`, `token` and `hello` are the
 /// options as given (a value or a function); `fixed_hello` is the hello's
 /// text when it is not a function.
+///
+/// The functions among them are called in turn, with the attempt number,
+/// when the attempt starts; their results (values or promises) are awaited
+/// together, through one `Promise.allSettled`, and the first that failed,
+/// in that order, fails the attempt.
 fn endpoint_provider(
     url: JsValue,
     token: JsValue,
     hello: JsValue,
     fixed_hello: Option<String>,
 ) -> EndpointProvider {
-    Box::new(move |attempt| {
-        let url = url.clone();
-        let token = token.clone();
-        let hello = hello.clone();
+    let calls = [url.is_function(), token.is_function(), hello.is_function()];
+    Box::new(move |attempt, answer| {
+        let produced: Array = [&url, &token, &hello]
+            .into_iter()
+            .map(|provider| produce(provider, attempt))
+            .collect();
         let fixed_hello = fixed_hello.clone();
-        Box::pin(async move {
-            // A fixed URL, or list of URLs, is in the configuration already.
-            let url = match url.is_function() {
-                true => Some(
-                    produce_string(&url, attempt)
-                        .await
-                        .map_err(|error| Message::new("url: ").text(&error).done())?,
-                ),
-                false => None,
-            };
-            let token = match token.is_function() {
-                true => Some(
-                    produce_string(&token, attempt)
-                        .await
-                        .map_err(|error| Message::new("token: ").text(&error).done())?,
-                ),
-                // A fixed token is in the configuration already.
-                false => None,
-            };
-            let hello = match hello.is_function() {
-                true => {
-                    let produced = produce(&hello, attempt)
-                        .await
-                        .map_err(|error| Message::new("hello: ").text(&error).done())?;
-                    match produced.as_bool() {
-                        Some(false) => None,
-                        _ if produced.is_undefined() || produced.is_null() => None,
-                        _ => Some(text_or_json(&produced).ok_or_else(|| {
-                            must_be("hello", "a string or a JSON-serialisable value").message()
-                        })?),
-                    }
-                }
-                false => fixed_hello,
-            };
-            Ok(Endpoint { url, token, hello })
-        })
+        let settled = Closure::once_into_js(move |outcomes: Array| {
+            answer(endpoint(&outcomes, calls, fixed_hello));
+        });
+        all_settled(&produced).then(&settled);
     })
 }
 
-/// Like [`produce`], for a value that must be a string.
-async fn produce_string(value: &JsValue, attempt: u32) -> Result<String, String> {
-    produce(value, attempt)
-        .await?
-        .as_string()
-        .ok_or_else(|| "the provider must produce a string".to_owned())
+/// What provider `value` produces for `attempt`, as a promise: a function is
+/// called (an exception becomes a rejection); any other value is in the
+/// configuration already, and produces nothing here.
+fn produce(value: &JsValue, attempt: u32) -> Promise {
+    match value.dyn_ref::<Function>() {
+        Some(function) => match function.call1(&JsValue::NULL, &attempt.into()) {
+            Ok(produced) => Promise::resolve(&produced),
+            Err(exception) => Promise::reject(&exception),
+        },
+        None => Promise::resolve(&JsValue::UNDEFINED),
+    }
 }
 
-/// A value as it is; a function is called with the attempt number and its
-/// result (a value or a promise of one) awaited.
-async fn produce(value: &JsValue, attempt: u32) -> Result<JsValue, String> {
-    let produced = match value.dyn_ref::<Function>() {
-        Some(function) => function
-            .call1(&JsValue::NULL, &attempt.into())
-            .map_err(|exception| describe_exception(&exception))?,
-        None => value.clone(),
+/// The endpoint from the outcomes of the `url`, `token` and `hello`
+/// providers (`Promise.allSettled`'s, in that order; `called` says which
+/// options are functions), or why there is none.
+fn endpoint(
+    outcomes: &Array,
+    [url_called, token_called, hello_called]: [bool; 3],
+    fixed_hello: Option<String>,
+) -> Result<Endpoint, String> {
+    let produced = |index: u32, name: &str| {
+        let outcome = outcomes.get(index);
+        let field = |key: &str| Reflect::get(&outcome, &key.into()).unwrap_or_default();
+        match field("status").as_string().as_deref() {
+            Some("rejected") => Err(Message::new(name)
+                .text(": ")
+                .text(&describe_exception(&field("reason")))
+                .done()),
+            _ => Ok(field("value")),
+        }
     };
-    JsFuture::from(Promise::resolve(&produced))
-        .await
-        .map_err(|exception| describe_exception(&exception))
+    let string = |index: u32, name: &str| {
+        produced(index, name)?.as_string().ok_or_else(|| {
+            Message::new(name)
+                .text(": the provider must produce a string")
+                .done()
+        })
+    };
+    // A fixed URL, or list of URLs, and a fixed token are in the
+    // configuration already.
+    let url = url_called.then(|| string(0, "url")).transpose()?;
+    let token = token_called.then(|| string(1, "token")).transpose()?;
+    let hello = match hello_called {
+        false => fixed_hello,
+        true => {
+            let produced = produced(2, "hello")?;
+            match produced.as_bool() {
+                Some(false) => None,
+                _ if produced.is_undefined() || produced.is_null() => None,
+                _ => Some(text_or_json(&produced).ok_or_else(|| {
+                    must_be("hello", "a string or a JSON-serialisable value").message()
+                })?),
+            }
+        }
+    };
+    Ok(Endpoint { url, token, hello })
 }

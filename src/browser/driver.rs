@@ -2,8 +2,6 @@
 //! timers and page signals, and feeds their events back.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsValue;
@@ -29,10 +27,14 @@ pub struct Endpoint {
     pub hello: Option<String>,
 }
 
-/// Produces the endpoint for attempt `n` (see `Command::ResolveEndpoint`),
-/// or says why it cannot.
-pub type EndpointProvider =
-    Box<dyn Fn(u32) -> Pin<Box<dyn Future<Output = Result<Endpoint, String>>>>>;
+/// Gives the driver the endpoint of one attempt, or why there is none.
+pub type EndpointAnswer = Box<dyn FnOnce(Result<Endpoint, String>)>;
+
+/// Starts producing the endpoint for attempt `n` (see
+/// `Command::ResolveEndpoint`) and gives it to the answer, at once or later.
+/// A provider answers through callbacks rather than as a future, so that a
+/// build whose providers are JavaScript promises links no futures executor.
+pub type EndpointProvider = Box<dyn Fn(u32, EndpointAnswer)>;
 
 /// The application's side of the driver: where its output goes, and whom it
 /// asks. The driver calls these with no borrow of the engine held, before or
@@ -278,15 +280,19 @@ impl Driver {
             );
             return;
         };
-        let pending = provider(attempt);
         let me = self.me.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let input = match pending.await {
-                Ok(Endpoint { url, token, hello }) => Input::EndpointResolved { url, token, hello },
-                Err(reason) => Input::EndpointFailed { reason },
-            };
-            feed(&me, input);
-        });
+        provider(
+            attempt,
+            Box::new(move |answer| {
+                let input = match answer {
+                    Ok(Endpoint { url, token, hello }) => {
+                        Input::EndpointResolved { url, token, hello }
+                    }
+                    Err(reason) => Input::EndpointFailed { reason },
+                };
+                feed(&me, input);
+            }),
+        );
     }
 }
 

@@ -227,16 +227,16 @@ impl Options {
 }
 
 fn endpoint_provider(provider: UrlProvider, hello: Option<String>) -> EndpointProvider {
-    Box::new(move |attempt| {
+    Box::new(move |attempt, answer| {
         let url = provider(attempt);
         let hello = hello.clone();
-        Box::pin(async move {
-            Ok(Endpoint {
-                url: Some(url.await?),
+        wasm_bindgen_futures::spawn_local(async move {
+            answer(url.await.map(|url| Endpoint {
+                url: Some(url),
                 token: None,
                 hello,
-            })
-        })
+            }));
+        });
     })
 }
 
