@@ -1,10 +1,20 @@
 //! The page-level signals the engine reacts to.
 
 use gloo_events::EventListener;
-use wasm_bindgen::JsCast;
-use web_sys::{PageTransitionEvent, VisibilityState};
+use wasm_bindgen::prelude::*;
+use web_sys::{PageTransitionEvent, VisibilityState, Window};
 
 use crate::engine::Input;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis`, read directly: `web_sys::window()` looks for the global
+    /// object four ways (`globalThis`, `self`, `window`, `global`), code and
+    /// imports the module pays for, while every engine the package runs on
+    /// (its JavaScript uses class static blocks) has `globalThis`.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
+}
 
 /// Listeners for `online`, `offline`, `visibilitychange`, `pagehide` and `pageshow`,
 /// removed when this value is dropped. Outside a window (a worker, Node) there
@@ -16,7 +26,7 @@ pub struct WindowSignals {
 impl WindowSignals {
     /// Reports each signal to `on_input`.
     pub fn new(on_input: impl Fn(Input) + Clone + 'static) -> Self {
-        let Some(window) = web_sys::window() else {
+        let Some(window) = GLOBAL_THIS.with(|global| global.dyn_ref::<Window>().cloned()) else {
             return Self {
                 _listeners: Vec::new(),
             };
