@@ -102,8 +102,15 @@ async function readyPair(t, url, sender, receiver) {
   await alice.start(senderOptions(url, sender));
   await waitState(alice, 'open');
   await waitState(bob, 'open');
-  await alice.send(receiver, 'warm-up', 1);
+  const [warmUp] = await alice.send(receiver, 'warm-up', 1);
   await until('the warm-up', async () => (await bob.report()).chats.length === 1);
+  // Acked and out of alice's store too, so that a test that then kills the
+  // server starts with nothing of alice's pending. (Otherwise an ack still in
+  // flight at the kill leaves the warm-up stored, and it is restored and
+  // sent again, rightly, as one chat more than the test counts.)
+  await until('the warm-up acked and out of the store', async () =>
+    (await alice.report()).statuses.some((s) => s.id === warmUp && s.status === 'acked')
+    && !(await alice.stored()).some((record) => record.id === warmUp));
   return { alice, bob };
 }
 
