@@ -380,42 +380,90 @@ async fn providers_give_the_url_and_a_token_that_travels_in_init_only() {
 
 #[wasm_bindgen_test]
 async fn a_provider_that_fails_fails_its_attempt_with_endpoint_failed_and_the_next_one_connects() {
-    // Each case: the url and token providers (bodies of `(attempt) => …`;
-    // attempt 0 fails, the retry after it succeeds) and what the error says.
+    // Each case: the mode, its providers (bodies of `(attempt) => …`; on
+    // attempt 0 one of them fails, on the retry they all succeed) and what
+    // the error says. Every case has a token or hello provider after the
+    // url provider, which counts how often it is asked.
     let url = ws_url();
     let good_url = format!("return '{url}'");
-    for (url_body, token_body, expected) in [
+    let counted = |produced: &str| format!("globalThis.laterAsks += 1; return {produced}");
+    for (mode, providers, expected, later_asks) in [
         (
-            "if (attempt === 0) return Promise.reject(new RangeError('no url yet'))".to_owned()
-                + "; return '"
-                + url
-                + "'",
-            "return 't'".to_owned(),
+            "wsnotify",
+            [
+                format!("if (attempt === 0) return Promise.reject(new RangeError('no url yet')); return '{url}'"),
+                counted("'t'"),
+            ],
             "url: RangeError: no url yet",
+            1,
         ),
         (
-            "if (attempt === 0) throw 'thrown'; return '".to_owned() + url + "'",
-            "return 't'".to_owned(),
+            "wsnotify",
+            [
+                format!("if (attempt === 0) throw 'thrown'; return '{url}'"),
+                counted("'t'"),
+            ],
             "url: thrown",
+            1,
         ),
         (
-            good_url.clone(),
-            "return attempt === 0 ? 42 : 't'".to_owned(),
+            "wsnotify",
+            [
+                format!("return attempt === 0 ? 42 : '{url}'"),
+                counted("'t'"),
+            ],
+            "url: the provider must produce a string",
+            1,
+        ),
+        (
+            "wsnotify",
+            [good_url.clone(), counted("attempt === 0 ? 42 : 't'")],
             "token: the provider must produce a string",
+            2,
         ),
         (
-            good_url.clone(),
-            "return attempt === 0 ? Promise.reject(new Error('expired')) : Promise.resolve('t')"
-                .to_owned(),
+            "wsnotify",
+            [
+                good_url.clone(),
+                counted("attempt === 0 ? Promise.reject(new Error('expired')) : 't'"),
+            ],
             "token: Error: expired",
+            2,
+        ),
+        (
+            "generic",
+            [
+                good_url.clone(),
+                counted("attempt === 0 ? Promise.reject(new Error('no hello')) : { type: 'hi' }"),
+            ],
+            "hello: Error: no hello",
+            2,
+        ),
+        (
+            "generic",
+            [good_url.clone(), counted("attempt === 0 ? Symbol('x') : 'hi'")],
+            "hello: the provider must produce a string or a JSON-serialisable value",
+            2,
         ),
     ] {
-        let options =
-            JSON::parse(r#"{"reconnect":{"baseDelayMs":10,"maxDelayMs":10,"jitter":0}}"#).unwrap();
-        let provider = |body: &str| Function::new_with_args("attempt", body);
-        Reflect::set(&options, &"url".into(), &provider(&url_body)).unwrap();
-        Reflect::set(&options, &"token".into(), &provider(&token_body)).unwrap();
-        Reflect::set(&options, &"userId".into(), &unique_user("provider").into()).unwrap();
+        Reflect::set(&js_sys::global(), &"laterAsks".into(), &0.into()).unwrap();
+        let options = JSON::parse(
+            r#"{"reconnect":{"baseDelayMs":10,"maxDelayMs":10,"jitter":0}}"#,
+        )
+        .unwrap();
+        let set = |key: &str, value: &JsValue| {
+            Reflect::set(&options, &key.into(), value).unwrap();
+        };
+        let provider = |body: &str| JsValue::from(Function::new_with_args("attempt", body));
+        set("mode", &mode.into());
+        set("url", &provider(&providers[0]));
+        match mode {
+            "generic" => set("hello", &provider(&providers[1])),
+            _ => {
+                set("token", &provider(&providers[1]));
+                set("userId", &unique_user("provider").into());
+            }
+        }
         let client = Client::new(options.unchecked_into())
             .map_err(JsValue::from)
             .unwrap();
@@ -426,6 +474,10 @@ async fn a_provider_that_fails_fails_its_attempt_with_endpoint_failed_and_the_ne
         assert_eq!(errors.field(0, "code"), "endpoint_failed", "{expected}");
         let message = errors.field(0, "message").as_string().unwrap();
         assert!(message.ends_with(expected), "{message} for {expected}");
+        // A provider is asked once the one before it has produced what it
+        // must: after a failing url provider, the later one is not asked.
+        let asked = Reflect::get(&js_sys::global(), &"laterAsks".into()).unwrap();
+        assert_eq!(asked, later_asks, "later provider asked for {expected}");
     }
 }
 

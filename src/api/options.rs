@@ -1,13 +1,16 @@
 //! `new Client(options)`: parsing and validating the options object.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise, Reflect};
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::error::ClientError;
-use crate::browser::{describe_exception, DriverOptions, Endpoint, EndpointProvider};
+use crate::browser::{
+    describe_exception, DriverOptions, Endpoint, EndpointAnswer, EndpointProvider,
+};
 use crate::engine::{ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, ReconnectPolicy};
 use crate::message::Message;
 use crate::protocol::{UserId, MAX_COUNT};
@@ -516,9 +519,10 @@ extern "C" {
     /// The promise of `Promise.allSettled`, of which only `then` is used.
     type AllSettled;
 
-    /// `Promise.allSettled`: settled when all of `promises` are.
+    /// `Promise.allSettled`: settled when every element of `values` is,
+    /// each a promise or a value; it never rejects for an element.
     #[wasm_bindgen(js_namespace = Promise, js_name = allSettled)]
-    fn all_settled(promises: &Array) -> AllSettled;
+    fn all_settled(values: &Array) -> AllSettled;
 
     /// `then(callback)`, for a callback that owns itself until it is called
     /// (`Closure::once_into_js`).
@@ -529,86 +533,122 @@ extern "C" {
 /// The providers of each attempt: `url`, `token` and `hello` are the
 /// options as given (a value or a function); `fixed_hello` is the hello's
 /// text when it is not a function.
-///
-/// The functions among them are called in turn, with the attempt number,
-/// when the attempt starts; their results (values or promises) are awaited
-/// together, through one `Promise.allSettled`, and the first that failed,
-/// in that order, fails the attempt.
 fn endpoint_provider(
     url: JsValue,
     token: JsValue,
     hello: JsValue,
     fixed_hello: Option<String>,
 ) -> EndpointProvider {
-    let calls = [url.is_function(), token.is_function(), hello.is_function()];
+    let providers: Rc<[JsValue; 3]> = Rc::new([url, token, hello]);
     Box::new(move |attempt, answer| {
-        let produced: Array = [&url, &token, &hello]
-            .into_iter()
-            .map(|provider| produce(provider, attempt))
-            .collect();
-        let fixed_hello = fixed_hello.clone();
-        let settled = Closure::once_into_js(move |outcomes: Array| {
-            answer(endpoint(&outcomes, calls, fixed_hello));
-        });
-        all_settled(&produced).then(&settled);
+        Asking {
+            providers: Rc::clone(&providers),
+            attempt,
+            asked: 0,
+            // A fixed URL, or list of URLs, and a fixed token are in the
+            // configuration already.
+            endpoint: Endpoint {
+                url: None,
+                token: None,
+                hello: fixed_hello.clone(),
+            },
+            answer,
+        }
+        .next();
     })
 }
 
-/// What provider `value` produces for `attempt`, as a promise: a function is
-/// called (an exception becomes a rejection); any other value is in the
-/// configuration already, and produces nothing here.
-fn produce(value: &JsValue, attempt: u32) -> Promise {
-    match value.dyn_ref::<Function>() {
-        Some(function) => match function.call1(&JsValue::NULL, &attempt.into()) {
-            Ok(produced) => Promise::resolve(&produced),
-            Err(exception) => Promise::reject(&exception),
-        },
-        None => Promise::resolve(&JsValue::UNDEFINED),
-    }
+/// The option each provider is, in the order they are asked.
+const PROVIDERS: [&str; 3] = ["url", "token", "hello"];
+
+/// `produced`, or why a provider's result is not `what` it must produce.
+fn must_produce<T>(produced: Option<T>, what: &str) -> Result<T, String> {
+    produced.ok_or_else(|| Message::new("the provider must produce ").text(what).done())
 }
 
-/// The endpoint from the outcomes of the `url`, `token` and `hello`
-/// providers (`Promise.allSettled`'s, in that order; `called` says which
-/// options are functions), or why there is none.
-fn endpoint(
-    outcomes: &Array,
-    [url_called, token_called, hello_called]: [bool; 3],
-    fixed_hello: Option<String>,
-) -> Result<Endpoint, String> {
-    let produced = |index: u32, name: &str| {
-        let outcome = outcomes.get(index);
-        let field = |key: &str| Reflect::get(&outcome, &key.into()).unwrap_or_default();
-        match field("status").as_string().as_deref() {
-            Some("rejected") => Err(Message::new(name)
-                .text(": ")
-                .text(&describe_exception(&field("reason")))
-                .done()),
-            _ => Ok(field("value")),
+/// One round of the providers: the functions among `url`, `token` and
+/// `hello` are called in that order with the attempt number, each once what
+/// the one before it produced (a value or a promise) has settled, and only
+/// while the driver still waits for this round: a provider that frees,
+/// closes or reconnects the client is the last one called.
+struct Asking {
+    providers: Rc<[JsValue; 3]>,
+    attempt: u32,
+    /// How many of [`PROVIDERS`] were asked (or are not functions).
+    asked: usize,
+    /// What they produced so far.
+    endpoint: Endpoint,
+    answer: EndpointAnswer,
+}
+
+impl Asking {
+    /// Asks the next provider that is a function or, when none is left,
+    /// gives the endpoint.
+    fn next(self) {
+        let Some(provider) = self.providers.get(self.asked) else {
+            self.answer.give(Ok(self.endpoint));
+            return;
+        };
+        let Some(function) = provider.dyn_ref::<Function>() else {
+            return self.took(Ok(()));
+        };
+        if !self.answer.is_awaited() {
+            return;
         }
-    };
-    let string = |index: u32, name: &str| {
-        produced(index, name)?.as_string().ok_or_else(|| {
-            Message::new(name)
-                .text(": the provider must produce a string")
-                .done()
-        })
-    };
-    // A fixed URL, or list of URLs, and a fixed token are in the
-    // configuration already.
-    let url = url_called.then(|| string(0, "url")).transpose()?;
-    let token = token_called.then(|| string(1, "token")).transpose()?;
-    let hello = match hello_called {
-        false => fixed_hello,
-        true => {
-            let produced = produced(2, "hello")?;
-            match produced.as_bool() {
-                Some(false) => None,
-                _ if produced.is_undefined() || produced.is_null() => None,
-                _ => Some(text_or_json(&produced).ok_or_else(|| {
-                    must_be("hello", "a string or a JSON-serialisable value").message()
-                })?),
+        match function.call1(&JsValue::NULL, &self.attempt.into()) {
+            Ok(produced) => {
+                // `allSettled` awaits a promise (or takes a value) and
+                // reports a rejection as an outcome, never as an exception.
+                let settled = Closure::once_into_js(move |outcomes: Array| {
+                    self.settled(outcomes.get(0));
+                });
+                all_settled(&Array::of1(&produced)).then(&settled);
+            }
+            Err(exception) => self.took(Err(describe_exception(&exception))),
+        }
+    }
+
+    /// Takes `outcome`, the `allSettled` outcome of the provider asked.
+    fn settled(mut self, outcome: JsValue) {
+        let field = |key: &str| Reflect::get(&outcome, &key.into()).unwrap_or_default();
+        if field("status").as_string().as_deref() != Some("fulfilled") {
+            return self.took(Err(describe_exception(&field("reason"))));
+        }
+        let produced = field("value");
+        let taken = match self.asked {
+            0 => must_produce(produced.as_string(), "a string")
+                .map(|url| self.endpoint.url = Some(url)),
+            1 => must_produce(produced.as_string(), "a string")
+                .map(|token| self.endpoint.token = Some(token)),
+            _ if produced.is_undefined()
+                || produced.is_null()
+                || produced.as_bool() == Some(false) =>
+            {
+                self.endpoint.hello = None;
+                Ok(())
+            }
+            _ => must_produce(
+                text_or_json(&produced),
+                "a string or a JSON-serialisable value",
+            )
+            .map(|hello| self.endpoint.hello = Some(hello)),
+        };
+        self.took(taken);
+    }
+
+    /// Goes on to the next provider, or fails the round with why the one
+    /// asked produced nothing usable.
+    fn took(mut self, taken: Result<(), String>) {
+        match taken {
+            Ok(()) => {
+                self.asked += 1;
+                self.next();
+            }
+            Err(why) => {
+                let name = PROVIDERS[self.asked];
+                self.answer
+                    .give(Err(Message::new(name).text(": ").text(&why).done()));
             }
         }
-    };
-    Ok(Endpoint { url, token, hello })
+    }
 }

@@ -27,14 +27,46 @@ pub struct Endpoint {
     pub hello: Option<String>,
 }
 
-/// Gives the driver the endpoint of one attempt, or why there is none.
-pub type EndpointAnswer = Box<dyn FnOnce(Result<Endpoint, String>)>;
-
 /// Starts producing the endpoint for attempt `n` (see
-/// `Command::ResolveEndpoint`) and gives it to the answer, at once or later.
-/// A provider answers through callbacks rather than as a future, so that a
-/// build whose providers are JavaScript promises links no futures executor.
+/// `Command::ResolveEndpoint`) and gives it to the [`EndpointAnswer`], at
+/// once or later. A provider answers through the handle rather than as a
+/// future, so that a build whose providers are JavaScript promises links no
+/// futures executor.
 pub type EndpointProvider = Box<dyn Fn(u32, EndpointAnswer)>;
+
+/// Where the endpoint of one round of [`EndpointProvider`] goes.
+///
+/// It holds the driver weakly. A round ends when the driver stops, when the
+/// engine stops waiting for an endpoint (a close, a timeout) or when another
+/// round starts (`reconnect()`); its answer is then dropped, and a provider
+/// that produces in steps should stop asking ([`EndpointAnswer::is_awaited`]).
+#[must_use = "the attempt waits for its endpoint until it times out"]
+pub struct EndpointAnswer {
+    driver: Weak<Driver>,
+    round: u32,
+}
+
+impl EndpointAnswer {
+    /// Whether the driver still waits for this round's endpoint.
+    pub fn is_awaited(&self) -> bool {
+        self.driver
+            .upgrade()
+            .is_some_and(|driver| driver.awaits_round(self.round))
+    }
+
+    /// Gives the endpoint, or why there is none; dropped if the round is over.
+    pub fn give(self, endpoint: Result<Endpoint, String>) {
+        let Some(driver) = self.driver.upgrade() else {
+            return;
+        };
+        if driver.awaits_round(self.round) {
+            driver.input(match endpoint {
+                Ok(Endpoint { url, token, hello }) => Input::EndpointResolved { url, token, hello },
+                Err(reason) => Input::EndpointFailed { reason },
+            });
+        }
+    }
+}
 
 /// The application's side of the driver: where its output goes, and whom it
 /// asks. The driver calls these with no borrow of the engine held, before or
@@ -81,7 +113,10 @@ struct Io {
 ///
 /// Every callback registered with the browser holds only a `Weak` reference
 /// to the driver, and every registration is owned by it: dropping the driver
-/// detaches and frees them all.
+/// detaches and frees them all. The one callback it cannot take back is the
+/// answer a provider's promise settles into (see [`EndpointAnswer`]), which
+/// does nothing once the driver is gone and is freed when the promise
+/// settles or is collected.
 pub struct Driver {
     me: Weak<Driver>,
     engine: RefCell<Engine>,
@@ -93,6 +128,9 @@ pub struct Driver {
     pumping: Cell<bool>,
     /// Set by [`Driver::stop`]: nothing more happens.
     stopped: Cell<bool>,
+    /// The number of the last round of endpoint resolution (see
+    /// [`EndpointAnswer`]).
+    endpoint_round: Cell<u32>,
     _signals: WindowSignals,
 }
 
@@ -111,6 +149,7 @@ impl Driver {
                 options,
                 pumping: Cell::new(false),
                 stopped: Cell::new(false),
+                endpoint_round: Cell::new(0),
                 _signals: WindowSignals::new(move |input| feed(&signals_target, input)),
             }
         })
@@ -146,6 +185,13 @@ impl Driver {
         let Io { socket, timers, .. } = std::mem::take(&mut *self.io.borrow_mut());
         drop(socket);
         drop(timers);
+    }
+
+    /// Whether the engine still waits for the endpoint of `round`.
+    fn awaits_round(&self, round: u32) -> bool {
+        !self.stopped.get()
+            && self.endpoint_round.get() == round
+            && self.engine.borrow().awaits_endpoint()
     }
 
     /// Whether socket `number` is still the current one.
@@ -280,18 +326,14 @@ impl Driver {
             );
             return;
         };
-        let me = self.me.clone();
+        let round = self.endpoint_round.get().wrapping_add(1);
+        self.endpoint_round.set(round);
         provider(
             attempt,
-            Box::new(move |answer| {
-                let input = match answer {
-                    Ok(Endpoint { url, token, hello }) => {
-                        Input::EndpointResolved { url, token, hello }
-                    }
-                    Err(reason) => Input::EndpointFailed { reason },
-                };
-                feed(&me, input);
-            }),
+            EndpointAnswer {
+                driver: self.me.clone(),
+                round,
+            },
         );
     }
 }

@@ -12,7 +12,8 @@ mod timers;
 mod window;
 
 pub use driver::{
-    describe_exception, Application, Driver, DriverOptions, Endpoint, EndpointProvider,
+    describe_exception, Application, Driver, DriverOptions, Endpoint, EndpointAnswer,
+    EndpointProvider,
 };
 pub use received::{read_frame, Format, Received};
 pub use socket::{ReadyState, Socket, SocketEvent};

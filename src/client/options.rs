@@ -231,7 +231,7 @@ fn endpoint_provider(provider: UrlProvider, hello: Option<String>) -> EndpointPr
         let url = provider(attempt);
         let hello = hello.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            answer(url.await.map(|url| Endpoint {
+            answer.give(url.await.map(|url| Endpoint {
                 url: Some(url),
                 token: None,
                 hello,

@@ -49,7 +49,10 @@ impl RecentIds {
 
     /// Records `key`; `false` when it was already there (a duplicate).
     pub fn insert(&mut self, key: String) -> bool {
-        if self.known.contains(key.as_str()) {
+        // One lookup that both checks and inserts: a key is hashed once
+        // (and the oldest once more when it is forgotten).
+        let key: Rc<str> = key.into();
+        if !self.known.insert(Rc::clone(&key)) {
             return false;
         }
         if self.order.len() == self.capacity {
@@ -57,8 +60,6 @@ impl RecentIds {
                 self.known.remove(&oldest);
             }
         }
-        let key: Rc<str> = key.into();
-        self.known.insert(Rc::clone(&key));
         self.order.push_back(key);
         true
     }

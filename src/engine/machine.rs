@@ -123,6 +123,12 @@ impl Engine {
         self.state
     }
 
+    /// Whether the engine waits for the answer to its last
+    /// [`Command::ResolveEndpoint`].
+    pub fn awaits_endpoint(&self) -> bool {
+        self.socket == Socket::Resolving
+    }
+
     /// The retry number (see [`StateChange::attempt`]).
     pub fn attempt(&self) -> u32 {
         self.retry

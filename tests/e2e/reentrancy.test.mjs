@@ -77,6 +77,11 @@ test('every member called from inside every callback and provider: no trap, a ty
     assert.equal(state, 'throws freed', `after free() inside ${where}, members throw freed`);
     assert.equal(byUser.get(`${where}-${what}`)?.open ?? 0, 0, `free() inside ${where} leaves no connection`);
   }
+  // A provider that frees or closes the client is the last one asked: the
+  // token provider, asked after the url provider, does not run after it.
+  for (const { where, what, tokenAfterCall } of report.filter((trial) => trial.where.startsWith('url'))) {
+    if (what === 'free' || what === 'close') assert.equal(tokenAfterCall, 0, `the token provider ran after ${what}() inside ${where}`);
+  }
   const openedAfterFree = report.filter((trial) => trial.what === 'free').map(({ where }) => byUser.get(`${where}-free`)?.opened ?? 0);
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.deepEqual(report.filter((trial) => trial.what === 'free').map(({ where }) => byUser.get(`${where}-free`)?.opened ?? 0), openedAfterFree,

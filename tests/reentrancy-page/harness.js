@@ -33,10 +33,15 @@ const MEMBERS = {
   free: (c) => c.free(),
 };
 
-/** Every place the client calls application code. */
+/**
+ * Every place the client calls application code. `url` acts in the provider
+ * of the first attempt, which `connect()` starts; `urlOnRetry` in the
+ * provider of the second, which the backoff timer starts (no call of the
+ * application's is under way then).
+ */
 const CALLBACKS = [
   'onOpen', 'onClose', 'onError', 'onChat', 'onNotification', 'onMessage', 'on', 'onStateChange', 'onGiveUp', 'onDelivery',
-  'shouldReconnect', 'url', 'token',
+  'shouldReconnect', 'url', 'urlOnRetry', 'token',
 ];
 
 window.members = Object.keys(MEMBERS);
@@ -52,7 +57,8 @@ window.trial = async (url, where, what) => {
   let client = null;
   let outcome = 'not called';
   let called = false;
-  const record = { errors: [], states: [] };
+  // How often the token provider, asked after the url provider, ran after the call.
+  const record = { errors: [], states: [], tokenAfterCall: 0 };
   const act = () => {
     if (called) return undefined;
     called = true;
@@ -65,10 +71,17 @@ window.trial = async (url, where, what) => {
     return undefined;
   };
   const options = {
-    url: where === 'url' ? () => { act(); return url; } : url,
+    url: where.startsWith('url') ? (attempt) => {
+      if (where === 'url' || attempt > 0) act();
+      return url;
+    } : url,
     userId,
     reconnect: { baseDelayMs: 20, maxDelayMs: 40, maxRetries: 1 },
-    token: where === 'token' ? () => { act(); return 'token'; } : undefined,
+    token: () => {
+      if (where === 'token') act();
+      if (called) record.tokenAfterCall += 1;
+      return 'token';
+    },
     shouldReconnect: (close) => {
       if (where === 'shouldReconnect') act();
       return close.code === 4000;
@@ -108,5 +121,5 @@ window.trialReport = () => window.trials.map(({ where, what, client, record, out
   } catch (error) {
     state = `throws ${error.code}`;
   }
-  return { where, what, outcome: outcome(), state, errors: record.errors, states: record.states };
+  return { where, what, outcome: outcome(), state, errors: record.errors, states: record.states, tokenAfterCall: record.tokenAfterCall };
 });
