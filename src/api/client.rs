@@ -165,9 +165,8 @@ impl Client {
 
     /// `"idle"`, `"connecting"`, `"open"`, `"reconnecting"`, `"closing"` or `"closed"`.
     #[wasm_bindgen(getter, unchecked_return_type = "ConnectionState")]
-    pub fn state(&self) -> String {
-        self.driver
-            .read(|engine| engine.state().as_str().to_owned())
+    pub fn state(&self) -> JsValue {
+        self.driver.read(|engine| js_string(engine.state().as_str()))
     }
 
     /// The retry number: 0 on a first connect, n for the n-th retry since the
@@ -181,9 +180,8 @@ impl Client {
     /// or `"unconfirmed"` when at-least-once was asked for but the server
     /// sends no acks.
     #[wasm_bindgen(getter, unchecked_return_type = "DeliveryState")]
-    pub fn delivery(&self) -> String {
-        self.driver
-            .read(|engine| engine.delivery().as_str().to_owned())
+    pub fn delivery(&self) -> JsValue {
+        self.driver.read(|engine| js_string(engine.delivery().as_str()))
     }
 
     /// How many frames wait for the connection (or, with at-least-once
