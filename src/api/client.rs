@@ -166,7 +166,8 @@ impl Client {
     /// `"idle"`, `"connecting"`, `"open"`, `"reconnecting"`, `"closing"` or `"closed"`.
     #[wasm_bindgen(getter, unchecked_return_type = "ConnectionState")]
     pub fn state(&self) -> JsValue {
-        self.driver.read(|engine| js_string(engine.state().as_str()))
+        self.driver
+            .read(|engine| js_string(engine.state().as_str()))
     }
 
     /// The retry number: 0 on a first connect, n for the n-th retry since the
@@ -181,7 +182,8 @@ impl Client {
     /// sends no acks.
     #[wasm_bindgen(getter, unchecked_return_type = "DeliveryState")]
     pub fn delivery(&self) -> JsValue {
-        self.driver.read(|engine| js_string(engine.delivery().as_str()))
+        self.driver
+            .read(|engine| js_string(engine.delivery().as_str()))
     }
 
     /// How many frames wait for the connection (or, with at-least-once
