@@ -675,14 +675,17 @@ fn a_fresh_url_and_token_are_resolved_before_each_attempt() {
     cfg.resolve_endpoint = true;
     cfg.token = Some("old".into());
     let mut h = Harness::new(cfg);
+    assert!(!h.engine.awaits_endpoint());
     let commands = h.connect();
     assert!(commands.contains(&Command::ResolveEndpoint { attempt: 0 }));
     assert_eq!(opens(&commands), 0);
+    assert!(h.engine.awaits_endpoint());
     let commands = h.input(Input::EndpointResolved {
         url: Some("ws://127.0.0.1:2/ws".into()),
         token: Some("fresh".into()),
         hello: None,
     });
+    assert!(!h.engine.awaits_endpoint(), "answered");
     assert!(commands.contains(&Command::OpenSocket {
         url: "ws://127.0.0.1:2/ws".into()
     }));
@@ -702,9 +705,27 @@ fn a_failing_endpoint_provider_counts_as_a_failed_attempt() {
     let commands = h.input(Input::EndpointFailed {
         reason: "401".into(),
     });
+    assert!(!h.engine.awaits_endpoint(), "failed");
     assert!(events(&commands).contains(&Event::Error(ErrorEvent::EndpointFailed("401".into()))));
     assert_eq!(h.engine.state(), State::Reconnecting);
     assert!(timer_set(&commands, TimerKind::Reconnect).is_some());
+}
+
+#[test]
+fn a_connect_timeout_while_resolving_ends_the_wait_and_a_late_endpoint_opens_nothing() {
+    let mut cfg = config();
+    cfg.resolve_endpoint = true;
+    let mut h = Harness::new(cfg);
+    h.connect();
+    h.fire(TimerKind::ConnectTimeout);
+    assert!(!h.engine.awaits_endpoint());
+    assert_eq!(h.engine.state(), State::Reconnecting);
+    let late = h.input(Input::EndpointResolved {
+        url: Some("ws://127.0.0.1:2/ws".into()),
+        token: None,
+        hello: None,
+    });
+    assert_eq!(opens(&late), 0);
 }
 
 #[test]
