@@ -77,11 +77,13 @@ window.trial = async (url, where, what) => {
     } : url,
     userId,
     reconnect: { baseDelayMs: 20, maxDelayMs: 40, maxRetries: 1 },
-    token: () => {
+    // A token provider only where a provider acts: the other trials keep a
+    // client without providers, which opens its socket inside `connect()`.
+    token: where === 'token' || where.startsWith('url') ? () => {
       if (where === 'token') act();
       if (called) record.tokenAfterCall += 1;
       return 'token';
-    },
+    } : undefined,
     shouldReconnect: (close) => {
       if (where === 'shouldReconnect') act();
       return close.code === 4000;
