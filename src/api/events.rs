@@ -114,7 +114,10 @@ impl Application for Dispatcher {
             value,
             format,
             kind,
-        } = read_frame(data, &self.kind_field);
+        } = read_frame(
+            data,
+            (wants_message || wants_kinds).then_some(&self.kind_field),
+        );
         if let (true, Some(typed)) = (wants_typed, &typed) {
             call(&self.listeners, typed, &value);
         }

@@ -39,13 +39,14 @@ pub struct Received {
     pub value: JsValue,
     /// How it came.
     pub format: Format,
-    /// For a JSON object, the string in its kind field (`kind_field`).
+    /// For a JSON object, the string in its kind field, when one was named.
     pub kind: Option<String>,
 }
 
 /// Reads `data` (what the socket gave) once; `kind_field` names the field
-/// that holds a JSON object's kind.
-pub fn read_frame(data: &JsValue, kind_field: &JsValue) -> Received {
+/// that holds a JSON object's kind, or is `None` when no listener wants the
+/// kind: reading it costs calls into JavaScript and a copy on every frame.
+pub fn read_frame(data: &JsValue, kind_field: Option<&JsValue>) -> Received {
     let (value, format) = match data.is_string() {
         true => match parse_js_string(data) {
             Ok(value) => (value, Format::Json),
@@ -53,9 +54,9 @@ pub fn read_frame(data: &JsValue, kind_field: &JsValue) -> Received {
         },
         false => (data.clone(), Format::Binary),
     };
-    let kind = (format == Format::Json && value.is_object() && !js_sys::Array::is_array(&value))
-        .then(|| js_sys::Reflect::get(&value, kind_field).ok())
-        .flatten()
+    let kind = kind_field
+        .filter(|_| format == Format::Json && value.is_object() && !js_sys::Array::is_array(&value))
+        .and_then(|field| js_sys::Reflect::get(&value, field).ok())
         .and_then(|kind| kind.as_string());
     Received {
         value,

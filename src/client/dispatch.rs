@@ -115,7 +115,7 @@ impl Application for RustApplication {
             }
             Verdict::Typed(frame_type) => Some(frame_type),
         };
-        let received = read_frame(data, &self.kind_field);
+        let received = read_frame(data, Some(&self.kind_field));
         match typed {
             Some(FrameType::Chat) => {
                 deliver(&self.registry, Event::Chat(Chat::from_js(&received.value)));
