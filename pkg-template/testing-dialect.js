@@ -8,64 +8,15 @@
 // batches them in time), and there is no rate limit, no init timeout and no
 // age limit on the replay history (500 chats per user).
 
-const MAX_USER_ID_CHARS = 64;
-const MAX_ID_CHARS = 128;
-const MAX_TOKEN_CHARS = 4096;
-const EPOCH_PATTERN = /^[\x21-\x7e]{1,32}$/;
+import { parseClientFrame } from './client-frames.js';
+
 const HISTORY_LIMIT = 500;
 const MAX_RELAYED_FRAME_BYTES = 65_536;
 /** Room left in a relayed chat for `"seq":<16 digits>,"epoch":"<32 chars>"`. */
 const NUMBERING_RESERVE_BYTES = 80;
-const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]/u;
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
-const chars = (text) => [...text].length;
-const isWellFormed = (text) => (typeof text.isWellFormed === 'function' ? text.isWellFormed() : !/\p{Cs}/u.test(text));
 const bytes = (text) => new TextEncoder().encode(text).length;
-
-function validateUserId(value, field) {
-  if (typeof value !== 'string') return `${field} must be a string`;
-  const length = chars(value);
-  if (length < 1 || length > MAX_USER_ID_CHARS) return `${field} must be 1-${MAX_USER_ID_CHARS} characters`;
-  if (!isWellFormed(value) || NOT_PRINTABLE.test(value)) return `${field} must be printable characters only`;
-  return null;
-}
-
-const optional = (value, check) => (value === undefined ? null : check(value));
-
-const VALIDATORS = new Map([
-  ['init', (frame) =>
-    validateUserId(frame.userId, 'userId') ??
-    optional(frame.token, (token) => (typeof token === 'string' && token.length <= MAX_TOKEN_CHARS
-      ? null : `token must be a string of at most ${MAX_TOKEN_CHARS} characters`)) ??
-    optional(frame.lastSeq, (seq) => (Number.isSafeInteger(seq) && seq >= 0 ? null : 'lastSeq must be a non-negative integer')) ??
-    optional(frame.epoch, (epoch) => (typeof epoch === 'string' && EPOCH_PATTERN.test(epoch)
-      ? null : 'epoch must be 1-32 printable ASCII characters'))],
-  ['chat', (frame) =>
-    validateUserId(frame.fromUserId, 'fromUserId') ??
-    optional(frame.toUserId, (to) => validateUserId(to, 'toUserId')) ??
-    (typeof frame.message === 'string' ? null : 'message must be a string') ??
-    (isWellFormed(frame.message) ? null : 'message must not contain a lone surrogate') ??
-    optional(frame.id, (id) => (typeof id === 'string' && chars(id) >= 1 && chars(id) <= MAX_ID_CHARS && isWellFormed(id)
-      ? null : `id must be a string of 1-${MAX_ID_CHARS} characters`))],
-  ['ping', () => null],
-]);
-
-/** Parses and validates a client frame: `{ frame }` or `{ error }`, as the reference server does. */
-export function parseClientFrame(text) {
-  let frame;
-  try {
-    frame = JSON.parse(text);
-  } catch {
-    return { error: 'not valid JSON' };
-  }
-  if (!isObject(frame)) return { error: 'a frame must be a JSON object' };
-  if (typeof frame.type !== 'string') return { error: 'type must be a string' };
-  const validate = VALIDATORS.get(frame.type);
-  if (!validate) return { error: 'unknown type' };
-  const error = validate(frame);
-  return error ? { error } : { frame };
-}
 
 /** A new epoch: 12 printable ASCII characters. */
 function newEpoch() {

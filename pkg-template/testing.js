@@ -6,7 +6,7 @@
 export { createScriptedServer, ScriptedServer } from './testing-server.js';
 export { ServerConnection } from './testing-connection.js';
 export { FakeWebSocket } from './testing-network.js';
-export { parseClientFrame } from './testing-dialect.js';
+export { parseClientFrame } from './client-frames.js';
 export { decodeFrame } from './testing-frames.js';
 export { collectFrames, loadForTests, recordStates, waitForState } from './testing-client.js';
 export {

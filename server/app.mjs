@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { CLOSE_FORBIDDEN, createAuth } from './auth.mjs';
 import { DEV_LOGIN_PATH, createDevLoginHandler } from './dev-login.mjs';
-import { parseClientFrame } from './frames.mjs';
+import { parseClientFrame } from '../pkg-template/client-frames.js';
 import { createBackends } from './backends.mjs';
 import { createInbound } from './inbound.mjs';
 import { LIMIT_DEFAULTS, createConnectionCounter, createRateLimiter } from './limits.mjs';

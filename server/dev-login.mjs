@@ -4,7 +4,7 @@
 // the server is started in development mode (createServer({ devLogin: true })),
 // because it hands a token to anybody. A deployment replaces it with its own
 // login, which calls auth.issue(userId) after checking who the user is.
-import { validateUserId } from './frames.mjs';
+import { validateUserId } from '../pkg-template/client-frames.js';
 
 export const DEV_LOGIN_PATH = '/dev/login';
 const MAX_BODY_BYTES = 1024;

@@ -7,7 +7,7 @@ import { lockedVersion, reportedVersion } from '../../scripts/bootstrap.mjs';
 import { crateVersion } from '../../scripts/build.mjs';
 import { root } from '../../scripts/lib.mjs';
 import { shortenNames, shortName } from '../../scripts/short-names.mjs';
-import { parseClientFrame } from '../../server/frames.mjs';
+import { parseClientFrame } from '../../pkg-template/client-frames.js';
 import { originAllowed } from '../../server/app.mjs';
 import { resolvePath } from '../../server/static.mjs';
 

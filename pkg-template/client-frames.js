@@ -1,14 +1,37 @@
-// Validation of client frames (protocol v1, docs/PROTOCOL.md).
-// Returns { frame } for a valid frame, { error } with a fixed, human-readable
-// reason otherwise. A reason never repeats what the client sent.
-import { isPrintable, isWellFormed } from './text.mjs';
+// The rules for the frames a client sends (protocol v1, docs/PROTOCOL.md),
+// as the reference server applies them: `parseClientFrame` returns { frame }
+// for a valid frame, { error } with a fixed, human-readable reason otherwise
+// (a reason never repeats what the client sent). One home for the reference
+// server (server/) and for the scripted server of `wsnotify/testing`, which
+// answers as the reference server does; the package ships it for the latter.
 
-export const MAX_USER_ID_CHARS = 64;
-export const MAX_ID_CHARS = 128;
+/**
+ * A user id is printable text: no control characters (C0, C1), no format
+ * characters (bidi overrides and marks, zero-width joiners), no line or
+ * paragraph separators, no private-use or unassigned code points and no lone
+ * surrogates. Such characters can spoof a name on screen or in a terminal.
+ */
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]/u;
+
+/** Whether `text` is made of printable characters only (see NOT_PRINTABLE). */
+function isPrintable(text) {
+  return !NOT_PRINTABLE.test(text);
+}
+
+/**
+ * Whether `text` has no lone UTF-16 surrogate. JSON.parse accepts `"\ud800"`,
+ * the client refuses it, so the server must not relay it.
+ */
+function isWellFormed(text) {
+  return typeof text.isWellFormed === 'function' ? text.isWellFormed() : !/\p{Cs}/u.test(text);
+}
+
+const MAX_USER_ID_CHARS = 64;
+const MAX_ID_CHARS = 128;
 /** A JWT of the reference server is ~200 characters; room for a real identity provider's claims. */
-export const MAX_TOKEN_CHARS = 4096;
-/** The history epoch: an opaque string of printable ASCII (server/history.mjs draws them). */
-export const EPOCH_PATTERN = /^[\x21-\x7e]{1,32}$/;
+const MAX_TOKEN_CHARS = 4096;
+/** The history epoch: an opaque string of printable ASCII (server/history/ draws them). */
+const EPOCH_PATTERN = /^[\x21-\x7e]{1,32}$/;
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 const chars = (text) => [...text].length;
