@@ -7,15 +7,22 @@
 
 /**
  * A user id is printable text: no control characters (C0, C1), no format
- * characters (bidi overrides and marks, zero-width joiners), no line or
- * paragraph separators, no private-use or unassigned code points and no lone
- * surrogates. Such characters can spoof a name on screen or in a terminal.
+ * characters (bidi overrides and marks, zero-width joiners), no separators
+ * (lines, paragraphs, and spaces other than the ASCII one), no private-use or
+ * unassigned code points and no lone surrogates. Such characters can spoof a
+ * name on screen or in a terminal.
  */
-const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]/u;
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]|(?! )\p{Zs}/u;
+/**
+ * The ASCII space only between two other characters: "ada ", " ada" and
+ * "ada  lovelace" would pass for "ada" and "ada lovelace" on a page, which
+ * collapses and trims white space, and "   " for no name at all.
+ */
+const LOOSE_SPACE = /^ | $| {2}/;
 
-/** Whether `text` is made of printable characters only (see NOT_PRINTABLE). */
+/** Whether `text` is made of printable characters only (see NOT_PRINTABLE and LOOSE_SPACE). */
 function isPrintable(text) {
-  return !NOT_PRINTABLE.test(text);
+  return !NOT_PRINTABLE.test(text) && !LOOSE_SPACE.test(text);
 }
 
 /**

@@ -175,6 +175,9 @@ export async function createServer(options = {}) {
   ]);
   const devLogin = config.devLogin ? createDevLoginHandler({ auth, originAllowed: isAllowedOrigin }) : null;
   const http = createHttpServer((request, response) => {
+    requestIn(request.socket);
+    // One request per connection: the next one would get no deadline.
+    response.shouldKeepAlive = false;
     const path = (request.url ?? '/').split('?')[0];
     let handled;
     if (path === DEV_LOGIN_PATH) {
@@ -189,6 +192,37 @@ export async function createServer(options = {}) {
     });
   });
   const counter = createConnectionCounter(config.connections);
+  // Connections that are not WebSockets yet are capped apart, from their
+  // first byte: the WebSocket caps only count a connection once its
+  // handshake is through, and each of these holds a file descriptor too. A
+  // peer that never finishes its request would hold one for as long as it
+  // trickles: its request (the handshake's or another) must be in within
+  // `handshakeTimeoutMs`. (Node's `headersTimeout` is not relied on: on
+  // Node 20 it let such connections live on.)
+  const notUpgraded = createConnectionCounter(config.connections);
+  /** TCP socket → { deadline, release }: its request's deadline, and what takes it off `notUpgraded` (once). */
+  const pending = new WeakMap();
+  http.on('connection', (tcp) => {
+    const address = tcp.remoteAddress;
+    if (notUpgraded.admit(address)) {
+      metrics.connectionsRefused += 1;
+      tcp.destroy();
+      return;
+    }
+    notUpgraded.add(address);
+    let counted = true;
+    const deadline = setTimeout(() => tcp.destroy(), config.connections.handshakeTimeoutMs);
+    const release = () => {
+      clearTimeout(deadline);
+      if (!counted) return;
+      counted = false;
+      notUpgraded.remove(address);
+    };
+    tcp.once('close', release);
+    pending.set(tcp, { deadline, release });
+  });
+  /** The request of `tcp` is in: no more deadline (it is answered, then closed). */
+  const requestIn = (tcp) => clearTimeout(pending.get(tcp)?.deadline);
   const wss = new WebSocketServer({
     server: http,
     path: '/ws',
@@ -568,6 +602,7 @@ export async function createServer(options = {}) {
 
   wss.on('connection', (socket, request) => {
     const address = request.socket.remoteAddress;
+    pending.get(request.socket)?.release();
     counter.add(address);
     socket.on('close', (code) => {
       // What still waits is not handled: its acks could not be sent, so the

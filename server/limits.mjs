@@ -11,14 +11,20 @@ export const LIMIT_DEFAULTS = {
    * them, and it is closed with 4429.
    */
   rateLimit: { perSecond: 20, burst: 100, maxQueued: 2_000, maxQueuedBytes: 1024 * 1024 },
-  /** Open WebSocket connections per remote address, and in total. */
-  connections: { perAddress: 100, total: 10_000 },
+  /**
+   * Open WebSocket connections per remote address, and in total; the same
+   * caps hold, apart, for connections that are not WebSockets yet (an HTTP
+   * request or a handshake under way), which have `handshakeTimeoutMs` to
+   * send their request.
+   */
+  connections: { perAddress: 100, total: 10_000, handshakeTimeoutMs: 10_000 },
 };
 
 /**
  * A token bucket: `take()` is false when the connection is over its rate;
  * `waitMs()` is how long until `take()` would be true; `reserve()` takes a
- * token ahead of time, for a taker that waits its turn.
+ * token ahead of time, for a taker that waits its turn; `fullInMs()` is how
+ * long until the bucket could be forgotten without giving its owner tokens.
  */
 export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) {
   let tokens = burst;
@@ -38,6 +44,11 @@ export function createRateLimiter({ perSecond, burst }, now = () => Date.now()) 
       return true;
     },
     waitMs: refill,
+    /** How long until the bucket is full again, as a new one would be. */
+    fullInMs() {
+      refill();
+      return Math.ceil(((burst - tokens) / perSecond) * 1000);
+    },
     /**
      * Takes the next token even if it is not there yet: returns how long
      * until it is (0: now), or -1 without taking anything when that is more

@@ -19,7 +19,7 @@ export const HISTORY_DEFAULTS = {
   limit: 500,
   /** Bytes of frames kept per user for replay. */
   maxBytesPerUser: 1024 * 1024,
-  /** Bytes kept in total (frames and accepted ids); past it, offline users are forgotten, least recently active first. */
+  /** Bytes of frames kept in total; past it, offline users are forgotten, least recently active first. */
   maxBytes: 64 * 1024 * 1024,
   /** How long a frame stays replayable, ms. */
   maxAgeMs: 120_000,
@@ -29,6 +29,13 @@ export const HISTORY_DEFAULTS = {
    * is recognised.
    */
   idsPerSender: 1_000,
+  /**
+   * Bytes of accepted chat ids kept in total, apart from the frames (ids
+   * must not push out what waits for its recipients); past it, the senders
+   * that hold the most ids forget their oldest first (a resend of a
+   * forgotten id is delivered again).
+   */
+  maxIdBytes: 16 * 1024 * 1024,
   /** Users remembered; past it, offline users are forgotten, least recently active first. Online users never are. */
   maxUsers: 10_000,
   /** How often aged frames and surplus users are swept, ms (0: only when touched). */
@@ -57,17 +64,18 @@ export function newEpoch() {
 export function createHistory(options = {}, now = () => Date.now()) {
   const config = { ...HISTORY_DEFAULTS, ...options };
   /**
-   * userId → { epoch, seq, entries: [{ seq, at, text, bytes }], bytes, ids: Set, idOrder: [] }.
+   * userId → { epoch, seq, entries: [{ seq, at, text, bytes }], bytes, ids: Set, idOrder: [], idBytes }.
    * Map order is least recently active first: a touched user is re-inserted.
    */
   const users = new Map();
   let totalBytes = 0;
+  let totalIdBytes = 0;
   let linesWritten = 0;
 
   const textBytes = (text) => Buffer.byteLength(text) + ENTRY_OVERHEAD;
 
   const createUser = (userId, epoch = newEpoch(), seq = 0) => {
-    const user = { epoch, seq, entries: [], bytes: 0, ids: new Set(), idOrder: [] };
+    const user = { epoch, seq, entries: [], bytes: 0, ids: new Set(), idOrder: [], idBytes: 0 };
     users.set(userId, user);
     totalBytes += USER_OVERHEAD;
     return user;
@@ -77,6 +85,7 @@ export function createHistory(options = {}, now = () => Date.now()) {
     const user = users.get(userId);
     if (!user) return;
     totalBytes -= user.bytes + USER_OVERHEAD;
+    totalIdBytes -= user.idBytes;
     users.delete(userId);
   };
 
@@ -94,12 +103,11 @@ export function createHistory(options = {}, now = () => Date.now()) {
 
   const trim = (user) => {
     const oldest = now() - config.maxAgeMs;
-    while (user.entries.length > 0 && (user.entries.length > config.limit || user.bytes - idBytes(user) > config.maxBytesPerUser
+    while (user.entries.length > 0 && (user.entries.length > config.limit || user.bytes > config.maxBytesPerUser
       || user.entries[0].at < oldest)) {
       dropOldest(user);
     }
   };
-  const idBytes = (user) => user.idBytes ?? 0;
 
   /**
    * Enforces maxUsers and maxBytes: offline users are forgotten first, least
@@ -124,22 +132,38 @@ export function createHistory(options = {}, now = () => Date.now()) {
     }
   };
 
+  const idSize = (id) => id.length * 2 + ENTRY_OVERHEAD;
+
+  const forgetOldestId = (user) => {
+    const old = user.idOrder.shift();
+    user.ids.delete(old);
+    user.idBytes -= idSize(old);
+    totalIdBytes -= idSize(old);
+  };
+
+  /**
+   * Enforces maxIdBytes, down to 7/8 of it so that one scan serves many
+   * ids: the sender holding the most ids forgets the older half of them,
+   * until the total is below.
+   */
+  const enforceIdBound = () => {
+    if (totalIdBytes <= config.maxIdBytes) return;
+    while (totalIdBytes > config.maxIdBytes * 0.875) {
+      let largest = null;
+      for (const user of users.values()) if (!largest || user.idBytes > largest.idBytes) largest = user;
+      if (!largest || largest.idOrder.length === 0) break;
+      for (let n = Math.ceil(largest.idOrder.length / 2); n > 0; n -= 1) forgetOldestId(largest);
+    }
+  };
+
   const rememberId = (user, id) => {
     if (user.ids.has(id)) return;
-    const bytes = id.length * 2 + ENTRY_OVERHEAD;
     user.ids.add(id);
     user.idOrder.push(id);
-    user.idBytes = idBytes(user) + bytes;
-    user.bytes += bytes;
-    totalBytes += bytes;
-    if (user.idOrder.length > config.idsPerSender) {
-      const old = user.idOrder.shift();
-      user.ids.delete(old);
-      const freed = old.length * 2 + ENTRY_OVERHEAD;
-      user.idBytes -= freed;
-      user.bytes -= freed;
-      totalBytes -= freed;
-    }
+    user.idBytes += idSize(id);
+    totalIdBytes += idSize(id);
+    if (user.idOrder.length > config.idsPerSender) forgetOldestId(user);
+    enforceIdBound();
   };
 
   const keep = (user, seq, at, text) => {
@@ -268,7 +292,6 @@ export function createHistory(options = {}, now = () => Date.now()) {
       const user = userOf(sender);
       rememberId(user, id);
       write(JSON.stringify({ k: 'a', s: sender, i: id }));
-      if (totalBytes > config.maxBytes) enforceBounds();
     },
     /**
      * What `userId` missed after `lastSeq` of `epoch`, as frame texts.
@@ -319,7 +342,7 @@ export function createHistory(options = {}, now = () => Date.now()) {
     stats() {
       let entries = 0;
       for (const user of users.values()) entries += user.entries.length;
-      return { users: users.size, entries, bytes: totalBytes };
+      return { users: users.size, entries, bytes: totalBytes, idBytes: totalIdBytes };
     },
     /** Stops the periodic sweep. */
     close() {

@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -409,15 +410,58 @@ test('connections are capped per address and in total', async (t) => {
   assert.equal(server.metrics().connectionsRefused, 2);
 });
 
-test('user ids with control, bidi or ANSI characters are refused, and ids are logged escaped', async (t) => {
+test('connections that never finish their request are capped like WebSockets and closed after the handshake timeout', async (t) => {
+  const server = await secureServer(t, { connections: { perAddress: 3, total: 5, handshakeTimeoutMs: 500 } });
+  const { port } = new URL(server.wsUrl);
+  const sockets = [];
+  t.after(() => sockets.forEach((socket) => socket.destroy()));
+  /** A TCP connection that starts a handshake and never ends its headers; resolves once connected. */
+  const trickle = async (localAddress = '127.0.0.1') => {
+    const socket = createConnection({ port: Number(port), host: '127.0.0.1', localAddress });
+    socket.on('error', () => {});
+    sockets.push(socket);
+    await once(socket, 'connect');
+    socket.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
+    return socket;
+  };
+  // Three WebSockets from one address, then three unfinished requests from it:
+  // a WebSocket no longer counts once its handshake is through.
+  const open = [];
+  t.after(() => open.forEach((client) => client.close()));
+  for (let n = 0; n < 3; n += 1) open.push(await connect(server.wsUrl));
+  const pending = [await trickle(), await trickle(), await trickle()];
+  const fourth = await trickle();
+  await until('the fourth request cut', () => fourth.destroyed);
+  assert.equal(server.metrics().connectionsRefused, 1, 'the fourth unfinished request from one address is cut at once');
+  assert.ok(pending.every((socket) => !socket.destroyed), 'the first three are within the cap');
+  // The total holds too, across addresses.
+  await trickle('127.0.0.2');
+  await trickle('127.0.0.2');
+  const overTotal = await trickle('127.0.0.3');
+  await until('the request over the total cut', () => overTotal.destroyed);
+  assert.equal(server.metrics().connectionsRefused, 2);
+  // Past the timeout the server closes them all, and the address may connect again.
+  await until('the unfinished requests closed by the server', () => pending.every((socket) => socket.destroyed));
+  for (const client of open) client.close();
+  await Promise.all(open.map((client) => client.closed));
+  open.length = 0;
+  open.push(await connect(server.wsUrl));
+});
+
+test('user ids with control, bidi, ANSI or look-alike space characters are refused, and ids are logged escaped', async (t) => {
   const server = await secureServer(t);
   const client = await connect(server.wsUrl);
-  for (const userId of ['ansi\u001b[2J', 'bidi\u202egnp.exe', 'bell\u0007', 'line\nbreak']) client.send({ type: 'init', userId });
+  // Each would pass for another name, or for none, on a page or in a terminal.
+  const refused = ['ansi\u001b[2J', 'bidi\u202egnp.exe', 'bell\u0007', 'line\nbreak',
+    'ada ', ' ada', 'ada  lovelace', '   ', 'ada\u00a0', 'ada\u2003', '\u3000\u3000'];
+  for (const userId of refused) client.send({ type: 'init', userId });
   client.send({ type: 'ping' });
   await client.next((f) => f.type === 'pong');
-  assert.equal(client.frames.filter((f) => f.code === 'invalid_message').length, 4);
+  assert.equal(client.frames.filter((f) => f.code === 'invalid_message').length, refused.length);
   client.close();
-  assert.doesNotMatch(server.logs.join('\n'), /[\u0000-\u001f\u007f-\u009f\u202e]/u);
+  const spaced = await joinAs(server, 'ada lovelace');
+  spaced.close();
+  for (const line of server.logs) assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u202e]/u);
   assert.equal(forLog('Zoë\u001b[31m"'), '"Zo\\u00eb\\u001b[31m\\""');
 });
 

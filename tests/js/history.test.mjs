@@ -167,6 +167,24 @@ test('history bytes are bounded per user and in total, and the sweep drops aged 
   assert.equal(history.stats().entries, 0, 'everything aged out');
 });
 
+test('accepted ids are bounded apart from the frames: a flood of ids pushes out no frame, and the sender holding the most forgets first', () => {
+  const online = new Set(['carol', 'calm', 'flooder']);
+  const history = createHistory({ maxBytes: 100_000, maxIdBytes: 50_000, isOnline: (user) => online.has(user), sweepIntervalMs: 0 });
+  const epoch = history.join('carol');
+  history.record('carol', { message: 'waits for carol' });
+  const calmIds = ['calm-1', 'calm-2', 'calm-3'];
+  for (const id of calmIds) history.recordChat('calm', id, { message: id }, []);
+  const id = (n) => `${'f'.repeat(120)}-${n}`;
+  // 1,000 ids of 124 characters: some 300,000 bytes of ids, three times the frames' budget.
+  for (let n = 0; n < 1_000; n += 1) history.recordChat('flooder', id(n), { message: 'x' }, []);
+  const { frames, recovered } = history.since('carol', 0, epoch);
+  assert.deepEqual([frames.length, recovered], [1, true], 'the frame waiting for carol is still there');
+  assert.ok(history.stats().idBytes <= 50_000, `${history.stats().idBytes} bytes of ids kept`);
+  assert.ok(calmIds.every((calmId) => history.seen('calm', calmId)), 'a calm sender keeps its ids');
+  assert.equal(history.seen('flooder', id(999)), true, 'the flooder keeps its newest ids');
+  assert.equal(history.seen('flooder', id(0)), false, 'and forgets its oldest');
+});
+
 test('a torn history file line does not stop the server from starting', () => {
   const file = join(scratch, 'garbage.jsonl');
   writeFileSync(file, 'not json\n{"k":"s","u":"x","q":7}\n');

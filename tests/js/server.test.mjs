@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { root } from '../../scripts/lib.mjs';
 import { createRateLimiter, createServer } from '../../server/app.mjs';
+import { createMemoryChatRate } from '../../server/chat-rate/memory.mjs';
 import { connect } from '../support/ws-client.mjs';
 
 let server;
@@ -162,6 +163,40 @@ test('a user over its chat rate through three connections: chats wait their turn
     assert.equal(new Set(once).size, once.length, 'one answer per chat');
   }
   for (const client of Object.values(clients)) client.close();
+});
+
+test('a user who reconnects gets no new burst: its chat rate holds across its connections over time', async (t) => {
+  const limited = await createServer({ port: 0, tokenSecret: SECRET, chatRate: { perSecond: 1, burst: 3 }, log: () => {} });
+  t.after(() => limited.close());
+  const token = (await limited.auth.issue('hopper')).token;
+  const session = async (ids) => {
+    const client = await connect(limited.wsUrl);
+    client.send({ type: 'init', userId: 'hopper', token });
+    const started = performance.now();
+    for (const id of ids) client.send({ type: 'chat', fromUserId: 'hopper', toUserId: 'hopper', message: id, id });
+    for (const id of ids) await client.next((f) => f.id === id && f.type === 'ack', `the ack of ${id}`);
+    const elapsed = performance.now() - started;
+    client.close();
+    await client.closed;
+    return elapsed;
+  };
+  await session(['a', 'b', 'c']); // the whole burst
+  // Right after, as a client that closes and reconnects at once would: its
+  // bucket is still empty, so the chat waits for its token (1 s at 1/s).
+  const elapsed = await session(['d']);
+  assert.ok(elapsed >= 500, `acked after ${Math.round(elapsed)} ms: a reconnection refilled the bucket`);
+});
+
+test('the chat rate forgets the bucket of a user who left once it has refilled, not before', async () => {
+  const rate = createMemoryChatRate({ perSecond: 50, burst: 2 });
+  assert.deepEqual([rate.reserve('left', 1_000), rate.reserve('left', 1_000)], [0, 0]);
+  rate.forget('left');
+  assert.equal(rate.size(), 1, 'kept while empty');
+  assert.ok(rate.reserve('left', 1_000) > 0, 'a user back at once finds its bucket as it left it');
+  rate.forget('left');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(rate.size(), 0, 'forgotten once full: the map holds only recent users');
+  rate.close();
 });
 
 test('the token bucket says how long until its next token', () => {
