@@ -1,7 +1,7 @@
 //! Engine events turned into JavaScript values and delivered to listeners.
 
 use js_sys::{Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use super::error::js_error;
 use super::listeners::{EventKind, SharedListeners};
@@ -9,6 +9,20 @@ use crate::browser::{describe_exception, read_frame, Application, Received};
 use crate::engine::{CloseInfo, ErrorEvent, Event, StateChange, Verdict};
 use crate::message::Message;
 use crate::protocol::FrameType;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `console.error`, which an application may have replaced by a
+    /// function that throws (as test setups that fail on console errors do).
+    #[wasm_bindgen(js_namespace = console, js_name = error, catch)]
+    fn console_error(label: &JsValue, value: &JsValue) -> Result<(), JsValue>;
+}
+
+/// Writes `value` to the console, the last resort for an error nobody
+/// listens to; a console that throws leaves nowhere else to report it.
+fn to_console(label: &str, value: &JsValue) {
+    let _ = console_error(&label.into(), value);
+}
 
 /// A plain object of `fields`, built in place: these objects are a handful
 /// of keys, for which a serialiser would cost more code than it saves.
@@ -220,7 +234,7 @@ pub(crate) fn report(listeners: &SharedListeners, error: JsValue) {
     if listeners.borrow().wants(&EventKind::Error) {
         call(listeners, &EventKind::Error, &error);
     } else {
-        web_sys::console::error_2(&"wsnotify:".into(), &error);
+        to_console("wsnotify:", &error);
     }
 }
 
@@ -283,8 +297,8 @@ fn call_user(
         .text(&describe_exception(&exception))
         .done();
     if are_error_listeners {
-        web_sys::console::error_2(
-            &Message::new("wsnotify: ").text(&message).done().into(),
+        to_console(
+            &Message::new("wsnotify: ").text(&message).done(),
             &exception,
         );
     } else {

@@ -347,17 +347,29 @@ fn feed(driver: &Weak<Driver>, input: Input) {
 
 /// `"SecurityError: …"` for a DOMException or Error; for any other thrown
 /// value, the value itself as a string or as JSON, else its `typeof`.
-pub fn describe_exception(exception: &wasm_bindgen::JsValue) -> String {
+///
+/// The value is the application's, and describing it must not throw: its
+/// fields are read through `Reflect`, so that a getter that throws, or a
+/// `name` or `message` that is not a string, only makes the description
+/// plainer. (A JavaScript exception unwinding through the module would leave
+/// the client's state borrowed, and the client stuck.)
+pub fn describe_exception(exception: &JsValue) -> String {
     use wasm_bindgen::JsCast;
-    match exception.dyn_ref::<js_sys::Error>() {
-        Some(error) => Message::new(&String::from(error.name()))
-            .text(": ")
-            .text(&String::from(error.message()))
-            .done(),
-        None => exception
+    let field = |key: &str| {
+        js_sys::Reflect::get(exception, &JsValue::from_str(key))
+            .ok()?
             .as_string()
-            .or_else(|| js_sys::JSON::stringify(exception).ok()?.as_string())
-            .or_else(|| exception.js_typeof().as_string())
-            .unwrap_or_default(),
+    };
+    if exception.is_instance_of::<js_sys::Error>() {
+        let name = field("name").unwrap_or_else(|| "Error".into());
+        return match field("message") {
+            Some(message) => Message::new(&name).text(": ").text(&message).done(),
+            None => name,
+        };
     }
+    exception
+        .as_string()
+        .or_else(|| js_sys::JSON::stringify(exception).ok()?.as_string())
+        .or_else(|| exception.js_typeof().as_string())
+        .unwrap_or_default()
 }

@@ -123,3 +123,77 @@ test('an exception in shouldReconnect is a callback_failed error, and the standa
   // 4000 reconnects under the standard policy.
   assert.ok(result.states.includes('reconnecting'), JSON.stringify(result));
 });
+
+test('values thrown by the application that are hard to describe, and a console that throws: still callback_failed, and the client stays usable', async (t) => {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  const pageErrors = collectPageErrors(page);
+  await page.goto(`${site.url}/`);
+  await page.waitForFunction(() => typeof window.startTrials === 'function');
+  const url = `ws://127.0.0.1:${wss.address().port}`;
+  const results = await page.evaluate(async (u) => {
+    const { createClient } = await import('/pkg/index.js');
+    const throwing = (key) => Object.defineProperty(new Error('x'), key, { get() { throw new Error(`${key} getter`); } });
+    const thrown = {
+      'a number as name': Object.assign(new Error('boom'), { name: 42 }),
+      'no name': Object.assign(new Error('boom'), { name: undefined }),
+      'an object as message': Object.assign(new Error(), { message: { not: 'a string' } }),
+      'a name getter that throws': throwing('name'),
+      'a message getter that throws': throwing('message'),
+    };
+    const until = async (condition) => {
+      for (let n = 0; n < 100 && !condition(); n += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    const results = [];
+    const trial = async (what, userId, setUp) => {
+      const errors = [];
+      const client = await createClient({ url: u, userId, reconnect: false });
+      setUp(client, errors);
+      const outcome = { what, userId };
+      try {
+        client.connect();
+        await until(() => client.state === 'open');
+        outcome.opened = client.state === 'open';
+        outcome.sent = typeof client.sendChat(null, 'still works');
+        client.close();
+        outcome.closed = ['closing', 'closed'].includes(client.state);
+        client.free();
+        outcome.freed = true;
+      } catch (error) {
+        outcome.threw = `${error?.code}: ${error?.message}`;
+      }
+      outcome.errors = errors;
+      results.push(outcome);
+    };
+    for (const [what, value] of Object.entries(thrown)) {
+      await trial(what, `odd-${results.length}`, (client, errors) => {
+        client.onError((error) => errors.push(error.code));
+        client.onStateChange(() => { throw value; });
+        client.onDelivery(() => { throw value; });
+      });
+    }
+    // No onError listener: a callback's exception goes to the console, which throws.
+    const consoleError = console.error;
+    console.error = () => { throw new Error('console.error fails the test run'); };
+    try {
+      await trial('a console.error that throws', 'odd-console', (client) => {
+        client.onDelivery(() => { throw new Error('boom'); });
+      });
+    } finally {
+      console.error = consoleError;
+    }
+    return results;
+  }, url);
+  for (const outcome of results) {
+    assert.equal(outcome.threw, undefined, `${outcome.what}: ${outcome.threw}`);
+    assert.deepEqual([outcome.opened, outcome.sent, outcome.closed, outcome.freed], [true, 'string', true, true], outcome.what);
+    if (outcome.userId !== 'odd-console') {
+      // The server also sends a frame that is not JSON.
+      const others = outcome.errors.filter((code) => code !== 'callback_failed' && code !== 'invalid_json');
+      assert.ok(outcome.errors.includes('callback_failed') && others.length === 0, `${outcome.what}: ${outcome.errors}`);
+    }
+  }
+  await until('every trial connection closed', () => results.every(({ userId }) => (byUser.get(userId)?.open ?? 0) === 0), 5_000);
+  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
+  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+});
