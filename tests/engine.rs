@@ -712,6 +712,70 @@ fn a_failing_endpoint_provider_counts_as_a_failed_attempt() {
 }
 
 #[test]
+fn a_fixed_token_that_makes_init_too_large_is_never_sent_and_the_client_stops() {
+    let mut cfg = config();
+    cfg.token = Some("t".repeat(200));
+    cfg.max_frame_bytes = 100;
+    let mut h = Harness::new(cfg);
+    let commands = h.connect();
+    assert_eq!(
+        opens(&commands),
+        0,
+        "a server would close with 1009 at every attempt"
+    );
+    let too_large = events(&commands).into_iter().find_map(|event| match event {
+        Event::Error(error @ ErrorEvent::FirstFrameTooLarge { .. }) => Some(error),
+        _ => None,
+    });
+    let error = too_large.expect("an error says why");
+    assert_eq!(error.code(), "frame_too_large");
+    assert!(matches!(error, ErrorEvent::FirstFrameTooLarge { len, max: 100 } if len > 200));
+    assert_eq!(h.engine.state(), State::Closed);
+}
+
+#[test]
+fn a_provided_token_that_makes_init_too_large_fails_the_attempt_and_the_next_is_asked_again() {
+    let mut cfg = config();
+    cfg.resolve_endpoint = true;
+    cfg.max_frame_bytes = 100;
+    let mut h = Harness::new(cfg);
+    h.connect();
+    let resolved = |h: &mut Harness, token: String| {
+        h.input(Input::EndpointResolved {
+            url: None,
+            token: Some(token),
+            hello: None,
+        })
+    };
+    let commands = resolved(&mut h, "t".repeat(200));
+    assert_eq!(opens(&commands), 0);
+    assert!(events(&commands)
+        .iter()
+        .any(|event| matches!(event, Event::Error(ErrorEvent::FirstFrameTooLarge { .. }))));
+    assert_eq!(h.engine.state(), State::Reconnecting);
+    assert!(h
+        .fire(TimerKind::Reconnect)
+        .contains(&Command::ResolveEndpoint { attempt: 1 }));
+    assert_eq!(opens(&resolved(&mut h, "short".into())), 1);
+    let sent = frames(&h.input(Input::Opened));
+    assert_eq!(sent[0], r#"{"type":"init","userId":"ada","token":"short"}"#);
+}
+
+#[test]
+fn a_hello_over_the_frame_limit_is_never_sent() {
+    let mut cfg = generic();
+    cfg.hello = Some(format!(r#"{{"auth":"{}"}}"#, "h".repeat(200)));
+    cfg.max_frame_bytes = 100;
+    let mut h = Harness::new(cfg);
+    let commands = h.connect();
+    assert_eq!(opens(&commands), 0);
+    assert!(events(&commands)
+        .iter()
+        .any(|event| matches!(event, Event::Error(ErrorEvent::FirstFrameTooLarge { .. }))));
+    assert_eq!(h.engine.state(), State::Closed);
+}
+
+#[test]
 fn a_connect_timeout_while_resolving_ends_the_wait_and_a_late_endpoint_opens_nothing() {
     let mut cfg = config();
     cfg.resolve_endpoint = true;

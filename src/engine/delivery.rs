@@ -58,14 +58,17 @@ impl Ledger {
     /// epoch it belongs to. A client that has had a connection but no
     /// numbered frame yet resumes from 0: what was numbered for it while it
     /// was away is then replayed (or flagged lost), never silently missed.
-    pub(super) fn resume_from(&mut self) -> (Option<u64>, Option<String>) {
-        let from = match (self.last_seq, self.connected_before) {
+    pub(super) fn resume_from(&self) -> (Option<u64>, Option<String>) {
+        match (self.last_seq, self.connected_before) {
             (Some(seq), _) => (Some(seq), self.epoch.clone()),
             (None, true) => (Some(0), None),
             (None, false) => (None, None),
-        };
+        }
+    }
+
+    /// A connection opened (with its `init`): the next ones resume.
+    pub(super) fn opened(&mut self) {
         self.connected_before = true;
-        from
     }
 
     /// The server's answer to a resume.

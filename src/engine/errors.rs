@@ -135,6 +135,14 @@ pub enum ErrorEvent {
     OpenFailed(String),
     /// The URL or token provider failed.
     EndpointFailed(String),
+    /// The frame a connection starts with (`init`, with its token, or the
+    /// hello) is over the frame limit: the connection is not attempted.
+    FirstFrameTooLarge {
+        /// Its size.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// At-least-once delivery was asked for, but the server sent no `ack`
     /// within the ack timeout: delivery is at-most-once from now on.
     AcksUnsupported {
@@ -190,6 +198,14 @@ impl ErrorEvent {
             Self::EndpointFailed(reason) => Message::new("the endpoint provider failed: ")
                 .text(reason)
                 .done(),
+            Self::FirstFrameTooLarge { len, max } => {
+                Message::new("the first frame of a connection (init or hello) has ")
+                    .number(*len as u64)
+                    .text(" bytes, over the limit of ")
+                    .number(*max as u64)
+                    .text(" bytes: no connection is attempted with it")
+                    .done()
+            }
             Self::AcksUnsupported { ms } => Message::new("no ack within ")
                 .number(u64::from(*ms))
                 .text(" ms: the server does not acknowledge, delivery is at-most-once")
@@ -209,6 +225,7 @@ impl ErrorEvent {
             Self::HeartbeatTimeout { .. } => "heartbeat_timeout",
             Self::OpenFailed(_) => "open_failed",
             Self::EndpointFailed(_) => "endpoint_failed",
+            Self::FirstFrameTooLarge { .. } => "frame_too_large",
             Self::AcksUnsupported { .. } => "acks_unsupported",
             Self::Server(error) => &error.code,
         }

@@ -315,13 +315,13 @@ impl Engine {
                     self.socket = Socket::None;
                     let close = self.last_close.as_ref().map_or(1006, |close| close.code);
                     if answer.unwrap_or_else(|| !is_terminal_code(close)) {
-                        self.retry_later(now, opened_at);
+                        self.retry_later(opened_at.map(|since| now.saturating_sub(since)));
                     } else {
                         self.end(None);
                     }
                 }
             }
-            Input::OpenFailed { reason } => self.on_open_failed(now, reason),
+            Input::OpenFailed { reason } => self.on_open_failed(reason),
             Input::EndpointResolved { url, token, hello } => {
                 if self.socket == Socket::Resolving {
                     if let Some(url) = url {
@@ -339,7 +339,7 @@ impl Engine {
                     self.socket = Socket::None;
                     self.cancel_timer(TimerKind::ConnectTimeout);
                     self.emit(Event::Error(ErrorEvent::EndpointFailed(reason)));
-                    self.retry_later(now, None);
+                    self.retry_later(None);
                 }
             }
             Input::TimerFired(kind) => {
@@ -392,18 +392,8 @@ impl Engine {
         }
         self.socket = Socket::Open { since: now };
         self.cancel_timer(TimerKind::ConnectTimeout);
-        let first = match (self.config.mode, &self.config.user_id) {
-            (Mode::Wsnotify, Some(user_id)) => {
-                let (last_seq, epoch) = self.delivery.resume_from();
-                Some(encode(&ClientFrame::Init {
-                    user_id: user_id.clone(),
-                    token: self.token.clone(),
-                    last_seq,
-                    epoch,
-                }))
-            }
-            _ => self.hello.clone(),
-        };
+        let first = self.first_frame();
+        self.delivery.opened();
         if let Some(first) = first {
             self.commands.push_back(Command::SendFrame(first));
         }
@@ -451,7 +441,7 @@ impl Engine {
             self.socket = Socket::Deciding { opened_at };
             self.commands.push_back(Command::DecideReconnect(info));
         } else if !is_terminal_code(info.code) {
-            self.retry_later(now, opened_at);
+            self.retry_later(opened_at.map(|since| now.saturating_sub(since)));
         } else {
             self.end(None);
         }
@@ -564,7 +554,7 @@ impl Engine {
         }
     }
 
-    fn on_open_failed(&mut self, now: u64, reason: String) {
+    fn on_open_failed(&mut self, reason: String) {
         if self.socket != Socket::Opening {
             return;
         }
@@ -575,7 +565,7 @@ impl Engine {
         // the next URL of a list, may do better.
         if self.config.resolve_endpoint || self.config.urls.len() > 1 {
             self.next_url();
-            self.retry_later(now, None);
+            self.retry_later(None);
         } else {
             self.end(None);
         }
@@ -663,7 +653,7 @@ impl Engine {
         self.stop_connection_timers();
         self.abandon_socket(CLOSE_DEAD, reason);
         if self.config.reconnect.enabled {
-            self.retry_later(now, opened_at);
+            self.retry_later(opened_at.map(|since| now.saturating_sub(since)));
         } else {
             self.end(None);
         }
@@ -705,7 +695,43 @@ impl Engine {
         }
     }
 
+    /// The frame a connection starts with: `init` in the wsnotify mode, the
+    /// hello (if any) in the generic mode.
+    fn first_frame(&self) -> Option<String> {
+        match (self.config.mode, &self.config.user_id) {
+            (Mode::Wsnotify, Some(user_id)) => {
+                let (last_seq, epoch) = self.delivery.resume_from();
+                Some(encode(&ClientFrame::Init {
+                    user_id: user_id.clone(),
+                    token: self.token.clone(),
+                    last_seq,
+                    epoch,
+                }))
+            }
+            _ => self.hello.clone(),
+        }
+    }
+
     fn open_socket(&mut self) {
+        // A server closes a connection whose first frame is over its limit
+        // (1009), at every attempt alike: such a frame is not sent at all.
+        let max = self.config.max_frame_bytes;
+        if let Some(len) = self
+            .first_frame()
+            .map(|frame| frame.len())
+            .filter(|len| *len > max)
+        {
+            self.socket = Socket::None;
+            self.cancel_timer(TimerKind::ConnectTimeout);
+            self.emit(Event::Error(ErrorEvent::FirstFrameTooLarge { len, max }));
+            // A provider may give a shorter token or hello next time; a
+            // fixed one never will.
+            match self.config.resolve_endpoint {
+                true => self.retry_later(None),
+                false => self.end(None),
+            }
+            return;
+        }
         self.socket = Socket::Opening;
         self.heartbeat.reset();
         self.commands.push_back(Command::OpenSocket {
@@ -713,11 +739,11 @@ impl Engine {
         });
     }
 
-    /// Schedules the next attempt after a lost or failed connection.
-    fn retry_later(&mut self, now: u64, opened_at: Option<u64>) {
+    /// Schedules the next attempt after a lost or failed connection; `lasted_ms`
+    /// is how long the connection had been open (`None`: it never opened).
+    fn retry_later(&mut self, lasted_ms: Option<u64>) {
         let policy = &self.config.reconnect;
-        let stable = opened_at
-            .is_some_and(|since| now.saturating_sub(since) >= u64::from(policy.stable_after_ms));
+        let stable = lasted_ms.is_some_and(|ms| ms >= u64::from(policy.stable_after_ms));
         if stable {
             self.retry = 0;
         }
@@ -967,7 +993,7 @@ mod tests {
     fn a_configured_resume_position_is_where_init_resumes_from() {
         let mut config = Config::new("ws://x", UserId::new("ada").unwrap());
         config.resume_from = Some((7, Some("e1".into())));
-        let mut engine = Engine::new(config, 1);
+        let engine = Engine::new(config, 1);
         assert_eq!(engine.last_seq(), Some(7));
         assert_eq!(engine.delivery.resume_from(), (Some(7), Some("e1".into())));
     }
