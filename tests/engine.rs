@@ -104,6 +104,26 @@ fn init_is_sent_again_first_on_every_reconnect() {
 }
 
 #[test]
+fn a_send_while_the_server_is_closing_the_socket_waits_for_the_next_connection() {
+    let mut h = Harness::new(config());
+    h.open();
+    assert!(h.engine.writes_to_socket());
+    h.input(Input::PeerClosing);
+    assert!(!h.engine.writes_to_socket());
+    let id = h.engine.send_chat(None, "while closing").unwrap();
+    assert!(
+        frames(&h.commands()).is_empty(),
+        "nothing written into a closing socket"
+    );
+    assert_eq!(h.engine.queued(), 1);
+    h.drop_with(1001);
+    h.fire(TimerKind::Reconnect);
+    let sent = frames(&h.input(Input::Opened));
+    assert_eq!(sent.len(), 2, "init, then the chat");
+    assert!(sent[1].contains(&id));
+}
+
+#[test]
 fn sends_while_open_go_straight_out() {
     let mut h = Harness::new(config());
     h.open();

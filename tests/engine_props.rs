@@ -26,6 +26,8 @@ enum Action {
     SendText(usize),
     SocketOpened,
     SocketClosed(u16),
+    /// The server starts the closing handshake (the socket turns `CLOSING`).
+    PeerCloses,
     Frame(usize),
     Binary,
     OpenFailed,
@@ -61,6 +63,7 @@ fn action() -> impl Strategy<Value = Action> {
         2 => (0usize..120).prop_map(Action::SendText),
         4 => Just(Action::SocketOpened),
         3 => prop::sample::select(vec![1000u16, 1001, 1006, 1008, 1011, 4401, 4500]).prop_map(Action::SocketClosed),
+        1 => Just(Action::PeerCloses),
         3 => (0usize..FRAMES.len()).prop_map(Action::Frame),
         1 => Just(Action::Binary),
         1 => Just(Action::OpenFailed),
@@ -151,6 +154,8 @@ enum Sock {
     None,
     Opening,
     Open,
+    /// Closing at the server's request; nothing written to it arrives.
+    PeerClosing,
     Closing,
 }
 
@@ -236,6 +241,10 @@ impl World {
                 self.socket = Sock::Open;
                 self.input(Input::Opened);
             }
+            Action::PeerCloses if self.socket == Sock::Open => {
+                self.socket = Sock::PeerClosing;
+                self.input(Input::PeerClosing);
+            }
             Action::SocketClosed(code) if self.socket != Sock::None => {
                 self.socket = Sock::None;
                 self.input(Input::Closed(CloseInfo {
@@ -244,7 +253,9 @@ impl World {
                     clean: code != 1006,
                 }));
             }
-            Action::Frame(index) if matches!(self.socket, Sock::Open | Sock::Closing) => {
+            Action::Frame(index)
+                if matches!(self.socket, Sock::Open | Sock::PeerClosing | Sock::Closing) =>
+            {
                 let verdict = self.engine.handle_frame(FRAMES[index]);
                 if self.config.mode == Mode::Generic {
                     prop_assert_eq!(
@@ -364,7 +375,10 @@ impl World {
                     self.sent.push((self.socket_no, id));
                 }
                 Command::CloseSocket { .. } => {
-                    prop_assert!(matches!(self.socket, Sock::Opening | Sock::Open));
+                    prop_assert!(matches!(
+                        self.socket,
+                        Sock::Opening | Sock::Open | Sock::PeerClosing
+                    ));
                     self.socket = Sock::Closing;
                 }
                 Command::AbandonSocket { .. } => {

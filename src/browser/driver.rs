@@ -10,7 +10,7 @@ use web_sys::BinaryType;
 use crate::engine::{CloseInfo, Command, Config, Engine, Event, Input, Verdict};
 use crate::message::Message;
 
-use super::socket::{Socket, SocketEvent};
+use super::socket::{ReadyState, Socket, SocketEvent};
 use super::timers::Timers;
 use super::window::WindowSignals;
 
@@ -157,9 +157,24 @@ impl Driver {
 
     /// Runs `action` on the engine (a user call), then carries out what it produced.
     pub fn with_engine<T>(&self, action: impl FnOnce(&mut Engine) -> T) -> T {
+        self.notice_peer_closing();
         let result = action(&mut self.engine.borrow_mut());
         self.pump();
         result
+    }
+
+    /// Tells the engine when the server has started closing the socket. The
+    /// browser makes the socket `CLOSING` at once but reports nothing until
+    /// the closing handshake ends, and meanwhile drops what is sent to it
+    /// without a word; so before a user call, which may send, the socket is
+    /// asked.
+    fn notice_peer_closing(&self) {
+        let closing = self.engine.borrow().writes_to_socket()
+            && (self.io.borrow().socket.as_ref())
+                .is_some_and(|socket| socket.ready_state() != ReadyState::Open);
+        if closing {
+            self.engine.borrow_mut().handle(now(), Input::PeerClosing);
+        }
     }
 
     /// Reads the engine without changing it.
@@ -276,9 +291,8 @@ impl Driver {
             }
             Command::SendFrame(text) => {
                 if let Some(socket) = &self.io.borrow().socket {
-                    // A socket that is already closing throws nothing and
-                    // drops the frame; its close event follows and the engine
-                    // handles the loss like any other drop.
+                    // The engine sends only to a socket it takes for open
+                    // (see `notice_peer_closing`).
                     let _ = socket.send_text(&text);
                 }
             }

@@ -48,6 +48,11 @@ pub struct CloseInfo {
 pub enum Input {
     /// The socket opened by the last [`Command::OpenSocket`](super::Command::OpenSocket) completed its handshake.
     Opened,
+    /// The server started the closing handshake: the socket is closing
+    /// (`CLOSING`) and drops whatever is written to it, while its close
+    /// event only comes once the handshake ends. Frames sent from now on
+    /// wait for the next connection.
+    PeerClosing,
     /// The socket closed (or failed to connect).
     Closed(CloseInfo),
     /// The answer to [`Command::DecideReconnect`](super::Command::DecideReconnect): whether to reconnect;

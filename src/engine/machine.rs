@@ -40,6 +40,9 @@ enum Socket {
     Opening,
     /// Open since `since` (ms).
     Open { since: u64 },
+    /// Open since `since`, until the server started the closing handshake
+    /// ([`Input::PeerClosing`]): frames still arrive, none can be sent.
+    PeerClosing { since: u64 },
     /// `CloseSocket` was issued; waiting for its close.
     Closing,
     /// Closed unasked; the application decides whether to reconnect. The
@@ -121,6 +124,13 @@ impl Engine {
     /// The current state.
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// Whether frames are written to the socket as they are sent: it is
+    /// open, and the server has not started closing it (as far as the
+    /// engine knows: see [`Input::PeerClosing`]).
+    pub fn writes_to_socket(&self) -> bool {
+        matches!(self.socket, Socket::Open { .. })
     }
 
     /// Whether the engine waits for the answer to its last
@@ -205,7 +215,7 @@ impl Engine {
         self.cancel_all_timers();
         self.reject_outbox();
         match self.socket {
-            Socket::Opening | Socket::Open { .. } => {
+            Socket::Opening | Socket::Open { .. } | Socket::PeerClosing { .. } => {
                 self.socket = Socket::Closing;
                 self.commands.push_back(Command::CloseSocket {
                     code,
@@ -309,6 +319,11 @@ impl Engine {
     pub fn handle(&mut self, now: u64, input: Input) {
         match input {
             Input::Opened => self.on_opened(now),
+            Input::PeerClosing => {
+                if let Socket::Open { since } = self.socket {
+                    self.socket = Socket::PeerClosing { since };
+                }
+            }
             Input::Closed(info) => self.on_closed(now, info),
             Input::ReconnectDecided(answer) => {
                 if let Socket::Deciding { opened_at } = self.socket {
@@ -416,7 +431,7 @@ impl Engine {
     fn on_closed(&mut self, now: u64, info: CloseInfo) {
         let opened_at = match self.socket {
             Socket::None | Socket::Resolving | Socket::Deciding { .. } => return,
-            Socket::Open { since } => Some(since),
+            Socket::Open { since } | Socket::PeerClosing { since } => Some(since),
             Socket::Opening | Socket::Closing => None,
         };
         let user_closed = self.socket == Socket::Closing;
@@ -496,7 +511,10 @@ impl Engine {
 
     /// Whether frames of the current socket are still taken in.
     fn receiving(&self) -> bool {
-        matches!(self.socket, Socket::Open { .. } | Socket::Closing)
+        matches!(
+            self.socket,
+            Socket::Open { .. } | Socket::PeerClosing { .. } | Socket::Closing
+        )
     }
 
     /// Acts on a frame; `false` when the application must not see it (a
@@ -647,7 +665,7 @@ impl Engine {
     /// retries (unless reconnecting is off).
     fn drop_dead_socket(&mut self, now: u64, reason: &str) {
         let opened_at = match self.socket {
-            Socket::Open { since } => Some(since),
+            Socket::Open { since } | Socket::PeerClosing { since } => Some(since),
             _ => None,
         };
         self.stop_connection_timers();
@@ -664,7 +682,10 @@ impl Engine {
     fn abandon_socket(&mut self, code: u16, reason: &str) {
         match std::mem::replace(&mut self.socket, Socket::None) {
             Socket::None | Socket::Resolving | Socket::Deciding { .. } => {}
-            Socket::Opening | Socket::Open { .. } | Socket::Closing => {
+            Socket::Opening
+            | Socket::Open { .. }
+            | Socket::PeerClosing { .. }
+            | Socket::Closing => {
                 self.commands.push_back(Command::AbandonSocket {
                     code,
                     reason: reason.to_owned(),
@@ -909,6 +930,10 @@ impl Engine {
     }
 
     fn send_ping(&mut self, now: u64) {
+        // A socket the server is closing answers nothing; its close follows.
+        if !self.writes_to_socket() {
+            return;
+        }
         if let Some((ping, timeout)) = self.heartbeat.ping(now) {
             self.commands.push_back(Command::SendFrame(ping));
             self.set_timer(TimerKind::HeartbeatTimeout, timeout);

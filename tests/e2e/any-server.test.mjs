@@ -6,7 +6,9 @@
 // while connecting arrives after open, and a SIGKILL + restart heals by
 // itself. The figures are written to tests/artifacts/any-server.json.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { root } from '../../scripts/lib.mjs';
@@ -273,4 +275,79 @@ test('a list of URLs with a hello provider: the provider is asked at each attemp
   assert.deepEqual(report.errors.map(({ code, attempt }) => ({ code, attempt })), [{ code: 'connect_failed', attempt: 0 }]);
   await until('the hello at the server', async () => serverFrames(server, 'received').length === 1);
   assert.deepEqual(serverFrames(server, 'received').map((text) => JSON.parse(text)), [{ join: 'ada', attempt: 1 }]);
+});
+
+/**
+ * A WebSocket server on bare TCP that answers the frame `please-close` with
+ * a close frame (1001) and then neither completes the closing handshake nor
+ * closes the connection for `holdMs`, as a stuck peer does: the browser's
+ * socket stays CLOSING meanwhile. Records the text frames of each connection.
+ */
+async function startPeerThatHangsInClose(holdMs) {
+  const connections = [];
+  const server = createTcpServer((socket) => {
+    const received = [];
+    connections.push(received);
+    socket.on('error', () => {});
+    let buffer = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const key = /Sec-WebSocket-Key: (.*)\r\n/i.exec(buffer.toString('latin1'))[1].trim();
+        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        upgraded = true;
+        buffer = buffer.subarray(end + 4);
+      }
+      // Client frames: masked, short (under 126 bytes) in this test.
+      while (buffer.length >= 2 && buffer.length >= 6 + (buffer[1] & 0x7f)) {
+        const opcode = buffer[0] & 0x0f;
+        const length = buffer[1] & 0x7f;
+        const payload = Buffer.from(buffer.subarray(6, 6 + length)).map((byte, i) => byte ^ buffer[2 + (i % 4)]);
+        buffer = buffer.subarray(6 + length);
+        if (opcode !== 1) continue;
+        received.push(payload.toString());
+        if (payload.toString() === 'please-close') {
+          socket.write(Buffer.from([0x88, 0x02, 0x03, 0xe9]));
+          setTimeout(() => socket.destroy(), holdMs);
+        }
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `ws://127.0.0.1:${server.address().port}`, connections, close: () => server.close() };
+}
+
+test('a send while the server holds the socket in its closing handshake waits for the next connection instead of vanishing', async (t) => {
+  const peer = await startPeerThatHangsInClose(1_500);
+  t.after(() => peer.close());
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  await page.goto(`${siteUrl}/`);
+  const outcome = await page.evaluate(async (url) => {
+    const { createClient } = await import('/pkg/index.js');
+    const client = await createClient({ url, mode: 'generic', reconnect: { baseDelayMs: 50, maxDelayMs: 100 } });
+    const errors = [];
+    client.onError((error) => errors.push(error.code));
+    await new Promise((resolve) => {
+      client.onOpen(resolve);
+      client.connect();
+    });
+    client.sendText('please-close');
+    // The close frame is in: the browser's socket is CLOSING, its close
+    // event is over a second away.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const id = client.sendText('sent-while-closing');
+    const queuedRightAfter = client.queued;
+    window.closingClient = client;
+    return { id, queuedRightAfter, errors };
+  }, peer.url);
+  assert.equal(typeof outcome.id, 'string');
+  assert.equal(outcome.queuedRightAfter, 1, 'held for the next connection, not written into the closing socket');
+  await until('the frame on the next connection', () => peer.connections[1]?.includes('sent-while-closing'), 10_000);
+  assert.deepEqual(peer.connections[0], ['please-close'], 'nothing written into the closing socket');
+  await page.evaluate(() => window.closingClient.free());
 });
