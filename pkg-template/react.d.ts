@@ -96,8 +96,11 @@ export interface WebSocketHandle<T = JsonValue> {
 
 /**
  * A reliable WebSocket to any server while the component is mounted (generic
- * mode: nothing of the client's own is sent). Changing a string `url`
- * reconnects; other options apply without reconnecting.
+ * mode: nothing of the client's own is sent). As with `useNotification`, a
+ * string `url` and the options the client takes at creation (`reconnect`,
+ * `heartbeat`, `kindField`, …) restart the connection when they change (by
+ * value); callbacks, `hello`, `token`, `shouldReconnect` and a `url` function
+ * apply live.
  */
 export function useWebSocket<T = JsonValue>(
   url: string | ((attempt: number) => string | Promise<string>),

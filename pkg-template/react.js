@@ -148,6 +148,8 @@ function frameScheduler(run) {
  */
 function createConnection(userId, latest) {
   let client = null;
+  /** Whether the client keeps what it has not sent in its store (`persist`) for the next one. */
+  let persisting = false;
   let loading = false;
   let holders = 0;
   let closeTimer = null;
@@ -222,18 +224,25 @@ function createConnection(userId, latest) {
         created.onNotification((notification) => callHandler(latest().onNotify, notification.message, notification)),
       );
     }
-    for (const send of early.splice(0)) send();
+    for (const send of early.splice(0)) send(created);
     update({ client: created });
     created.connect();
   }
 
   function start() {
     loading = true;
-    createClient(clientOptions()).then(
+    const options = clientOptions();
+    persisting = Boolean(options.persist);
+    createClient(options).then(
       (created) => {
         loading = false;
-        if (holders === 0) created.free();
-        else attach(created);
+        if (holders > 0) {
+          attach(created);
+          return;
+        }
+        // Released while loading: what was sent meanwhile gets its answer.
+        for (const send of early.splice(0)) send(created);
+        release(created);
       },
       (error) => {
         loading = false;
@@ -243,14 +252,29 @@ function createConnection(userId, latest) {
     );
   }
 
+  /**
+   * Frees a client no component holds any more (unmounted, or replaced by a
+   * restart). What it still holds is never sent by it: unless its store
+   * keeps it for the next client (`persist`), each message is reported as
+   * failed first (`closed`, with its id, to onError and useDeliveryStatus)
+   * rather than dropped without a word.
+   */
+  function release(ending) {
+    if (!persisting) {
+      const unsubscribe = ending.onError(reportError);
+      ending.close();
+      unsubscribe();
+    }
+    ending.free();
+  }
+
   function shutdown() {
     closeTimer = null;
     if (holders > 0 || !client) return;
     for (const unsubscribe of detach) unsubscribe();
     detach = [];
-    client.free();
+    release(client);
     client = null;
-    early.length = 0;
     next = { ...IDLE, messages: next.messages };
     publishNow();
   }
@@ -266,16 +290,16 @@ function createConnection(userId, latest) {
    * after: the same id returned, the same errors reported.
    */
   function guarded(send) {
-    const attempt = (id) => {
+    const attempt = (target, id) => {
       try {
-        return send(client, id);
+        return send(target, id);
       } catch (error) {
         if (id !== undefined) error.id ??= id;
         reportError(error);
         return undefined;
       }
     };
-    if (client) return attempt(undefined);
+    if (client) return attempt(client, undefined);
     const limit = latest().outbox?.maxFrames ?? MAX_EARLY_SENDS;
     if (early.length >= limit) {
       reportError(errorWithCode('outbox_full', `the outbox is full (${early.length} frames queued before the client loaded)`));
@@ -283,7 +307,7 @@ function createConnection(userId, latest) {
     }
     earlyIds += 1;
     const id = `${earlyPrefix}-early-${earlyIds}`;
-    early.push(() => attempt(id));
+    early.push((target) => attempt(target, id));
     return id;
   }
 
@@ -400,8 +424,9 @@ export function useNotificationMessages(selector = everything) {
 /**
  * A reliable WebSocket to any server while the component is mounted (the
  * client in generic mode): it sends nothing of its own, queues what is sent
- * while the connection is down and reconnects by itself. Changing `url` (a
- * string) reconnects; other options apply without reconnecting. Returns the
+ * while the connection is down and reconnects by itself. The options restart
+ * the connection as `useNotification`'s do (see `restartKey`): a string
+ * `url` and those the client takes at creation; the rest apply live. Returns the
  * shape of react-use-websocket: `{ sendMessage(text), sendJsonMessage(value),
  * lastMessage: { data, format, kind } | null, lastJsonMessage, readyState,
  * state, attempt, client }`.

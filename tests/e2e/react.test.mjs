@@ -173,6 +173,19 @@ test('a send before the module loaded gets its id at once and arrives with it; a
   assert.deepEqual(errors, []);
 });
 
+test('a message still queued when a new url restarts the connection is reported as closed with its id, not dropped', async (t) => {
+  const { page, errors } = await openScenario(t, 'restart', 'restart-user');
+  await page.waitForSelector('[data-testid="restart-state"]:text("reconnecting")', WAIT);
+  await page.click('text=Queue');
+  const queuedId = await page.textContent('[data-testid="queued-id"]');
+  assert.ok(queuedId, 'an id at once');
+  await page.click('text=Switch url');
+  await page.waitForSelector('[data-testid="restart-state"]:text("open")', WAIT);
+  assert.deepEqual(await page.evaluate(() => window.__errors.filter((error) => error.code === 'closed')), [{ code: 'closed', id: queuedId }]);
+  assert.ok(!received.some((frame) => frame.id === queuedId), 'the new connection does not send the old one\'s message');
+  assert.deepEqual(errors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+});
+
 test('a misspelt option with no onError handler is reported on the console, not swallowed', async (t) => {
   const { page, errors } = await openScenario(t, 'misspelt', 'misspelt-user');
   await page.waitForSelector('[data-testid="misspelt-state"]:text("closed")', WAIT);

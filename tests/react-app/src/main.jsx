@@ -6,6 +6,7 @@ import { Chat } from './Chat.jsx';
 import { Room } from './Room.jsx';
 import { Ticker } from './Ticker.jsx';
 import { Live } from './Live.jsx';
+import { Restart } from './Restart.jsx';
 
 const params = new URLSearchParams(location.search);
 const url = params.get('ws');
@@ -77,6 +78,7 @@ const scenarios = {
     </StrictMode>
   ),
   burst: () => <Room userId={user} url={url} onRender={() => (window.__renders += 1)} />,
+  restart: () => <Restart userId={user} url={url} />,
 };
 
 createRoot(document.getElementById('root')).render(scenarios[params.get('scenario')]());
