@@ -91,3 +91,21 @@ export function parseClientFrame(text) {
   const error = validate(frame);
   return error ? { error } : { frame };
 }
+
+/** Largest frame the client accepts by default (its `maxFrameBytes`). */
+export const MAX_RELAYED_FRAME_BYTES = 65_536;
+/** Room left in a relayed chat for `"seq":<16 digits>,"epoch":"<32 chars>"`. */
+const NUMBERING_RESERVE_BYTES = 80;
+
+/**
+ * The chat a server relays for the valid client chat `frame`, stamped now;
+ * null when it would not fit in `maxBytes` once numbered, since the client
+ * would refuse it (the sender is told `invalid_message`).
+ */
+export function relayedChat(frame, maxBytes = MAX_RELAYED_FRAME_BYTES) {
+  const out = { type: 'chat', fromUserId: frame.fromUserId, message: frame.message, timestamp: new Date().toISOString() };
+  if (frame.toUserId !== undefined) out.toUserId = frame.toUserId;
+  if (frame.id !== undefined) out.id = frame.id;
+  const bytes = new TextEncoder().encode(JSON.stringify(out)).length;
+  return bytes + NUMBERING_RESERVE_BYTES > maxBytes ? null : out;
+}

@@ -224,7 +224,7 @@ function createConnection(userId, latest) {
         created.onNotification((notification) => callHandler(latest().onNotify, notification.message, notification)),
       );
     }
-    for (const send of early.splice(0)) send(created);
+    for (const { send } of early.splice(0)) send(created);
     update({ client: created });
     created.connect();
   }
@@ -241,13 +241,20 @@ function createConnection(userId, latest) {
           return;
         }
         // Released while loading: what was sent meanwhile gets its answer.
-        for (const send of early.splice(0)) send(created);
+        for (const { send } of early.splice(0)) send(created);
         release(created);
       },
       (error) => {
         loading = false;
         update({ state: 'closed', readyState: 3 });
         reportError(error);
+        // What was sent meanwhile, each with the id it was given, has no
+        // client to go through.
+        for (const { id } of early.splice(0)) {
+          const failed = errorWithCode(error?.code ?? 'load_failed', `message ${id} was not sent: the client could not be created`);
+          failed.id = id;
+          reportError(failed);
+        }
       },
     );
   }
@@ -307,7 +314,7 @@ function createConnection(userId, latest) {
     }
     earlyIds += 1;
     const id = `${earlyPrefix}-early-${earlyIds}`;
-    early.push((target) => attempt(target, id));
+    early.push({ id, send: (target) => attempt(target, id) });
     return id;
   }
 

@@ -8,15 +8,11 @@
 // batches them in time), and there is no rate limit, no init timeout and no
 // age limit on the replay history (500 chats per user).
 
-import { parseClientFrame } from './client-frames.js';
+import { parseClientFrame, relayedChat } from './client-frames.js';
 
 const HISTORY_LIMIT = 500;
-const MAX_RELAYED_FRAME_BYTES = 65_536;
-/** Room left in a relayed chat for `"seq":<16 digits>,"epoch":"<32 chars>"`. */
-const NUMBERING_RESERVE_BYTES = 80;
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
-const bytes = (text) => new TextEncoder().encode(text).length;
 
 /** A new epoch: 12 printable ASCII characters. */
 function newEpoch() {
@@ -125,10 +121,8 @@ export function createWsnotifyDialect(server) {
       if (server.sendAcks) send(connection, { type: 'ack', id: frame.id });
       return;
     }
-    const out = { type: 'chat', fromUserId: frame.fromUserId, message: frame.message, timestamp: new Date().toISOString() };
-    if (frame.toUserId !== undefined) out.toUserId = frame.toUserId;
-    if (frame.id !== undefined) out.id = frame.id;
-    if (bytes(JSON.stringify(out)) + NUMBERING_RESERVE_BYTES > MAX_RELAYED_FRAME_BYTES) {
+    const out = relayedChat(frame);
+    if (!out) {
       send(connection, { type: 'error', code: 'invalid_message', message: 'message too long', id: frame.id });
       return;
     }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { CLOSE_FORBIDDEN, createAuth } from './auth.mjs';
 import { DEV_LOGIN_PATH, createDevLoginHandler } from './dev-login.mjs';
-import { parseClientFrame } from '../pkg-template/client-frames.js';
+import { MAX_RELAYED_FRAME_BYTES, parseClientFrame, relayedChat } from '../pkg-template/client-frames.js';
 import { createBackends } from './backends.mjs';
 import { createInbound } from './inbound.mjs';
 import { LIMIT_DEFAULTS, createConnectionCounter, createRateLimiter } from './limits.mjs';
@@ -39,7 +39,7 @@ export const DEFAULTS = {
   /** Largest frame a client may send. */
   maxPayload: 64 * 1024,
   /** Largest frame the client accepts: every relayed chat, envelope included, fits in it. */
-  maxRelayedFrameBytes: 65_536,
+  maxRelayedFrameBytes: MAX_RELAYED_FRAME_BYTES,
   initTimeoutMs: 10_000,
   /** Protocol-level ping; a client that has not answered the previous one is terminated. */
   pingIntervalMs: 30_000,
@@ -97,8 +97,6 @@ export const DEFAULTS = {
   log: (line) => console.log(line),
 };
 
-/** Room left in a relayed chat for `"seq":<16 digits>,"epoch":"<32 chars>"`. */
-const NUMBERING_RESERVE_BYTES = 80;
 /** A connection being closed for misbehaving is cut if it has not finished the close handshake by then. */
 const CLOSE_GRACE_MS = 2_000;
 /** Live frames held for a connection while its replay is read; past it, 1013. */
@@ -175,9 +173,9 @@ export async function createServer(options = {}) {
   ]);
   const devLogin = config.devLogin ? createDevLoginHandler({ auth, originAllowed: isAllowedOrigin }) : null;
   const http = createHttpServer((request, response) => {
-    requestIn(request.socket);
-    // One request per connection: the next one would get no deadline.
-    response.shouldKeepAlive = false;
+    // One request per connection, answered within the connection's deadline
+    // (see `notUpgraded` below).
+    response.setHeader('Connection', 'close');
     const path = (request.url ?? '/').split('?')[0];
     let handled;
     if (path === DEV_LOGIN_PATH) {
@@ -196,11 +194,13 @@ export async function createServer(options = {}) {
   // first byte: the WebSocket caps only count a connection once its
   // handshake is through, and each of these holds a file descriptor too. A
   // peer that never finishes its request would hold one for as long as it
-  // trickles: its request (the handshake's or another) must be in within
-  // `handshakeTimeoutMs`. (Node's `headersTimeout` is not relied on: on
-  // Node 20 it let such connections live on.)
+  // trickles: such a connection is closed `handshakeTimeoutMs` after it
+  // opened, unless it has become a WebSocket by then (a page's files and
+  // the development login are answered well within it). Node's
+  // `headersTimeout` is not relied on: on Node 20 it let such connections
+  // live on.
   const notUpgraded = createConnectionCounter(config.connections);
-  /** TCP socket → { deadline, release }: its request's deadline, and what takes it off `notUpgraded` (once). */
+  /** TCP socket → what takes it off `notUpgraded` and ends its deadline (once). */
   const pending = new WeakMap();
   http.on('connection', (tcp) => {
     const address = tcp.remoteAddress;
@@ -219,10 +219,8 @@ export async function createServer(options = {}) {
       notUpgraded.remove(address);
     };
     tcp.once('close', release);
-    pending.set(tcp, { deadline, release });
+    pending.set(tcp, release);
   });
-  /** The request of `tcp` is in: no more deadline (it is answered, then closed). */
-  const requestIn = (tcp) => clearTimeout(pending.get(tcp)?.deadline);
   const wss = new WebSocketServer({
     server: http,
     path: '/ws',
@@ -479,11 +477,8 @@ export async function createServer(options = {}) {
       send(socket, { type: 'error', code: 'unauthorized', message: 'fromUserId must be the user of this connection', id: frame.id });
       return;
     }
-    const out = { type: 'chat', fromUserId: frame.fromUserId, message: frame.message, timestamp: new Date().toISOString() };
-    if (frame.toUserId !== undefined) out.toUserId = frame.toUserId;
-    if (frame.id !== undefined) out.id = frame.id;
-    // Every relayed frame must fit the client's limit once numbered.
-    if (Buffer.byteLength(JSON.stringify(out)) + NUMBERING_RESERVE_BYTES > config.maxRelayedFrameBytes) {
+    const out = relayedChat(frame, config.maxRelayedFrameBytes);
+    if (!out) {
       send(socket, { type: 'error', code: 'invalid_message', message: 'message too long', id: frame.id });
       return;
     }
@@ -602,7 +597,7 @@ export async function createServer(options = {}) {
 
   wss.on('connection', (socket, request) => {
     const address = request.socket.remoteAddress;
-    pending.get(request.socket)?.release();
+    pending.get(request.socket)?.();
     counter.add(address);
     socket.on('close', (code) => {
       // What still waits is not handled: its acks could not be sent, so the

@@ -14,8 +14,8 @@ export const LIMIT_DEFAULTS = {
   /**
    * Open WebSocket connections per remote address, and in total; the same
    * caps hold, apart, for connections that are not WebSockets yet (an HTTP
-   * request or a handshake under way), which have `handshakeTimeoutMs` to
-   * send their request.
+   * request or a handshake under way), which are closed `handshakeTimeoutMs`
+   * after they opened unless they have become WebSockets.
    */
   connections: { perAddress: 100, total: 10_000, handshakeTimeoutMs: 10_000 },
 };

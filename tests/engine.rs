@@ -124,6 +124,22 @@ fn a_send_while_the_server_is_closing_the_socket_waits_for_the_next_connection()
 }
 
 #[test]
+fn a_socket_the_server_never_finishes_closing_is_dropped_after_the_connect_timeout() {
+    let mut h = Harness::new(config());
+    h.open();
+    let commands = h.input(Input::PeerClosing);
+    assert_eq!(
+        timer_set(&commands, TimerKind::PeerClose),
+        Some(config().connect_timeout_ms)
+    );
+    let commands = h.fire(TimerKind::PeerClose);
+    assert!(commands
+        .iter()
+        .any(|command| matches!(command, Command::AbandonSocket { .. })));
+    assert_eq!(h.engine.state(), State::Reconnecting);
+}
+
+#[test]
 fn sends_while_open_go_straight_out() {
     let mut h = Harness::new(config());
     h.open();
@@ -757,6 +773,7 @@ fn a_fixed_token_that_makes_init_too_large_is_never_sent_and_the_client_stops() 
 fn a_provided_token_that_makes_init_too_large_fails_the_attempt_and_the_next_is_asked_again() {
     let mut cfg = config();
     cfg.resolve_endpoint = true;
+    cfg.first_frame_provided = true;
     cfg.max_frame_bytes = 100;
     let mut h = Harness::new(cfg);
     h.connect();
@@ -779,6 +796,27 @@ fn a_provided_token_that_makes_init_too_large_fails_the_attempt_and_the_next_is_
     assert_eq!(opens(&resolved(&mut h, "short".into())), 1);
     let sent = frames(&h.input(Input::Opened));
     assert_eq!(sent[0], r#"{"type":"init","userId":"ada","token":"short"}"#);
+}
+
+#[test]
+fn a_fixed_token_too_large_with_a_url_provider_stops_the_client_too() {
+    let mut cfg = config();
+    cfg.resolve_endpoint = true;
+    cfg.token = Some("t".repeat(200));
+    cfg.max_frame_bytes = 100;
+    let mut h = Harness::new(cfg);
+    h.connect();
+    let commands = h.input(Input::EndpointResolved {
+        url: Some("ws://127.0.0.1:2/ws".into()),
+        token: None,
+        hello: None,
+    });
+    assert_eq!(opens(&commands), 0);
+    assert_eq!(
+        h.engine.state(),
+        State::Closed,
+        "a new URL does not shorten the token"
+    );
 }
 
 #[test]

@@ -39,7 +39,7 @@ export function createMemoryChatRate(rate) {
       timer.unref();
       leaving.set(userId, timer);
     },
-    /** How many buckets are held (for the server's metrics). */
+    /** How many buckets are held: what this module's memory grows with. */
     size: () => buckets.size,
     close() {
       for (const timer of leaving.values()) clearTimeout(timer);

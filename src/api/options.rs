@@ -278,6 +278,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         ));
     }
     config.resolve_endpoint = url_is_function || token_is_function || hello_is_function;
+    config.first_frame_provided = token_is_function || hello_is_function;
 
     if let Some(field) = options.string("kindField") {
         match field.is_empty() {

@@ -74,7 +74,7 @@ export interface CommonOptions {
   /** `true` or settings turn the heartbeat on. Default off. */
   heartbeat?: boolean | HeartbeatOptions;
   outbox?: OutboxOptions;
-  /** How long an attempt may take to open, ms. Default 5000. */
+  /** How long an attempt may take to open (and a socket the server is closing, to report its close), ms. Default 5000. */
   connectTimeout?: number;
   /** Largest frame received or sent, bytes. Default 65536. */
   maxFrameBytes?: number;

@@ -144,6 +144,10 @@ pub struct Config {
     /// Ask the driver for a fresh URL and token before each attempt
     /// ([`super::Command::ResolveEndpoint`]). Default `false`.
     pub resolve_endpoint: bool,
+    /// With `resolve_endpoint`: the token or the hello comes from the driver
+    /// at each attempt, so a first frame over `max_frame_bytes` may fit at
+    /// the next one (with a fixed one, the engine stops). Default `false`.
+    pub first_frame_provided: bool,
     /// The user sent in `init`: required in [`Mode::Wsnotify`], unused in
     /// [`Mode::Generic`].
     pub user_id: Option<UserId>,
@@ -198,6 +202,7 @@ impl Config {
             mode,
             urls: vec![url],
             resolve_endpoint: false,
+            first_frame_provided: false,
             user_id,
             hello: None,
             kind_field: "type".to_owned(),

@@ -15,16 +15,19 @@ pub enum TimerKind {
     AckTimeout,
     /// When to obey the server's request to reconnect (a draining node).
     ServerReconnect,
+    /// How long a socket the server is closing may take to report its close.
+    PeerClose,
 }
 
 impl TimerKind {
-    pub(crate) const ALL: [TimerKind; 6] = [
+    pub(crate) const ALL: [TimerKind; 7] = [
         Self::Reconnect,
         Self::ConnectTimeout,
         Self::HeartbeatPing,
         Self::HeartbeatTimeout,
         Self::AckTimeout,
         Self::ServerReconnect,
+        Self::PeerClose,
     ];
 
     pub(crate) fn bit(self) -> u8 {

@@ -322,6 +322,9 @@ impl Engine {
             Input::PeerClosing => {
                 if let Socket::Open { since } = self.socket {
                     self.socket = Socket::PeerClosing { since };
+                    // No ping can probe it now: its close is waited for as
+                    // long as an attempt may take to open, and no longer.
+                    self.set_timer(TimerKind::PeerClose, self.config.connect_timeout_ms);
                 }
             }
             Input::Closed(info) => self.on_closed(now, info),
@@ -616,6 +619,11 @@ impl Engine {
                 }
             }
             TimerKind::HeartbeatTimeout => self.on_heartbeat_timeout(now),
+            TimerKind::PeerClose => {
+                if matches!(self.socket, Socket::PeerClosing { .. }) {
+                    self.drop_dead_socket(now, "the server did not finish closing");
+                }
+            }
             TimerKind::ServerReconnect => {
                 if matches!(self.socket, Socket::Open { .. }) {
                     // Asked for, not a failure: no retry is counted and the
@@ -747,7 +755,7 @@ impl Engine {
             self.emit(Event::Error(ErrorEvent::FirstFrameTooLarge { len, max }));
             // A provider may give a shorter token or hello next time; a
             // fixed one never will.
-            match self.config.resolve_endpoint {
+            match self.config.first_frame_provided {
                 true => self.retry_later(None),
                 false => self.end(None),
             }
@@ -994,6 +1002,7 @@ impl Engine {
             TimerKind::HeartbeatTimeout,
             TimerKind::AckTimeout,
             TimerKind::ServerReconnect,
+            TimerKind::PeerClose,
         ] {
             self.cancel_timer(kind);
         }

@@ -281,12 +281,16 @@ test('a list of URLs with a hello provider: the provider is asked at each attemp
  * A WebSocket server on bare TCP that answers the frame `please-close` with
  * a close frame (1001) and then neither completes the closing handshake nor
  * closes the connection for `holdMs`, as a stuck peer does: the browser's
- * socket stays CLOSING meanwhile. Records the text frames of each connection.
+ * socket stays CLOSING meanwhile. Records the text frames of each connection,
+ * and which connections the browser answered the close frame on (by then
+ * its socket is CLOSING).
  */
 async function startPeerThatHangsInClose(holdMs) {
   const connections = [];
+  const closeAnswered = [];
   const server = createTcpServer((socket) => {
     const received = [];
+    const number = connections.length;
     connections.push(received);
     socket.on('error', () => {});
     let buffer = Buffer.alloc(0);
@@ -308,6 +312,7 @@ async function startPeerThatHangsInClose(holdMs) {
         const length = buffer[1] & 0x7f;
         const payload = Buffer.from(buffer.subarray(6, 6 + length)).map((byte, i) => byte ^ buffer[2 + (i % 4)]);
         buffer = buffer.subarray(6 + length);
+        if (opcode === 8) closeAnswered[number] = true;
         if (opcode !== 1) continue;
         received.push(payload.toString());
         if (payload.toString() === 'please-close') {
@@ -318,7 +323,7 @@ async function startPeerThatHangsInClose(holdMs) {
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `ws://127.0.0.1:${server.address().port}`, connections, close: () => server.close() };
+  return { url: `ws://127.0.0.1:${server.address().port}`, connections, closeAnswered, close: () => server.close() };
 }
 
 test('a send while the server holds the socket in its closing handshake waits for the next connection instead of vanishing', async (t) => {
@@ -327,24 +332,23 @@ test('a send while the server holds the socket in its closing handshake waits fo
   const page = await browser.newPage();
   t.after(() => page.close());
   await page.goto(`${siteUrl}/`);
-  const outcome = await page.evaluate(async (url) => {
+  await page.evaluate(async (url) => {
     const { createClient } = await import('/pkg/index.js');
     const client = await createClient({ url, mode: 'generic', reconnect: { baseDelayMs: 50, maxDelayMs: 100 } });
-    const errors = [];
-    client.onError((error) => errors.push(error.code));
+    window.closingClient = client;
     await new Promise((resolve) => {
       client.onOpen(resolve);
       client.connect();
     });
     client.sendText('please-close');
-    // The close frame is in: the browser's socket is CLOSING, its close
-    // event is over a second away.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const id = client.sendText('sent-while-closing');
-    const queuedRightAfter = client.queued;
-    window.closingClient = client;
-    return { id, queuedRightAfter, errors };
   }, peer.url);
+  // The browser has answered the close frame: its socket is CLOSING, and its
+  // close event is over a second away.
+  await until('the browser to answer the close frame', () => peer.closeAnswered[0], 10_000);
+  const outcome = await page.evaluate(() => {
+    const id = window.closingClient.sendText('sent-while-closing');
+    return { id, queuedRightAfter: window.closingClient.queued };
+  });
   assert.equal(typeof outcome.id, 'string');
   assert.equal(outcome.queuedRightAfter, 1, 'held for the next connection, not written into the closing socket');
   await until('the frame on the next connection', () => peer.connections[1]?.includes('sent-while-closing'), 10_000);

@@ -186,6 +186,16 @@ test('a message still queued when a new url restarts the connection is reported 
   assert.deepEqual(errors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
 });
 
+test('a message sent before the module loaded, when the client cannot be created, is reported with its id', async (t) => {
+  const { page } = await openScenario(t, 'failed-load', 'failed-load-user');
+  await page.waitForSelector('[data-testid="failed-state"]:text("closed")', WAIT);
+  const earlyId = await page.textContent('[data-testid="early-id"]');
+  assert.match(earlyId, /early/);
+  const errors = await page.evaluate(() => window.__errors);
+  assert.deepEqual(errors.map((error) => error.code), ['invalid_options', 'invalid_options'], JSON.stringify(errors));
+  assert.equal(errors[1].id, earlyId);
+});
+
 test('a misspelt option with no onError handler is reported on the console, not swallowed', async (t) => {
   const { page, errors } = await openScenario(t, 'misspelt', 'misspelt-user');
   await page.waitForSelector('[data-testid="misspelt-state"]:text("closed")', WAIT);

@@ -142,7 +142,7 @@ test('values thrown by the application that are hard to describe, and a console 
       'a message getter that throws': throwing('message'),
     };
     const until = async (condition) => {
-      for (let n = 0; n < 100 && !condition(); n += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let n = 0; n < 1_000 && !condition(); n += 1) await new Promise((resolve) => setTimeout(resolve, 10));
     };
     const results = [];
     const trial = async (what, userId, setUp) => {

@@ -411,7 +411,7 @@ test('connections are capped per address and in total', async (t) => {
 });
 
 test('connections that never finish their request are capped like WebSockets and closed after the handshake timeout', async (t) => {
-  const server = await secureServer(t, { connections: { perAddress: 3, total: 5, handshakeTimeoutMs: 500 } });
+  const server = await secureServer(t, { connections: { perAddress: 3, total: 5, handshakeTimeoutMs: 3_000 } });
   const { port } = new URL(server.wsUrl);
   const sockets = [];
   t.after(() => sockets.forEach((socket) => socket.destroy()));

@@ -166,7 +166,7 @@ test('a user over its chat rate through three connections: chats wait their turn
 });
 
 test('a user who reconnects gets no new burst: its chat rate holds across its connections over time', async (t) => {
-  const limited = await createServer({ port: 0, tokenSecret: SECRET, chatRate: { perSecond: 1, burst: 3 }, log: () => {} });
+  const limited = await createServer({ port: 0, tokenSecret: SECRET, chatRate: { perSecond: 0.5, burst: 3 }, log: () => {} });
   t.after(() => limited.close());
   const token = (await limited.auth.issue('hopper')).token;
   const session = async (ids) => {
@@ -182,9 +182,10 @@ test('a user who reconnects gets no new burst: its chat rate holds across its co
   };
   await session(['a', 'b', 'c']); // the whole burst
   // Right after, as a client that closes and reconnects at once would: its
-  // bucket is still empty, so the chat waits for its token (1 s at 1/s).
+  // bucket is still empty, so the chat waits for its token (2 s at 0.5/s,
+  // less the time the reconnection took).
   const elapsed = await session(['d']);
-  assert.ok(elapsed >= 500, `acked after ${Math.round(elapsed)} ms: a reconnection refilled the bucket`);
+  assert.ok(elapsed >= 1_000, `acked after ${Math.round(elapsed)} ms: a reconnection refilled the bucket`);
 });
 
 test('the chat rate forgets the bucket of a user who left once it has refilled, not before', async () => {

@@ -50,6 +50,23 @@ function Misspelt() {
   return <p data-testid="misspelt-state">{state}</p>;
 }
 
+/** A client that cannot be created, and a message sent before it was tried. */
+function FailedLoad() {
+  const [earlyId, setEarlyId] = useState(null);
+  const { sendMessage, state } = useNotification(user, {
+    url,
+    heartbaet: true,
+    onError: (error) => (window.__errors ??= []).push({ code: error.code, id: error.id }),
+  });
+  useEffect(() => setEarlyId(sendMessage(null, 'before the module loaded')), []);
+  return (
+    <>
+      <p data-testid="failed-state">{state}</p>
+      <p data-testid="early-id">{earlyId}</p>
+    </>
+  );
+}
+
 const scenarios = {
   strict: () => (
     <StrictMode>
@@ -79,6 +96,7 @@ const scenarios = {
   ),
   burst: () => <Room userId={user} url={url} onRender={() => (window.__renders += 1)} />,
   restart: () => <Restart userId={user} url={url} />,
+  'failed-load': () => <FailedLoad />,
 };
 
 createRoot(document.getElementById('root')).render(scenarios[params.get('scenario')]());
