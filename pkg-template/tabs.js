@@ -241,8 +241,11 @@ export class SharedClient {
     this.#toLeader({ t: 'command', cmd: 'reconnect' });
   }
 
-  close(code = 1000, reason = '') {
+  close(code, reason) {
     this.#alive();
+    code ??= 1000;
+    reason ??= '';
+    if (typeof reason !== 'string') throw codedError('invalid_argument', 'reason must be a string');
     if (!(code === 1000 || (code >= 3000 && code <= 4999)) || !Number.isInteger(code)) {
       throw codedError('invalid_close_code', `close code ${code} is not 1000 or 3000-4999`);
     }
@@ -296,9 +299,10 @@ export class SharedClient {
     this.#alive();
     if (this.#mode === 'generic') throw codedError('unsupported', 'sendChat is for the wsnotify mode');
     if (toUserId !== null && toUserId !== undefined && typeof toUserId !== 'string') {
-      throw codedError('invalid_recipient', 'toUserId must be a string or null');
+      throw codedError('invalid_argument', 'toUserId must be a string or null');
     }
-    return this.#send({ kind: 'chat', to: toUserId ?? null, message: String(message) }, id);
+    if (typeof message !== 'string') throw codedError('invalid_argument', 'message must be a string');
+    return this.#send({ kind: 'chat', to: toUserId ?? null, message }, id);
   }
 
   sendJson(value, id) {
@@ -318,7 +322,8 @@ export class SharedClient {
 
   sendText(text, id) {
     this.#alive();
-    const value = String(text);
+    if (typeof text !== 'string') throw codedError('invalid_argument', 'text must be a string');
+    const value = text;
     if (utf8Length(value) > this.#maxFrameBytes) {
       throw codedError('frame_too_large', `a frame of ${utf8Length(value)} bytes is over maxFrameBytes`);
     }
@@ -545,9 +550,10 @@ export class SharedClient {
 
   #send(op, id) {
     if (id !== undefined && id !== null) {
-      if (typeof id !== 'string' || id.length < 1 || id.length > 128) {
-        throw codedError('invalid_id', 'a message id is 1-128 characters');
-      }
+      if (typeof id !== 'string') throw codedError('invalid_argument', 'id must be a string of 1 to 128 characters');
+      // Counted in characters (code points), as the client in the module counts them.
+      const chars = [...id].length;
+      if (chars < 1 || chars > 128) throw codedError('invalid_id', 'a message id is 1-128 characters');
       if (this.#pendingIds.has(id)) throw codedError('invalid_id', `the message id ${id} is in use`);
     }
     if (!this.#active && this.#local === 'closed') throw codedError('closed', 'the client is closed');

@@ -106,7 +106,7 @@ async fn init_first_then_chat_notification_and_unknown_types_arrive_typed() {
     assert!(notes.field(0, "online").as_f64().unwrap() >= 1.0);
 
     let id = client
-        .send_chat(Some(user.clone()), "hello".into(), None)
+        .send_chat(user.as_str().into(), "hello".into(), None)
         .map_err(JsValue::from)
         .unwrap()
         .as_string()
@@ -162,7 +162,7 @@ async fn chats_of_every_kind_of_text_arrive_as_they_were_sent() {
     let mut ids = Vec::new();
     for text in &texts {
         let id = client
-            .send_chat(Some(user.clone()), text.clone(), None)
+            .send_chat(user.as_str().into(), text.as_str().into(), None)
             .map_err(JsValue::from)
             .unwrap();
         ids.push(id.as_string().expect("sendChat returns a string id"));
@@ -187,7 +187,7 @@ async fn sends_while_connecting_and_reconnecting_are_flushed_in_order_after_init
     let client = client(&user, r#"{"reconnect":{"baseDelayMs":800,"jitter":0}}"#);
     let send = |text: &str| {
         client
-            .send_chat(Some(user.clone()), text.into(), None)
+            .send_chat(user.as_str().into(), text.into(), None)
             .map_err(JsValue::from)
             .unwrap()
     };
@@ -530,7 +530,7 @@ fn invalid_options_and_sends_are_typed_errors() {
         "not_serializable"
     );
     assert_eq!(
-        code(client.close(Some(1001), None).unwrap_err().into()),
+        code(client.close(Some(1001.into()), None).unwrap_err().into()),
         "invalid_close_code"
     );
     assert_eq!(
@@ -627,7 +627,7 @@ async fn close_rejects_what_is_queued_with_one_error_each() {
     let ids: Vec<String> = (0..3)
         .map(|n| {
             client
-                .send_chat(None, n.to_string(), None)
+                .send_chat(JsValue::NULL, n.to_string().into(), None)
                 .map_err(JsValue::from)
                 .unwrap()
                 .as_string()

@@ -13,7 +13,7 @@ use super::types::{
     KindCallback, MessageCallback, NotificationCallback, StateChangeCallback, VoidCallback,
 };
 use crate::browser::{js_string, Driver};
-use crate::engine::{Mode, SendError};
+use crate::engine::{CloseError, Mode, SendError};
 
 /// A WebSocket client that reconnects by itself, queues what is sent while
 /// the connection is down, and delivers typed messages.
@@ -73,10 +73,21 @@ impl Client {
 
     /// Closes for good with `code` (default 1000; else 3000–4999) and
     /// `reason`; what is still queued is rejected, one `onError` per message.
-    pub fn close(&self, code: Option<u16>, reason: Option<String>) -> Result<(), ClientError> {
-        let reason = reason.unwrap_or_default();
+    pub fn close(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "number | null")] code: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] reason: Option<JsValue>,
+    ) -> Result<(), ClientError> {
+        let code = match code.filter(is_given).map(|code| code.as_f64()) {
+            None => 1000,
+            Some(Some(code)) if code.fract() == 0.0 && (0.0..=65535.0).contains(&code) => {
+                code as u16
+            }
+            Some(_) => return Err(CloseError::NotACode.into()),
+        };
+        let reason = optional_string(reason, "reason must be a string")?.unwrap_or_default();
         self.driver
-            .with_engine(|engine| engine.close(code.unwrap_or(1000), &reason))?;
+            .with_engine(|engine| engine.close(code, &reason))?;
         Ok(())
     }
 
@@ -94,7 +105,11 @@ impl Client {
     /// `failed`; its status starts again at `queued`. Throws
     /// `not_retryable` when no failed chat with `id` is kept, and what
     /// `sendChat` throws (`closed`, `outbox_full`).
-    pub fn retry(&self, id: String) -> Result<(), ClientError> {
+    pub fn retry(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Result<(), ClientError> {
+        let id = string(id, ID_MUST_BE)?;
         self.driver.with_engine(|engine| engine.retry(&id))?;
         Ok(())
     }
@@ -113,10 +128,14 @@ impl Client {
     #[wasm_bindgen(js_name = sendChat, unchecked_return_type = "string")]
     pub fn send_chat(
         &self,
-        #[wasm_bindgen(js_name = toUserId)] to_user_id: Option<String>,
-        message: String,
-        id: Option<String>,
+        #[wasm_bindgen(js_name = toUserId, unchecked_param_type = "string | null | undefined")]
+        to_user_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
     ) -> Result<JsValue, ClientError> {
+        let to_user_id = optional_string(Some(to_user_id), "toUserId must be a string or null")?;
+        let message = string(message, "message must be a string")?;
+        let id = optional_string(id, ID_MUST_BE)?;
         let id = self
             .driver
             .with_engine(|engine| engine.send_chat_as(to_user_id.as_deref(), &message, id))?;
@@ -130,7 +149,7 @@ impl Client {
     pub fn send_json(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] value: JsValue,
-        id: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
     ) -> Result<JsValue, ClientError> {
         if !value.is_object() || js_sys::Array::is_array(&value) {
             return Err(ClientError::NotSerializable(
@@ -143,13 +162,19 @@ impl Client {
             })?
             .as_string()
             .ok_or_else(|| ClientError::NotSerializable("not representable as JSON".into()))?;
-        self.send_text(text, id)
+        self.send_text(JsValue::from(text), id)
     }
 
     /// Sends `text` as one frame, as it is; returns a local message id
     /// (`id` when given).
     #[wasm_bindgen(js_name = sendText, unchecked_return_type = "string")]
-    pub fn send_text(&self, text: String, id: Option<String>) -> Result<JsValue, ClientError> {
+    pub fn send_text(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
+    ) -> Result<JsValue, ClientError> {
+        let text = string(text, "text must be a string")?;
+        let id = optional_string(id, ID_MUST_BE)?;
         let id = self
             .driver
             .with_engine(|engine| engine.send_text_as(text, id))?;
@@ -240,9 +265,10 @@ impl Client {
     /// `kindField` names, `type` by default) is `type`.
     pub fn on(
         &self,
-        #[wasm_bindgen(js_name = type)] frame_type: String,
+        #[wasm_bindgen(js_name = type, unchecked_param_type = "string")] frame_type: JsValue,
         callback: KindCallback,
     ) -> Result<Subscription, ClientError> {
+        let frame_type = string(frame_type, "type must be a string")?;
         subscribe(
             &self.listeners,
             EventKind::Type(frame_type),
@@ -278,4 +304,33 @@ impl Drop for Client {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// What a message id must be, for a non-string one.
+const ID_MUST_BE: &str = "id must be a string of 1 to 128 characters";
+
+/// Whether an optional argument was given: `undefined` and `null` are not.
+fn is_given(value: &JsValue) -> bool {
+    !(value.is_undefined() || value.is_null())
+}
+
+/// A string argument, checked here: JavaScript may pass anything where the
+/// types say `string`, and the generated glue would hand the module a
+/// number as if it were a string's address.
+fn string(value: JsValue, must_be: &'static str) -> Result<String, ClientError> {
+    value
+        .as_string()
+        .ok_or(ClientError::InvalidArgument(must_be))
+}
+
+/// An optional string argument (`undefined` and `null` are `None`), checked
+/// as [`string`].
+fn optional_string(
+    value: Option<JsValue>,
+    must_be: &'static str,
+) -> Result<Option<String>, ClientError> {
+    value
+        .filter(is_given)
+        .map(|value| string(value, must_be))
+        .transpose()
 }

@@ -19,6 +19,8 @@ pub enum ClientError {
     Send(SendError),
     /// `close()` was given an invalid code or reason.
     Close(CloseError),
+    /// An argument is not of the type the method takes (what it must be).
+    InvalidArgument(&'static str),
 }
 
 impl From<SendError> for ClientError {
@@ -50,6 +52,7 @@ impl ClientError {
             }
             Self::Send(error) => error.message(),
             Self::Close(error) => error.message(),
+            Self::InvalidArgument(must_be) => (*must_be).into(),
         }
     }
 
@@ -61,6 +64,7 @@ impl ClientError {
             Self::NotSerializable(_) => "not_serializable",
             Self::Send(error) => error.code(),
             Self::Close(error) => error.code(),
+            Self::InvalidArgument(_) => "invalid_argument",
         }
     }
 }

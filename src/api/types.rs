@@ -234,7 +234,7 @@ export interface PersistOptions {
 
 /** The stable `code` of every error the client throws or reports. */
 export type ErrorCode =
-  | "invalid_options" | "invalid_callback" | "not_serializable" | "unsupported"
+  | "invalid_options" | "invalid_callback" | "invalid_argument" | "not_serializable" | "unsupported"
   | "not_initialized" | "load_failed" | "freed"
   | "outbox_full" | "frame_too_large" | "closed" | "invalid_recipient" | "invalid_id"
   | "invalid_close_code" | "close_reason_too_long"

@@ -253,6 +253,8 @@ impl ErrorEvent {
 pub enum CloseError {
     /// Browsers accept only 1000 and 3000–4999 from a client.
     InvalidCode(u16),
+    /// The code is not a whole number from 0 to 65535.
+    NotACode,
     /// The reason is longer than 123 bytes of UTF-8.
     ReasonTooLong(usize),
 }
@@ -265,6 +267,7 @@ impl CloseError {
                 .number(u64::from(*code))
                 .text(" is not allowed: use 1000 or 3000-4999")
                 .done(),
+            Self::NotACode => "a close code is a whole number: use 1000 or 3000-4999".into(),
             Self::ReasonTooLong(bytes) => {
                 Message::new("a close reason has at most 123 bytes, this one has ")
                     .number(*bytes as u64)
@@ -276,7 +279,7 @@ impl CloseError {
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidCode(_) => "invalid_close_code",
+            Self::InvalidCode(_) | Self::NotACode => "invalid_close_code",
             Self::ReasonTooLong(_) => "close_reason_too_long",
         }
     }

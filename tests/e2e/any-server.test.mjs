@@ -7,10 +7,12 @@
 // itself. The figures are written to tests/artifacts/any-server.json.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { WebSocketServer } from 'ws';
 import { root } from '../../scripts/lib.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
 import { servePage } from '../support/page-site.mjs';
@@ -354,4 +356,31 @@ test('a send while the server holds the socket in its closing handshake waits fo
   await until('the frame on the next connection', () => peer.connections[1]?.includes('sent-while-closing'), 10_000);
   assert.deepEqual(peer.connections[0], ['please-close'], 'nothing written into the closing socket');
   await page.evaluate(() => window.closingClient.free());
+});
+
+test('durations longer than setTimeout can hold (up to 2^32 - 1 ms, as the options allow) do not fire at once', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await once(wss, 'listening');
+  t.after(() => wss.close());
+  const received = [];
+  wss.on('connection', (socket) => socket.on('message', (data) => received.push(String(data))));
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  await page.goto(`${siteUrl}/`);
+  const outcome = await page.evaluate(async (url) => {
+    const { createClient } = await import('/pkg/index.js');
+    const longest = 4_294_967_295;
+    const client = await createClient({
+      url, mode: 'generic', connectTimeout: longest, heartbeat: { intervalMs: longest, timeoutMs: longest },
+    });
+    const errors = [];
+    client.onError((error) => errors.push(error.code));
+    client.connect();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const state = client.state;
+    client.free();
+    return { state, errors };
+  }, `ws://127.0.0.1:${wss.address().port}`);
+  assert.deepEqual(outcome, { state: 'open', errors: [] });
+  assert.deepEqual(received, [], 'no ping went out');
 });

@@ -86,6 +86,32 @@ test('the wasm module instantiates in Node and the Client works without a socket
   client.free();
 });
 
+test('arguments of the wrong type are a typed error, never a trap of the module, and the client goes on', async () => {
+  const module = await import(join(pkgDir, 'wsnotify.js'));
+  await module.default({ module_or_path: readFileSync(join(pkgDir, 'wsnotify_bg.wasm')) });
+  const client = new module.Client({ url: 'ws://127.0.0.1:9/ws', userId: 'ada' });
+  const calls = {
+    'sendChat(5, "x")': [() => client.sendChat(5, 'x'), 'invalid_argument'],
+    'sendChat("bob", 5)': [() => client.sendChat('bob', 5), 'invalid_argument'],
+    'sendChat("bob", "x", 5)': [() => client.sendChat('bob', 'x', 5), 'invalid_argument'],
+    'sendChat("bob", "x", ["x"])': [() => client.sendChat('bob', 'x', ['x']), 'invalid_argument'],
+    'sendText(5)': [() => client.sendText(5), 'invalid_argument'],
+    'sendJson({ a: 1 }, true)': [() => client.sendJson({ a: 1 }, true), 'invalid_argument'],
+    'retry(5)': [() => client.retry(5), 'invalid_argument'],
+    'on(5, callback)': [() => client.on(5, () => {}), 'invalid_argument'],
+    'close("3000")': [() => client.close('3000'), 'invalid_close_code'],
+    'close(3000.5)': [() => client.close(3000.5), 'invalid_close_code'],
+    'close(1000, 5)': [() => client.close(1000, 5), 'invalid_argument'],
+  };
+  for (const [call, [run, code]] of Object.entries(calls)) {
+    assert.throws(run, (error) => error instanceof Error && !(error instanceof WebAssembly.RuntimeError) && error.code === code, call);
+  }
+  assert.equal(client.queued, 0, 'nothing was queued by a refused call');
+  assert.match(client.sendChat(null, 'still works'), /-1$/);
+  assert.equal(client.state, 'idle', 'no refused close() closed it');
+  client.free();
+});
+
 test('the TypeScript declarations describe the Client API', () => {
   const types = readFileSync(join(pkgDir, 'wsnotify.d.ts'), 'utf8');
   for (const member of ['export class Client', 'constructor(options: ClientOptions)', 'connect(): void',
