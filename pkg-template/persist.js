@@ -221,6 +221,8 @@ class Persistence {
   #positionDue = false;
   #reported = false;
   #sweep = null;
+  /** While a `sendChat` runs: the ids it settled before it returned (not to be stored). */
+  #settledInSend = null;
   #send;
   #hidden;
   /** Before `createClient` resolved, no `onError` listener exists yet: reports wait for the next task. */
@@ -248,8 +250,19 @@ class Persistence {
         configurable: true,
         writable: true,
         value: (toUserId, message, id) => {
-          const messageId = send(toUserId, message, id);
-          this.#keep({ id: messageId, to: toUserId ?? null, message: String(message), at: Date.now() });
+          let messageId;
+          this.#settledInSend = new Set();
+          try {
+            messageId = send(toUserId, message, id);
+          } finally {
+            const settled = this.#settledInSend;
+            this.#settledInSend = null;
+            // Written to an open socket at most once, it is already done:
+            // stored now, it would be sent again after a reload.
+            if (messageId !== undefined && !settled.has(messageId)) {
+              this.#keep({ id: messageId, to: toUserId ?? null, message: String(message), at: Date.now() });
+            }
+          }
           return messageId;
         },
       },
@@ -282,7 +295,13 @@ class Persistence {
     if (this.#db) this.#sweep = setInterval(() => this.#claimOrphans(), SWEEP_MS);
   }
 
-  /** Queues claimed records again, in order, with their ids; returns what was queued. */
+  /**
+   * Queues claimed records again, in order, with their ids; returns what was
+   * queued. A record this client cannot take now (it is closed, or its
+   * outbox is full) goes back to the store with no owner, for the next look
+   * of a client that can (this one's too); one no client can send is
+   * deleted, with an error.
+   */
   #requeue(records) {
     const queued = [];
     for (const record of records) {
@@ -290,6 +309,10 @@ class Persistence {
       try {
         this.#send(record.to, record.message, record.id);
       } catch (error) {
+        if (error.code === 'closed' || error.code === 'outbox_full') {
+          this.#write(MESSAGES, (store) => store.put({ ...record, owner: null }));
+          continue;
+        }
         this.#delete(record.key);
         this.#report(error.code ?? 'persistence_unavailable', `a restored message (${record.id}) could not be queued again: ${error.message}`);
         continue;
@@ -303,7 +326,8 @@ class Persistence {
   }
 
   #claimOrphans() {
-    if (!this.#db) return;
+    // A closed client sends nothing: it leaves orphans to the tabs that can.
+    if (!this.#db || this.client.state === 'closed') return;
     load(this.#db, this.#scope, this.#owner, this.#limits.expiryMs).then(({ claimed }) => {
       // Freed meanwhile: what was claimed stays in the store for the next start.
       if (this.#db) this.#requeue(claimed);
@@ -311,6 +335,10 @@ class Persistence {
   }
 
   #onStatus(id, status) {
+    if (this.#settledInSend && (status === 'acked' || status === 'failed'
+      || (status === 'sent' && this.client.delivery !== 'at-least-once'))) {
+      this.#settledInSend.add(id);
+    }
     if (status === 'acked') this.#drop(id);
     else if (status === 'sent' && this.client.delivery !== 'at-least-once') this.#drop(id);
     else if (status === 'failed') {

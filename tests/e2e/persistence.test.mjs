@@ -356,3 +356,36 @@ test('retry(id) inside onDelivery re-queues a failed chat with the same id', asy
   });
   assert.equal(thrown, 'not_retryable');
 });
+
+test('with at-most-once delivery, a chat written to an open socket is not stored, so a reload does not send it again', async (t) => {
+  const handle = await serverProcess(t, 'at-most-once');
+  const tab = await page(t);
+  const options = { url: handle.server.wsUrl, userId: 'once-only', persist: true };
+  await tab.start(options);
+  await waitState(tab, 'open');
+  const [id] = await tab.send('nobody-in-particular', 'once', 1);
+  assert.deepEqual((await tab.report()).statuses.filter((s) => s.id === id).map((s) => s.status), ['queued', 'sent']);
+  // The store is the origin's: other tests' records may be in it too.
+  assert.deepEqual((await tab.stored()).filter((record) => record.id === id), [], 'sent at most once: nothing left to send again');
+  await tab.reload();
+  assert.deepEqual(await tab.start(options), [], 'nothing restored');
+});
+
+test('a tab whose client is closed leaves the chats of a tab that went away to a tab that can send them', async (t) => {
+  const url = `ws://127.0.0.1:${await freePort()}/ws`;
+  const options = senderOptions(url, 'orphan-keeper');
+  const closed = await page(t);
+  await closed.start(options);
+  await closed.page.evaluate(() => window.tab.client.close());
+  const leaving = await page(t);
+  await leaving.start(options);
+  const ids = await leaving.send('bob', 'orphan', 3);
+  await leaving.page.close();
+  // The closed tab's client would have looked for orphans every 5 s.
+  await sleep(6_500);
+  const stored = (await closed.stored()).map((record) => record.id);
+  assert.deepEqual(stored.filter((id) => ids.includes(id)), ids, 'still in the store');
+  assert.deepEqual(unexpected((await closed.report()).errors), []);
+  const next = await page(t);
+  assert.deepEqual((await next.start(options)).map((message) => message.id), ids, 'restored by the next tab');
+});
