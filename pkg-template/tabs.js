@@ -30,6 +30,12 @@ const CLAIMS_KEPT = 4096;
 const OWNERS_KEPT = 8192;
 /** How many tabs the leader remembers the last accepted send of. */
 const TABS_KEPT = 1024;
+/**
+ * With Web Locks: how often a leader whose own tab no longer wants the
+ * connection looks whether the tabs that do are still alive (one that
+ * crashed never says it left).
+ */
+const ROSTER_RECHECK_MS = 2000;
 
 function hasLocks() {
   return typeof navigator === 'object' && typeof navigator.locks?.request === 'function';
@@ -70,7 +76,10 @@ function scopeOf(options) {
   const share = options.shareAcrossTabs;
   const { url } = options;
   const urlKey = typeof url === 'function' ? '(function)' : JSON.stringify(url);
-  return `wsnotify-tabs:${share === true ? '' : share}|${options.mode ?? 'wsnotify'}|${urlKey}|${options.userId ?? ''}`;
+  // The delivery too: one connection cannot keep a tab's at-least-once
+  // chats until their acks and drop another's after sending.
+  const delivery = options.delivery ?? 'at-most-once';
+  return `wsnotify-tabs:${share === true ? '' : share}|${options.mode ?? 'wsnotify'}|${urlKey}|${options.userId ?? ''}|${delivery}`;
 }
 
 /**
@@ -145,6 +154,8 @@ export class SharedClient {
   #inner = null;
   #innerOff = [];
   #roster = new Set();
+  /** The next look at whether the tabs in the roster are alive (see ROSTER_RECHECK_MS). */
+  #recheck = null;
   #lastAccepted = new Map();
   #owners = new Map();
   #claimed = new Map();
@@ -836,10 +847,16 @@ export class SharedClient {
    * tab that crashed (and so never said it left) is known by its lock, gone.
    */
   #closeIfUnwanted(code, reason) {
+    clearTimeout(this.#recheck);
+    this.#recheck = null;
     const close = () => {
       const inner = this.#inner;
-      if (!inner || this.#roster.size > 0 || inner.state === 'idle' || inner.state === 'closed') return;
-      inner.close(code, reason);
+      if (!inner || inner.state === 'idle' || inner.state === 'closed') return;
+      if (this.#roster.size === 0) {
+        inner.close(code, reason);
+      } else if (!this.#active && this.#usesLocks) {
+        this.#recheck = setTimeout(() => this.#closeIfUnwanted(code, reason), ROSTER_RECHECK_MS);
+      }
     };
     if (this.#roster.size === 0 || !this.#usesLocks) {
       close();
@@ -962,6 +979,8 @@ export class SharedClient {
   }
 
   #stopElection() {
+    clearTimeout(this.#recheck);
+    this.#recheck = null;
     const request = this.#lockRequest;
     this.#lockRequest = null;
     request?.abort();

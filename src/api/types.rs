@@ -81,8 +81,8 @@ export interface CommonOptions {
   /** Overrides the close-code policy: return `true` to reconnect after `close`. */
   shouldReconnect?: (close: CloseInfo) => boolean;
   /**
-   * One connection for all the tabs of this origin with the same URL and
-   * user: `true`, or a channel name to scope it. One tab (the leader) holds
+   * One connection for all the tabs of this origin with the same URL, user
+   * and delivery: `true`, or a channel name to scope it. One tab (the leader) holds
    * the socket; the others get its frames and send through it. Where Web
    * Locks and BroadcastChannel are missing, or in a worker, each tab has its
    * own socket (`sharing` reads "off"). Default off.

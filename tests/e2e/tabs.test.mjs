@@ -382,6 +382,26 @@ test("connect() and close() are each tab's: the connection closes when no live t
   assert.equal((await leader.report()).state, 'closed', 'a closed tab stays closed');
 });
 
+test('tabs that ask for different delivery do not share a connection: each gets the delivery it asked for', async (t) => {
+  const [atLeastOnce] = await tabsOf(t, 'dora', 1);
+  const [atMostOnce] = await tabsOf(t, 'dora', 1, { extra: { delivery: 'at-most-once' } });
+  assert.equal(connectionsOf('dora'), 2);
+  assert.deepEqual([(await atLeastOnce.report()).sharing, (await atMostOnce.report()).sharing], ['leader', 'leader']);
+  assert.equal(await atMostOnce.page.evaluate(() => window.tab.client.delivery), 'at-most-once');
+  assert.equal(await atLeastOnce.page.evaluate(() => window.tab.client.delivery), 'at-least-once');
+});
+
+test('a leader tab that closed its client lets the connection go once the last tab wanting it crashes', async (t) => {
+  const tabs = await tabsOf(t, 'lena', 2);
+  const reports = await Promise.all(tabs.map((each) => each.report()));
+  const leader = tabs[reports.findIndex((report) => report.sharing === 'leader')];
+  const follower = tabs.find((each) => each !== leader);
+  await leader.page.evaluate(() => window.closeClient());
+  assert.equal(connectionsOf('lena'), 1, 'still wanted by the follower');
+  await endTab(follower.page, 'crash');
+  await until('no connection', () => connectionsOf('lena') === 0, 10_000);
+});
+
 test('the options: shareAcrossTabs and resume are checked, and resume is where the first init resumes from', async (t) => {
   const page = await tab(t);
   const codes = await page.page.evaluate(async ([url]) => {
