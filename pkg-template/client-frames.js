@@ -109,3 +109,12 @@ export function relayedChat(frame, maxBytes = MAX_RELAYED_FRAME_BYTES) {
   const bytes = new TextEncoder().encode(JSON.stringify(out)).length;
   return bytes + NUMBERING_RESERVE_BYTES > maxBytes ? null : out;
 }
+
+/** The largest frame a client may send; a server closes the connection with 1009 past it. */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+/**
+ * How many accepted chat ids a server remembers per sender, to drop resends:
+ * as many as a client's outbox holds by default, so that whatever it may
+ * still resend is recognised.
+ */
+export const IDS_PER_SENDER = 1_000;

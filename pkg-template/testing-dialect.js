@@ -8,7 +8,7 @@
 // batches them in time), and there is no rate limit, no init timeout and no
 // age limit on the replay history (500 chats per user).
 
-import { parseClientFrame, relayedChat } from './client-frames.js';
+import { IDS_PER_SENDER, MAX_CLIENT_FRAME_BYTES, parseClientFrame, relayedChat } from './client-frames.js';
 
 const HISTORY_LIMIT = 500;
 
@@ -38,7 +38,12 @@ function createHistory() {
     join: (userId) => userOf(userId).epoch,
     knows: (userId) => users.has(userId),
     seen: (sender, id) => users.get(sender)?.ids.has(id) ?? false,
-    accept: (sender, id) => userOf(sender).ids.add(id),
+    accept(sender, id) {
+      const { ids } = userOf(sender);
+      ids.add(id);
+      // A Set iterates in insertion order: the first is the oldest.
+      if (ids.size > IDS_PER_SENDER) ids.delete(ids.values().next().value);
+    },
     record(userId, frame) {
       const user = userOf(userId);
       user.seq += 1;
@@ -146,6 +151,10 @@ export function createWsnotifyDialect(server) {
     received(connection, _decoded, data) {
       if (typeof data !== 'string') {
         send(connection, { type: 'error', code: 'invalid_message', message: 'binary frames are not supported' });
+        return;
+      }
+      if (new TextEncoder().encode(data).length > MAX_CLIENT_FRAME_BYTES) {
+        connection.close(1009, '');
         return;
       }
       const { frame, error } = parseClientFrame(data);

@@ -1,11 +1,14 @@
 // wsnotify/testing: waiting for a condition, with a deadline.
 //
-// The deadline uses the timer functions as they were when this module was
-// loaded (the real ones, unless fake timers were installed before the kit
-// was imported), so a wait that can never end fails in real time even while
-// a test drives the client with fake timers.
-const realSetTimeout = globalThis.setTimeout.bind(globalThis);
-const realClearTimeout = globalThis.clearTimeout.bind(globalThis);
+// The deadline uses the real timer functions, so a wait that can never end
+// fails in real time even while a test drives the client with fake timers.
+// They are taken when this module loads; when fake timers are already
+// installed then (Jest's `fakeTimers: { enableGlobally: true }`), from the
+// fake: Jest and Vitest both fake with @sinonjs/fake-timers, whose fakes
+// keep their clock, and the clock the function each one replaced.
+const real = (name) => globalThis[name]?.clock?.[`_${name}`] ?? globalThis[name];
+const realSetTimeout = real('setTimeout').bind(globalThis);
+const realClearTimeout = real('clearTimeout').bind(globalThis);
 
 /** How long the kit's waits last by default, ms of real time. */
 export const DEFAULT_TIMEOUT_MS = 2_000;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { CLOSE_FORBIDDEN, createAuth } from './auth.mjs';
 import { DEV_LOGIN_PATH, createDevLoginHandler } from './dev-login.mjs';
-import { MAX_RELAYED_FRAME_BYTES, parseClientFrame, relayedChat } from '../pkg-template/client-frames.js';
+import { MAX_CLIENT_FRAME_BYTES, MAX_RELAYED_FRAME_BYTES, parseClientFrame, relayedChat } from '../pkg-template/client-frames.js';
 import { createBackends } from './backends.mjs';
 import { createInbound } from './inbound.mjs';
 import { LIMIT_DEFAULTS, createConnectionCounter, createRateLimiter } from './limits.mjs';
@@ -37,7 +37,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 8080,
   /** Largest frame a client may send. */
-  maxPayload: 64 * 1024,
+  maxPayload: MAX_CLIENT_FRAME_BYTES,
   /** Largest frame the client accepts: every relayed chat, envelope included, fits in it. */
   maxRelayedFrameBytes: MAX_RELAYED_FRAME_BYTES,
   initTimeoutMs: 10_000,

@@ -13,6 +13,7 @@
 // "an old frame" and never drops what it has not seen.
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { IDS_PER_SENDER } from '../../pkg-template/client-frames.js';
 
 export const HISTORY_DEFAULTS = {
   /** Frames kept per user for replay. */
@@ -23,12 +24,8 @@ export const HISTORY_DEFAULTS = {
   maxBytes: 64 * 1024 * 1024,
   /** How long a frame stays replayable, ms. */
   maxAgeMs: 120_000,
-  /**
-   * Accepted chat ids remembered per sender, to drop resends: as many as a
-   * client's outbox holds by default, so that whatever it may still resend
-   * is recognised.
-   */
-  idsPerSender: 1_000,
+  /** Accepted chat ids remembered per sender, to drop resends (see IDS_PER_SENDER). */
+  idsPerSender: IDS_PER_SENDER,
   /**
    * Bytes of accepted chat ids kept in total, apart from the frames (ids
    * must not push out what waits for its recipients); past it, the senders

@@ -24,7 +24,9 @@ const WAIT_MS = 5_000;
 
 let reference;
 before(async () => {
-  reference = await createServer({ port: 0, insecureDevIdentity: true, log: () => {} });
+  // No rate limit on the reference either: the script sends 1,000 chats at once.
+  const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
+  reference = await createServer({ port: 0, insecureDevIdentity: true, rateLimit: unlimited, chatRate: unlimited, log: () => {} });
 });
 after(() => reference?.close());
 
@@ -128,6 +130,15 @@ async function runScript(WebSocketClass, url, openCount) {
   const stale = await next();
   await record('resume from an unknown epoch: not recovered, all replayed', stale.step({ type: 'init', userId: 'ada', lastSeq: 3, epoch: 'old-epoch' }));
   await record('init as another user on the same socket: 4403', stale.step({ type: 'init', userId: 'mallory' }));
+
+  const rex = await next();
+  await record('init as rex', rex.step({ type: 'init', userId: 'rex' }));
+  const toSelf = (n) => ({ type: 'chat', fromUserId: 'rex', toUserId: 'rex', message: `m${n}`, id: `r${n}` });
+  await record('1,001 chats with ids', rex.step(...Array.from({ length: 1_001 }, (_, n) => toSelf(n))));
+  await record('the first id again, 1,000 ids later: forgotten, relayed again', rex.step(toSelf(0)));
+  // Accepting r0 again made r1 the oldest forgotten; r2 is still remembered.
+  await record('the third id again: remembered, acked only', rex.step(toSelf(2)));
+  await record('a frame over 64 KiB: 1009', rex.step({ type: 'chat', fromUserId: 'rex', message: 'x'.repeat(70_000) }));
   return transcript;
 }
 

@@ -95,3 +95,31 @@ test('in plain Node (no DOM) the kit loads the client and drives it through the 
   assert.equal(globalThis.WebSocket, undefined);
   assert.equal(globalThis.CloseEvent, undefined);
 });
+
+test("the kit's waits time out in real time under fake timers installed before it was imported", async () => {
+  const FakeTimers = await import('@sinonjs/fake-timers');
+  // As Jest's `fakeTimers: { enableGlobally: true }` and Vitest do: the same library, installed first.
+  const clock = FakeTimers.install();
+  let wait;
+  try {
+    // A fresh instance of the module, loaded while the timers are fake.
+    wait = await import(`${join(pkgDir, 'testing-wait.js')}?fresh=${Date.now()}`);
+  } finally {
+    clock.uninstall();
+  }
+  const [realSetTimeout, realClearTimeout] = [setTimeout, clearTimeout];
+  const reinstalled = FakeTimers.install();
+  let bound;
+  try {
+    const never = wait.waitFor({ check: () => false, subscribe: () => () => {}, what: 'nothing', timeoutMs: 200 });
+    // Without a real deadline the wait would never end: the fake clock is never advanced.
+    const giveUp = new Promise((resolve) => {
+      bound = realSetTimeout(() => resolve('still waiting after 5 s'), 5_000);
+    });
+    const outcome = await Promise.race([never.then(() => 'resolved', (error) => error.message), giveUp]);
+    assert.match(outcome, /timed out after 200 ms waiting for nothing/);
+  } finally {
+    realClearTimeout(bound);
+    reinstalled.uninstall();
+  }
+});
