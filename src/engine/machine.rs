@@ -50,6 +50,11 @@ enum Socket {
     Deciding { opened_at: Option<u64> },
 }
 
+/// How long a connection open since `opened_at` (if it opened) lasted until `now`.
+fn lasted(now: u64, opened_at: Option<u64>) -> Option<u64> {
+    opened_at.map(|since| now.saturating_sub(since))
+}
+
 /// The sans-IO connection engine.
 ///
 /// Feed it user calls and [`Input`]s, each with the current time in
@@ -333,7 +338,7 @@ impl Engine {
                     self.socket = Socket::None;
                     let close = self.last_close.as_ref().map_or(1006, |close| close.code);
                     if answer.unwrap_or_else(|| !is_terminal_code(close)) {
-                        self.retry_later(opened_at.map(|since| now.saturating_sub(since)));
+                        self.retry_later(lasted(now, opened_at));
                     } else {
                         self.end(None);
                     }
@@ -459,7 +464,7 @@ impl Engine {
             self.socket = Socket::Deciding { opened_at };
             self.commands.push_back(Command::DecideReconnect(info));
         } else if !is_terminal_code(info.code) {
-            self.retry_later(opened_at.map(|since| now.saturating_sub(since)));
+            self.retry_later(lasted(now, opened_at));
         } else {
             self.end(None);
         }
@@ -679,7 +684,7 @@ impl Engine {
         self.stop_connection_timers();
         self.abandon_socket(CLOSE_DEAD, reason);
         if self.config.reconnect.enabled {
-            self.retry_later(opened_at.map(|since| now.saturating_sub(since)));
+            self.retry_later(lasted(now, opened_at));
         } else {
             self.end(None);
         }
