@@ -1,8 +1,8 @@
-// Receive throughput of two builds of the package, as multiples of raw
-// WebSocket, measured the way `npm run bench` measures it but interleaved:
-// each build in a page of its own in one browser, the pages taking turns,
-// raw and wsnotify one after the other in each turn.
-//   node bench/ab.mjs <pkg dir A> <pkg dir B> [messages] [rounds]
+// Receive (or send) throughput of two builds of the package, as multiples
+// of raw WebSocket, measured the way `npm run bench` measures it but
+// interleaved: each build in a page of its own in one browser, the pages
+// taking turns, raw and wsnotify one after the other in each turn.
+//   node bench/ab.mjs <pkg dir A> <pkg dir B> [messages] [rounds] [receive|send]
 // e.g. after copying `pkg/` of two builds aside. Used for the A/B figures in
 // bench/findings.md; not part of `npm run bench`.
 import { resolve } from 'node:path';
@@ -18,6 +18,11 @@ if (!dirA || !dirB) {
 }
 const messages = Number(process.argv[4] ?? 100_000);
 const rounds = Number(process.argv[5] ?? 12);
+const direction = process.argv[6] ?? 'receive';
+if (direction !== 'receive' && direction !== 'send') {
+  console.error('the direction is "receive" or "send"');
+  process.exit(2);
+}
 const WARM_UP = Math.min(10_000, messages);
 const CONTESTANTS = ['raw WebSocket', 'wsnotify'];
 
@@ -35,7 +40,7 @@ for (const [name, dir] of [['A', dirA], ['B', dirB]]) {
   await page.goto(site.url);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
   for (const contestant of CONTESTANTS) {
-    await page.evaluate(([c, u, n]) => window.receive(c, u, n), [contestant, urls, WARM_UP], timeout);
+    await page.evaluate(([d, c, u, n]) => window[d](c, u, n), [direction, contestant, urls, WARM_UP], timeout);
   }
   builds.push({ name, dir, page, ratios: [] });
 }
@@ -45,7 +50,7 @@ for (let round = 0; round < rounds; round += 1) {
     await build.page.bringToFront();
     const rates = [];
     for (const contestant of CONTESTANTS) {
-      rates.push(await build.page.evaluate(([c, u, n]) => window.receive(c, u, n), [contestant, urls, messages], timeout));
+      rates.push(await build.page.evaluate(([d, c, u, n]) => window[d](c, u, n), [direction, contestant, urls, messages], timeout));
     }
     build.ratios.push(rates[1] / rates[0]);
     console.log(`round ${round + 1}/${rounds} ${build.name}: raw ${Math.round(rates[0])}/s, wsnotify ${Math.round(rates[1])}/s, ${(rates[1] / rates[0]).toFixed(3)}×`);
