@@ -47,13 +47,18 @@ after(async () => {
   wss?.close();
 });
 
-test('every member called from inside every callback and provider: no trap, a typed outcome, free() stops at once', async (t) => {
+/** A page of the trial harness, closed when test `t` ends, and the URL of the server that closes with 4000. */
+async function trialPage(t) {
   const page = await browser.newPage();
   t.after(() => page.close());
   const pageErrors = collectPageErrors(page);
   await page.goto(`${site.url}/`);
   await page.waitForFunction(() => typeof window.startTrials === 'function');
-  const url = `ws://127.0.0.1:${wss.address().port}`;
+  return { page, pageErrors, url: `ws://127.0.0.1:${wss.address().port}` };
+}
+
+test('every member called from inside every callback and provider: no trap, a typed outcome, free() stops at once', async (t) => {
+  const { page, pageErrors, url } = await trialPage(t);
   const [callbacks, members] = await page.evaluate(() => [window.callbacks, window.members]);
   await page.evaluate((u) => window.startTrials(u), url);
   // Each trial ends within a few hundred ms: two connections of 100 ms, then
@@ -96,11 +101,7 @@ test('every member called from inside every callback and provider: no trap, a ty
 });
 
 test('an exception in shouldReconnect is a callback_failed error, and the standard policy decides', async (t) => {
-  const page = await browser.newPage();
-  t.after(() => page.close());
-  await page.goto(`${site.url}/`);
-  await page.waitForFunction(() => typeof window.startTrials === 'function');
-  const url = `ws://127.0.0.1:${wss.address().port}`;
+  const { page, url } = await trialPage(t);
   const result = await page.evaluate(async (u) => {
     const { createClient } = await import('/pkg/index.js');
     const errors = [];
@@ -125,12 +126,7 @@ test('an exception in shouldReconnect is a callback_failed error, and the standa
 });
 
 test('values thrown by the application that are hard to describe, and a console that throws: still callback_failed, and the client stays usable', async (t) => {
-  const page = await browser.newPage();
-  t.after(() => page.close());
-  const pageErrors = collectPageErrors(page);
-  await page.goto(`${site.url}/`);
-  await page.waitForFunction(() => typeof window.startTrials === 'function');
-  const url = `ws://127.0.0.1:${wss.address().port}`;
+  const { page, pageErrors, url } = await trialPage(t);
   const results = await page.evaluate(async (u) => {
     const { createClient } = await import('/pkg/index.js');
     const throwing = (key) => Object.defineProperty(new Error('x'), key, { get() { throw new Error(`${key} getter`); } });
