@@ -109,7 +109,7 @@ impl Client {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Result<(), ClientError> {
-        let id = string(id, ID_MUST_BE)?;
+        let id = whole_name(&id, string(id.clone(), ID_MUST_BE)?)?;
         self.driver.with_engine(|engine| engine.retry(&id))?;
         Ok(())
     }
@@ -133,9 +133,9 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
     ) -> Result<JsValue, ClientError> {
-        let to_user_id = optional_string(Some(to_user_id), "toUserId must be a string or null")?;
+        let to_user_id = optional_name(Some(to_user_id), "toUserId must be a string or null")?;
         let message = string(message, "message must be a string")?;
-        let id = optional_string(id, ID_MUST_BE)?;
+        let id = optional_name(id, ID_MUST_BE)?;
         let id = self
             .driver
             .with_engine(|engine| engine.send_chat_as(to_user_id.as_deref(), &message, id))?;
@@ -174,7 +174,7 @@ impl Client {
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
     ) -> Result<JsValue, ClientError> {
         let text = string(text, "text must be a string")?;
-        let id = optional_string(id, ID_MUST_BE)?;
+        let id = optional_name(id, ID_MUST_BE)?;
         let id = self
             .driver
             .with_engine(|engine| engine.send_text_as(text, id))?;
@@ -333,4 +333,45 @@ fn optional_string(
         .filter(is_given)
         .map(|value| string(value, must_be))
         .transpose()
+}
+
+/// An optional id or user id, checked as [`optional_string`] and for lone
+/// surrogates: copied into the module, one would become U+FFFD, and so the
+/// name of another message or user.
+fn optional_name(
+    value: Option<JsValue>,
+    must_be: &'static str,
+) -> Result<Option<String>, ClientError> {
+    let name = optional_string(value.clone(), must_be)?;
+    match (name, value) {
+        (Some(name), Some(value)) => whole_name(&value, name).map(Some),
+        (name, _) => Ok(name),
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A JavaScript string, for the one method read here.
+    type Text;
+
+    /// `String.prototype.isWellFormed`: no lone surrogate. Missing in older
+    /// browsers, hence `catch`.
+    #[wasm_bindgen(method, js_name = isWellFormed, catch)]
+    fn is_well_formed(this: &Text) -> Result<bool, JsValue>;
+}
+
+/// `name`, copied from `value`, unless the copy replaced a lone surrogate.
+fn whole_name(value: &JsValue, name: String) -> Result<String, ClientError> {
+    // Only a copy that holds U+FFFD (bytes EF BF BD) can have replaced one,
+    // so only a copy with an EF byte has the original asked (where it cannot
+    // be, the copy is taken as it is). Bytes, not a `char` search, which
+    // would link a searcher.
+    let broken = name.bytes().any(|byte| byte == 0xEF)
+        && value.unchecked_ref::<Text>().is_well_formed() == Ok(false);
+    match broken {
+        true => Err(ClientError::InvalidArgument(
+            "an id or user id must not contain a lone surrogate",
+        )),
+        false => Ok(name),
+    }
 }

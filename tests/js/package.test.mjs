@@ -102,12 +102,16 @@ test('arguments of the wrong type are a typed error, never a trap of the module,
     'close("3000")': [() => client.close('3000'), 'invalid_close_code'],
     'close(3000.5)': [() => client.close(3000.5), 'invalid_close_code'],
     'close(1000, 5)': [() => client.close(1000, 5), 'invalid_argument'],
+    // Copied into the module, a lone surrogate would become U+FFFD: another id, another user.
+    'sendChat("bob", "x", "x\\ud800")': [() => client.sendChat('bob', 'x', 'x\ud800'), 'invalid_argument'],
+    'sendChat("bo\\udc00b", "x")': [() => client.sendChat('bo\udc00b', 'x'), 'invalid_argument'],
   };
   for (const [call, [run, code]] of Object.entries(calls)) {
     assert.throws(run, (error) => error instanceof Error && !(error instanceof WebAssembly.RuntimeError) && error.code === code, call);
   }
   assert.equal(client.queued, 0, 'nothing was queued by a refused call');
   assert.match(client.sendChat(null, 'still works'), /-1$/);
+  assert.equal(client.sendChat(null, 'a real U+FFFD is kept', 'x\ufffd'), 'x\ufffd');
   assert.equal(client.state, 'idle', 'no refused close() closed it');
   client.free();
 });
