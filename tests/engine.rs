@@ -747,6 +747,14 @@ fn a_failing_endpoint_provider_counts_as_a_failed_attempt() {
     assert!(timer_set(&commands, TimerKind::Reconnect).is_some());
 }
 
+/// The error saying that a connection's first frame is over the limit, among `commands`.
+fn first_frame_too_large(commands: &[Command]) -> Option<ErrorEvent> {
+    events(commands).into_iter().find_map(|event| match event {
+        Event::Error(error @ ErrorEvent::FirstFrameTooLarge { .. }) => Some(error),
+        _ => None,
+    })
+}
+
 #[test]
 fn a_fixed_token_that_makes_init_too_large_is_never_sent_and_the_client_stops() {
     let mut cfg = config();
@@ -759,11 +767,7 @@ fn a_fixed_token_that_makes_init_too_large_is_never_sent_and_the_client_stops() 
         0,
         "a server would close with 1009 at every attempt"
     );
-    let too_large = events(&commands).into_iter().find_map(|event| match event {
-        Event::Error(error @ ErrorEvent::FirstFrameTooLarge { .. }) => Some(error),
-        _ => None,
-    });
-    let error = too_large.expect("an error says why");
+    let error = first_frame_too_large(&commands).expect("an error says why");
     assert_eq!(error.code(), "frame_too_large");
     assert!(matches!(error, ErrorEvent::FirstFrameTooLarge { len, max: 100 } if len > 200));
     assert_eq!(h.engine.state(), State::Closed);
@@ -786,9 +790,7 @@ fn a_provided_token_that_makes_init_too_large_fails_the_attempt_and_the_next_is_
     };
     let commands = resolved(&mut h, "t".repeat(200));
     assert_eq!(opens(&commands), 0);
-    assert!(events(&commands)
-        .iter()
-        .any(|event| matches!(event, Event::Error(ErrorEvent::FirstFrameTooLarge { .. }))));
+    assert!(first_frame_too_large(&commands).is_some());
     assert_eq!(h.engine.state(), State::Reconnecting);
     assert!(h
         .fire(TimerKind::Reconnect)
@@ -827,9 +829,7 @@ fn a_hello_over_the_frame_limit_is_never_sent() {
     let mut h = Harness::new(cfg);
     let commands = h.connect();
     assert_eq!(opens(&commands), 0);
-    assert!(events(&commands)
-        .iter()
-        .any(|event| matches!(event, Event::Error(ErrorEvent::FirstFrameTooLarge { .. }))));
+    assert!(first_frame_too_large(&commands).is_some());
     assert_eq!(h.engine.state(), State::Closed);
 }
 
