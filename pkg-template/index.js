@@ -13,6 +13,24 @@ let tabs = null;
 let loadingTabs = null;
 /** Set while `createClient` constructs a client whose store it has read (`persist`). */
 let storeRead = false;
+/**
+ * The clients started (`connect()`, `reconnect()`) and not yet closed or
+ * freed. The generated client is freed when the garbage collector takes its
+ * JavaScript object, and nothing else holds one that the application let
+ * go of: its socket and timers hold the client only weakly. A started
+ * client stays here, as an open WebSocket keeps itself alive, so that
+ * `createClient(options).then((client) => { client.onChat(show); client.connect(); })`
+ * keeps its connection.
+ */
+const started = new Set();
+
+/** Keeps `client` while it runs; lets go of the clients that ended by themselves (gave up, a terminal close). */
+function keepStarted(client) {
+  for (const other of started) {
+    if (other.state === 'closed') started.delete(other);
+  }
+  started.add(client);
+}
 
 /**
  * Loads and instantiates the WebAssembly module, once. `source` is optional:
@@ -184,6 +202,7 @@ export class Client {
     const inner = this.#inner;
     if (!inner) return;
     this.#inner = undefined;
+    started.delete(this);
     for (const unsubscribe of [...this.#subscriptions]) unsubscribe();
     // Inside a call (a callback of this client), the generated object is
     // still in use: stop it now, release it when the call returns.
@@ -208,6 +227,11 @@ export class Client {
         Object.defineProperty(Client.prototype, name, {
           value(...args) {
             const result = this.#call((inner) => inner[name](...args));
+            if (name === 'connect' || name === 'reconnect') {
+              if (this.#inner) keepStarted(this);
+            } else if (name === 'close') {
+              started.delete(this);
+            }
             return result instanceof Subscription ? this.#unsubscriber(result) : result;
           },
           writable: true,

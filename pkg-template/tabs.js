@@ -318,16 +318,18 @@ export class SharedClient {
 
   sendJson(value, id) {
     this.#alive();
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw codedError('not_serializable', 'a frame must be a JSON object');
-    }
+    // What JSON.stringify made of the value (its toJSON included) says
+    // whether the frame is an object, as in the module: asking the value
+    // itself (Array.isArray) could throw, for a revoked proxy.
     let text;
     try {
       text = JSON.stringify(value);
     } catch (cause) {
       throw codedError('not_serializable', String(cause?.message ?? cause), { cause });
     }
-    if (typeof text !== 'string') throw codedError('not_serializable', 'not representable as JSON');
+    if (typeof text !== 'string' || !text.startsWith('{')) {
+      throw codedError('not_serializable', 'a frame must be a JSON object');
+    }
     return this.sendText(text, id);
   }
 

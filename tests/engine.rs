@@ -7,6 +7,7 @@ use wsnotify::engine::Config;
 use wsnotify::engine::{
     delay_window_ms, ClosePolicy, Command, ErrorEvent, Event, HeartbeatConfig, Input, OutboxLimits,
     ReconnectPolicy, SendError, State, StateChange, TimerKind, Verdict, CLOSE_DEAD,
+    CLOSE_PAGE_HIDDEN,
 };
 use wsnotify::protocol::{DecodeError, FrameType};
 
@@ -471,6 +472,43 @@ fn reconnect_disabled_ends_on_the_first_drop() {
 }
 
 #[test]
+fn reconnect_disabled_ends_on_every_failed_attempt_too() {
+    let no_reconnect = |mut cfg: Config| {
+        cfg.reconnect.enabled = false;
+        Harness::new(cfg)
+    };
+    // The endpoint provider fails.
+    let mut cfg = config();
+    cfg.resolve_endpoint = true;
+    let mut h = no_reconnect(cfg);
+    h.connect();
+    h.input(Input::EndpointFailed {
+        reason: "401".into(),
+    });
+    assert_eq!(h.engine.state(), State::Closed, "endpoint failed");
+    // The browser refuses the first URL of a list.
+    let mut h = no_reconnect(two_urls());
+    h.connect();
+    h.input(Input::OpenFailed {
+        reason: "SyntaxError".into(),
+    });
+    assert_eq!(h.engine.state(), State::Closed, "open failed");
+    // A provided token makes `init` too large.
+    let mut cfg = config();
+    cfg.resolve_endpoint = true;
+    cfg.first_frame_provided = true;
+    cfg.max_frame_bytes = 100;
+    let mut h = no_reconnect(cfg);
+    h.connect();
+    h.input(Input::EndpointResolved {
+        url: None,
+        token: Some("t".repeat(200)),
+        hello: None,
+    });
+    assert_eq!(h.engine.state(), State::Closed, "first frame too large");
+}
+
+#[test]
 fn close_validates_code_and_reason() {
     let mut h = Harness::new(config());
     h.open();
@@ -664,7 +702,7 @@ fn a_page_frozen_into_the_cache_releases_its_socket_and_reconnects_when_shown() 
     h.engine.send_chat(None, "kept").unwrap();
     let commands = h.input(Input::PageHidden);
     assert!(commands.contains(&Command::AbandonSocket {
-        code: 1001,
+        code: CLOSE_PAGE_HIDDEN,
         reason: "page hidden".into()
     }));
     assert!(commands.contains(&Command::CancelTimer(TimerKind::HeartbeatPing)));
@@ -1492,6 +1530,7 @@ fn an_attempt_that_fails_moves_on_to_the_next_url_and_a_lost_connection_retries_
 fn a_draining_server_is_left_within_its_window_for_the_next_url_without_error_or_backoff() {
     let mut h = Harness::new(two_urls());
     h.open();
+    h.advance(u64::from(ReconnectPolicy::default().stable_after_ms));
     let commands = h.frame(r#"{"type":"reconnect","afterMs":2000}"#).1;
     let delay = timer_set(&commands, TimerKind::ServerReconnect).unwrap();
     assert!(delay <= 2000, "{delay}");
@@ -1516,6 +1555,29 @@ fn a_draining_server_is_left_within_its_window_for_the_next_url_without_error_or
         .any(|e| matches!(e, Event::Error(_))));
     assert_eq!(h.engine.attempt(), 0, "not counted as a retry");
     assert_eq!(h.engine.state(), State::Connecting);
+}
+
+#[test]
+fn a_server_that_asks_every_new_connection_to_reconnect_meets_the_backoff() {
+    let mut cfg = two_urls();
+    cfg.reconnect.max_retries = Some(3);
+    let mut h = Harness::new(cfg);
+    h.open();
+    let mut delays = Vec::new();
+    for _ in 0..3 {
+        h.frame(r#"{"type":"reconnect"}"#);
+        let commands = h.fire(TimerKind::ServerReconnect);
+        assert_eq!(opens(&commands), 0, "not at once");
+        delays.push(timer_set(&commands, TimerKind::Reconnect).expect("a backoff"));
+        h.fire(TimerKind::Reconnect);
+        h.input(Input::Opened);
+    }
+    assert_eq!(h.engine.attempt(), 3, "each counted as a retry");
+    assert!(delays[2] > delays[0], "{delays:?}");
+    h.frame(r#"{"type":"reconnect"}"#);
+    let commands = h.fire(TimerKind::ServerReconnect);
+    assert!(events(&commands).contains(&Event::GiveUp { retries: 3 }));
+    assert_eq!(h.engine.state(), State::Closed);
 }
 
 #[test]

@@ -374,6 +374,13 @@ impl World {
                     }
                     self.sent.push((self.socket_no, id));
                 }
+                Command::CloseSocket { code, .. } | Command::AbandonSocket { code, .. }
+                    if !(code == 1000 || (3000..=4999).contains(&code)) =>
+                {
+                    // `WebSocket.close` throws for any other code: the
+                    // socket would stay open.
+                    prop_assert!(false, "close code {} refused by browsers", code);
+                }
                 Command::CloseSocket { .. } => {
                     prop_assert!(matches!(
                         self.socket,

@@ -12,7 +12,7 @@ use super::types::{
     ChatCallback, ClientOptions, CloseCallback, DeliveryCallback, ErrorCallback, GiveUpCallback,
     KindCallback, MessageCallback, NotificationCallback, StateChangeCallback, VoidCallback,
 };
-use crate::browser::{js_string, Driver};
+use crate::browser::{js_string, text_within, Driver};
 use crate::engine::{CloseError, Mode, SendError};
 
 /// A WebSocket client that reconnects by itself, queues what is sent while
@@ -134,7 +134,9 @@ impl Client {
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
     ) -> Result<JsValue, ClientError> {
         let to_user_id = optional_name(Some(to_user_id), "toUserId must be a string or null")?;
-        let message = string(message, "message must be a string")?;
+        let message = self.bounded_string(&message, "message must be a string", |len, max| {
+            ClientError::MessageTooLarge { len, max }
+        })?;
         let id = optional_name(id, ID_MUST_BE)?;
         let id = self
             .driver
@@ -151,18 +153,25 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] value: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
     ) -> Result<JsValue, ClientError> {
-        if !value.is_object() || js_sys::Array::is_array(&value) {
-            return Err(ClientError::NotSerializable(
-                "a frame must be a JSON object".into(),
-            ));
+        // What `JSON.stringify` made of the value (its `toJSON` included)
+        // says whether the frame is an object: asking the value itself
+        // (`Array.isArray`) could throw, for a revoked proxy.
+        let text = js_sys::JSON::stringify(&value).map_err(|exception| {
+            ClientError::NotSerializable(crate::browser::describe_exception(&exception))
+        })?;
+        let not_an_object = || ClientError::NotSerializable("a frame must be a JSON object".into());
+        let text = self
+            .bounded_string(&text, "", |len, max| {
+                SendError::FrameTooLarge { len, max }.into()
+            })
+            .map_err(|error| match error {
+                ClientError::InvalidArgument(_) => not_an_object(),
+                error => error,
+            })?;
+        if !text.starts_with('{') {
+            return Err(not_an_object());
         }
-        let text = js_sys::JSON::stringify(&value)
-            .map_err(|exception| {
-                ClientError::NotSerializable(crate::browser::describe_exception(&exception))
-            })?
-            .as_string()
-            .ok_or_else(|| ClientError::NotSerializable("not representable as JSON".into()))?;
-        self.send_text(JsValue::from(text), id)
+        self.send(text, id)
     }
 
     /// Sends `text` as one frame, as it is; returns a local message id
@@ -173,12 +182,10 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
     ) -> Result<JsValue, ClientError> {
-        let text = string(text, "text must be a string")?;
-        let id = optional_name(id, ID_MUST_BE)?;
-        let id = self
-            .driver
-            .with_engine(|engine| engine.send_text_as(text, id))?;
-        Ok(js_string(&id))
+        let text = self.bounded_string(&text, "text must be a string", |len, max| {
+            SendError::FrameTooLarge { len, max }.into()
+        })?;
+        self.send(text, id)
     }
 
     /// `WebSocket.readyState` semantics: 0 connecting or waiting to
@@ -297,6 +304,38 @@ impl Client {
     #[wasm_bindgen(js_name = onGiveUp)]
     pub fn on_give_up(&self, callback: GiveUpCallback) -> Result<Subscription, ClientError> {
         subscribe(&self.listeners, EventKind::GiveUp, callback.into())
+    }
+}
+
+impl Client {
+    /// Sends the frame `text` with the application's `id`, if given.
+    fn send(&self, text: String, id: Option<JsValue>) -> Result<JsValue, ClientError> {
+        let id = optional_name(id, ID_MUST_BE)?;
+        let id = self
+            .driver
+            .with_engine(|engine| engine.send_text_as(text, id))?;
+        Ok(js_string(&id))
+    }
+
+    /// A string argument that becomes (part of) a frame, copied into the
+    /// module unless it is surely over the frame size limit: then the error
+    /// `too_large` makes of its UTF-8 length and the limit (see
+    /// [`text_within`]).
+    fn bounded_string(
+        &self,
+        value: &JsValue,
+        must_be: &'static str,
+        too_large: impl FnOnce(usize, usize) -> ClientError,
+    ) -> Result<String, ClientError> {
+        if !value.is_string() {
+            return Err(ClientError::InvalidArgument(must_be));
+        }
+        let max = self.driver.read(|engine| engine.config().max_frame_bytes);
+        match text_within(value, max) {
+            Some(Ok(text)) => Ok(text),
+            Some(Err(len)) => Err(too_large(len, max)),
+            None => Err(ClientError::InvalidArgument(must_be)),
+        }
     }
 }
 

@@ -21,6 +21,14 @@ pub enum ClientError {
     Close(CloseError),
     /// An argument is not of the type the method takes (what it must be).
     InvalidArgument(&'static str),
+    /// `sendChat` was given a message longer than a whole frame may be, and
+    /// did not copy it into the module to learn the frame's exact size.
+    MessageTooLarge {
+        /// The message's size in UTF-8 bytes.
+        len: usize,
+        /// The frame limit (`maxFrameBytes`).
+        max: usize,
+    },
 }
 
 impl From<SendError> for ClientError {
@@ -53,6 +61,12 @@ impl ClientError {
             Self::Send(error) => error.message(),
             Self::Close(error) => error.message(),
             Self::InvalidArgument(must_be) => (*must_be).into(),
+            Self::MessageTooLarge { len, max } => Message::new("a message of ")
+                .number(*len as u64)
+                .text(" bytes does not fit in a frame of at most ")
+                .number(*max as u64)
+                .text(" bytes")
+                .done(),
         }
     }
 
@@ -65,6 +79,7 @@ impl ClientError {
             Self::Send(error) => error.code(),
             Self::Close(error) => error.code(),
             Self::InvalidArgument(_) => "invalid_argument",
+            Self::MessageTooLarge { .. } => "frame_too_large",
         }
     }
 }

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 
 use super::error::ClientError;
 use crate::browser::{
-    describe_exception, DriverOptions, Endpoint, EndpointAnswer, EndpointProvider,
+    describe_exception, is_array, DriverOptions, Endpoint, EndpointAnswer, EndpointProvider,
 };
 use crate::engine::{ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, ReconnectPolicy};
 use crate::message::Message;
@@ -19,6 +19,21 @@ use crate::protocol::{UserId, MAX_COUNT};
 /// exit instead of returning at each option, but reads nothing more from the
 /// object once there is a problem: no getter, proxy trap or `toJSON` of the
 /// application runs past the first problem.
+#[wasm_bindgen]
+extern "C" {
+    // The options are the application's values, possibly proxies whose
+    // traps throw (or revoked ones, which throw for anything): every read
+    // of them catches, so that no exception unwinds through the module.
+
+    /// `Object.keys`.
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(object: &JsValue) -> Result<Array, JsValue>;
+
+    /// `Array.from`: a plain array of the elements, read once.
+    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+    fn array_from(value: &JsValue) -> Result<Array, JsValue>;
+}
+
 #[derive(Default)]
 struct Problem(RefCell<Option<ClientError>>);
 
@@ -110,8 +125,20 @@ impl<'p> Section<'p> {
         if self.problem.found() {
             return;
         }
+        let keys = match object_keys(&self.object) {
+            Ok(keys) => keys,
+            Err(exception) => {
+                let what = describe_exception(&exception);
+                return self.problem.report(invalid(
+                    Message::new("the keys of ")
+                        .text(if path.is_empty() { "options" } else { path })
+                        .text(" cannot be read: ")
+                        .text(&what)
+                        .done(),
+                ));
+            }
+        };
         let read = self.read.borrow();
-        let keys = js_sys::Object::keys(self.object.unchecked_ref::<js_sys::Object>());
         let unread = keys
             .iter()
             .filter_map(|key| key.as_string())
@@ -209,7 +236,8 @@ impl<'p> Section<'p> {
 }
 
 fn plain_object(value: JsValue) -> Option<JsValue> {
-    (value.is_object() && !value.is_function() && !js_sys::Array::is_array(&value)).then_some(value)
+    // A value `Array.isArray` throws for (a revoked proxy) is no plain object.
+    (value.is_object() && !value.is_function() && is_array(&value) == Ok(false)).then_some(value)
 }
 
 enum Toggle<'p> {
@@ -423,15 +451,10 @@ fn persist(options: &Section, mode: Mode) {
 
 /// A non-empty array of URL strings, tried in turn.
 fn url_list(value: &JsValue, problem: &Problem) -> Vec<String> {
-    let urls: Option<Vec<String>> = js_sys::Array::is_array(value)
-        .then(|| {
-            value
-                .unchecked_ref::<js_sys::Array>()
-                .iter()
-                .map(|url| url.as_string())
-                .collect()
-        })
-        .flatten();
+    let urls: Option<Vec<String>> = (is_array(value) == Ok(true))
+        .then(|| array_from(value).ok())
+        .flatten()
+        .and_then(|urls| urls.iter().map(|url| url.as_string()).collect());
     match urls {
         Some(urls) if !urls.is_empty() => urls,
         _ => {

@@ -222,31 +222,33 @@ impl Driver {
         if !self.is_current(number) {
             return;
         }
-        let input = match event {
-            SocketEvent::Text(text, data) => {
-                let verdict = self.engine.borrow_mut().handle_frame(&text);
-                self.pump();
-                self.app.frame(&data, verdict);
-                return;
+        let (verdict, data) = match event {
+            SocketEvent::Text(text, data) => (self.engine.borrow_mut().handle_frame(&text), data),
+            SocketEvent::TextOverLimit { len, data } => {
+                (self.engine.borrow_mut().handle_text_over_limit(len), data)
             }
             SocketEvent::Binary { len, data } => {
-                let verdict = self.engine.borrow_mut().handle_binary(len);
-                self.pump();
-                self.app.frame(&data, verdict);
-                return;
+                (self.engine.borrow_mut().handle_binary(len), data)
             }
-            SocketEvent::Opened => Input::Opened,
+            SocketEvent::Opened => return self.input(Input::Opened),
             SocketEvent::Closed {
                 code,
                 reason,
                 clean,
-            } => Input::Closed(CloseInfo {
-                code,
-                reason,
-                clean,
-            }),
+            } => {
+                return self.input(Input::Closed(CloseInfo {
+                    code,
+                    reason,
+                    clean,
+                }))
+            }
         };
-        self.input(input);
+        self.pump();
+        // What the frame caused (an ack's delivery status, an error) may
+        // have had the application free the client.
+        if !self.stopped.get() {
+            self.app.frame(&data, verdict);
+        }
     }
 
     fn pump(&self) {
@@ -275,7 +277,8 @@ impl Driver {
                         driver.socket_event(number, event);
                     }
                 };
-                match Socket::open(&url, self.options.binary_type, on_event) {
+                let max_text_bytes = self.engine.borrow().config().max_frame_bytes;
+                match Socket::open(&url, self.options.binary_type, max_text_bytes, on_event) {
                     Ok(socket) => {
                         let mut io = self.io.borrow_mut();
                         io.socket = Some(socket);

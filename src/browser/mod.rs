@@ -15,8 +15,8 @@ pub use driver::{
     describe_exception, Application, Driver, DriverOptions, Endpoint, EndpointAnswer,
     EndpointProvider,
 };
-pub use received::{read_frame, Format, Received};
+pub use received::{is_array, read_frame, Format, Received};
 pub use socket::{ReadyState, Socket, SocketEvent};
-pub use text::js_string;
+pub use text::{js_string, text_within};
 pub use timers::Timers;
 pub use window::WindowSignals;

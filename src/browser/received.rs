@@ -8,6 +8,11 @@ extern "C" {
     /// `JSON.parse` of a string that is already a JavaScript value.
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn parse_js_string(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `Array.isArray`, which throws for a revoked proxy (as the
+    /// application's values may be).
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    pub fn is_array(value: &JsValue) -> Result<bool, JsValue>;
 }
 
 /// How a frame came.
@@ -55,7 +60,7 @@ pub fn read_frame(data: &JsValue, kind_field: Option<&JsValue>) -> Received {
         false => (data.clone(), Format::Binary),
     };
     let kind = kind_field
-        .filter(|_| format == Format::Json && value.is_object() && !js_sys::Array::is_array(&value))
+        .filter(|_| format == Format::Json && value.is_object() && is_array(&value) == Ok(false))
         .and_then(|field| js_sys::Reflect::get(&value, field).ok())
         .and_then(|kind| kind.as_string());
     Received {

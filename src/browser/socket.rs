@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use super::text::js_string;
+use super::text::{js_string, text_within};
 
 #[wasm_bindgen]
 extern "C" {
@@ -26,6 +26,14 @@ pub enum SocketEvent {
     Opened,
     /// A text frame arrived: as Rust text, and as the JavaScript string it was.
     Text(String, JsValue),
+    /// A text frame over the socket's size limit arrived, and was not
+    /// copied out of JavaScript.
+    TextOverLimit {
+        /// Its size in UTF-8 bytes.
+        len: usize,
+        /// The frame, a string.
+        data: JsValue,
+    },
     /// A binary frame arrived, as an `ArrayBuffer` or a `Blob` (the
     /// socket's `binaryType`).
     Binary {
@@ -81,13 +89,15 @@ pub struct Socket {
 
 impl Socket {
     /// Opens a WebSocket to `url` and routes its events to `on_event`;
-    /// binary frames arrive as `binary_type`.
+    /// binary frames arrive as `binary_type`, and text frames over
+    /// `max_text_bytes` as [`SocketEvent::TextOverLimit`].
     ///
     /// Fails with the browser's exception (a `SyntaxError` for a malformed
     /// URL, a `SecurityError` for e.g. `ws://` from an `https:` page).
     pub fn open(
         url: &str,
         binary_type: BinaryType,
+        max_text_bytes: usize,
         on_event: impl Fn(SocketEvent) + 'static,
     ) -> Result<Self, JsValue> {
         let ws = WebSocket::new(url)?;
@@ -102,8 +112,9 @@ impl Socket {
             // A WebSocket's `message` events are MessageEvents; skipping the
             // `instanceof` check saves a call into JavaScript per frame.
             let data = event.unchecked_ref::<MessageEvent>().data();
-            let reported = match data.as_string() {
-                Some(text) => SocketEvent::Text(text, data),
+            let reported = match text_within(&data, max_text_bytes) {
+                Some(Ok(text)) => SocketEvent::Text(text, data),
+                Some(Err(len)) => SocketEvent::TextOverLimit { len, data },
                 None => SocketEvent::Binary {
                     len: binary_len(&data),
                     data,

@@ -14,16 +14,18 @@ use super::outputs::{
 };
 use crate::message::{hex8, push_decimal};
 use crate::protocol::{
-    char_count, check_size, decode_with_limit, encode, encode_chat, ClientFrame, ServerFrame,
-    UserId,
+    char_count, check_size, decode_with_limit, encode, encode_chat, ClientFrame, DecodeError,
+    ServerFrame, UserId,
 };
 
 /// The close code the client uses when it drops a socket it judged dead.
 pub const CLOSE_DEAD: u16 = 4000;
 /// The close code the client uses when `reconnect()` replaces a socket.
 pub const CLOSE_RECONNECT: u16 = 4001;
-/// The close code the client uses when the page is frozen ("going away").
-pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// The close code the client uses when it releases the socket of a page
+/// going into the back/forward cache. Not 1001 ("going away"): a browser
+/// lets a page close only with 1000 or 3000–4999.
+pub const CLOSE_PAGE_HIDDEN: u16 = 4002;
 /// The longest message id, in characters: what the reference server accepts.
 pub const MAX_MESSAGE_ID_CHARS: usize = 128;
 /// The longest close reason a browser accepts, in bytes.
@@ -362,7 +364,7 @@ impl Engine {
                     self.socket = Socket::None;
                     self.cancel_timer(TimerKind::ConnectTimeout);
                     self.emit(Event::Error(ErrorEvent::EndpointFailed(reason)));
-                    self.retry_later(None);
+                    self.retry_or_end(None);
                 }
             }
             Input::TimerFired(kind) => {
@@ -494,11 +496,26 @@ impl Engine {
                     Verdict::Dropped
                 }
             }
-            Err(error @ crate::protocol::DecodeError::TooLarge { .. }) => {
+            Err(error @ DecodeError::TooLarge { .. }) => {
                 Verdict::Refused(ErrorEvent::Decode(error))
             }
             Err(error) => Verdict::Untyped(Some(ErrorEvent::Decode(error))),
         }
+    }
+
+    /// Processes a received text frame of `len` bytes that the driver did
+    /// not read: it had more UTF-16 code units than the size limit has
+    /// bytes, so it is over the limit whatever it holds, and reading it
+    /// would only have cost the copy.
+    pub fn handle_text_over_limit(&mut self, len: usize) -> Verdict {
+        if !self.receiving() {
+            return Verdict::Dropped;
+        }
+        self.saw_traffic(None);
+        Verdict::Refused(ErrorEvent::Decode(DecodeError::TooLarge {
+            len,
+            max: self.config.max_frame_bytes,
+        }))
     }
 
     /// Processes a received binary frame of `len` bytes, as
@@ -591,7 +608,7 @@ impl Engine {
         // the next URL of a list, may do better.
         if self.config.resolve_endpoint || self.config.urls.len() > 1 {
             self.next_url();
-            self.retry_later(None);
+            self.retry_or_end(None);
         } else {
             self.end(None);
         }
@@ -630,13 +647,20 @@ impl Engine {
                 }
             }
             TimerKind::ServerReconnect => {
-                if matches!(self.socket, Socket::Open { .. }) {
-                    // Asked for, not a failure: no retry is counted and the
-                    // backoff stays as it is.
+                if let Socket::Open { since } = self.socket {
                     self.stop_connection_timers();
                     self.abandon_socket(CLOSE_RECONNECT, "server asked to reconnect");
                     self.next_url();
-                    self.begin_attempt();
+                    // Asked for, not a failure: a stable connection leaves at
+                    // once, counting no retry. One that was not stable yet
+                    // goes through the backoff like a lost one, so that a
+                    // server that asks at every connection cannot make the
+                    // client reconnect as fast as handshakes complete.
+                    let lasted_ms = now.saturating_sub(since);
+                    match lasted_ms >= u64::from(self.config.reconnect.stable_after_ms) {
+                        true => self.begin_attempt(),
+                        false => self.retry_or_end(Some(lasted_ms)),
+                    }
                 }
             }
             TimerKind::AckTimeout => {
@@ -683,11 +707,7 @@ impl Engine {
         };
         self.stop_connection_timers();
         self.abandon_socket(CLOSE_DEAD, reason);
-        if self.config.reconnect.enabled {
-            self.retry_later(lasted(now, opened_at));
-        } else {
-            self.end(None);
-        }
+        self.retry_or_end(lasted(now, opened_at));
     }
 
     /// Detaches the current socket; a socket that existed gets a synthetic
@@ -761,7 +781,7 @@ impl Engine {
             // A provider may give a shorter token or hello next time; a
             // fixed one never will.
             match self.config.first_frame_provided {
-                true => self.retry_later(None),
+                true => self.retry_or_end(None),
                 false => self.end(None),
             }
             return;
@@ -771,6 +791,15 @@ impl Engine {
         self.commands.push_back(Command::OpenSocket {
             url: self.url.clone(),
         });
+    }
+
+    /// After a lost or failed connection: the next attempt, or the end when
+    /// reconnecting is off.
+    fn retry_or_end(&mut self, lasted_ms: Option<u64>) {
+        match self.config.reconnect.enabled {
+            true => self.retry_later(lasted_ms),
+            false => self.end(None),
+        }
     }
 
     /// Schedules the next attempt after a lost or failed connection; `lasted_ms`
@@ -831,7 +860,7 @@ impl Engine {
         }
         self.frozen = true;
         self.cancel_all_timers();
-        self.abandon_socket(CLOSE_GOING_AWAY, "page hidden");
+        self.abandon_socket(CLOSE_PAGE_HIDDEN, "page hidden");
         self.transition(State::Reconnecting, None);
     }
 

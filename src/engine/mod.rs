@@ -61,7 +61,7 @@ pub use config::{
 pub use dedupe::RecentIds;
 pub use errors::{CloseError, ErrorEvent, SendError};
 pub use inputs::{CloseInfo, Input, TimerKind};
-pub use machine::{Engine, CLOSE_DEAD, CLOSE_GOING_AWAY, CLOSE_RECONNECT, MAX_MESSAGE_ID_CHARS};
+pub use machine::{Engine, CLOSE_DEAD, CLOSE_PAGE_HIDDEN, CLOSE_RECONNECT, MAX_MESSAGE_ID_CHARS};
 pub use outbox::{Outbox, Outgoing, QueuedFrame};
 pub use outputs::{
     Command, DeliveryState, DeliveryStatus, DeliveryUpdate, Event, State, StateChange, Verdict,

@@ -266,6 +266,104 @@ test('10,000 adversarial frames: no panic, no uncaught exception, one error each
   figures.adversarialFrames = { frames: frames.length, errorEvents: report.errors.length, byCode: codes, panics: 0, uncaught: 0, wasmMemoryGrowthBytes: grownBytes };
 });
 
+test('a text frame over maxFrameBytes is refused with its size in bytes and the frame itself, without being copied into the module; the next frame arrives', async (t) => {
+  const wss = await misbehavingServer(t);
+  const chat = (message) => JSON.stringify({ type: 'chat', fromUserId: 'server', message, timestamp: new Date().toISOString() });
+  // 8 Mi two-byte characters: 16 MiB of UTF-8, which a copy into the module would have to hold.
+  const huge = chat('é'.repeat(8 * 1024 * 1024));
+  wss.on('connection', (socket) => {
+    socket.once('message', () => {
+      socket.send(huge);
+      socket.send(chat('after the huge one'));
+    });
+  });
+  const { page, errors: pageErrors } = await harness(t);
+  const before = await page.evaluate(() => window.wasmMemoryBytes());
+  await page.evaluate(async (url) => {
+    const { createClient } = await import('/pkg/index.js');
+    const client = await createClient({ url, userId: 'huge-target' });
+    window.huge = { client, errors: [], chats: [] };
+    client.onError((error) => window.huge.errors.push({
+      code: error.code,
+      message: error.message,
+      frameLength: typeof error.frame === 'string' ? error.frame.length : null,
+    }));
+    client.onChat((received) => window.huge.chats.push(received.message.length > 100 ? 'a huge one' : received.message));
+    client.connect();
+  }, `ws://127.0.0.1:${wss.address().port}`);
+  const report = await until('the chat after the huge frame', async () => {
+    const current = await page.evaluate(() => ({ ...window.huge, client: undefined, state: window.huge.client.state }));
+    return current.chats.length > 0 && current;
+  }, 30_000, 100);
+  assert.deepEqual(report.chats, ['after the huge one']);
+  assert.deepEqual(report.errors, [{
+    code: 'frame_too_large',
+    message: `frame of ${Buffer.byteLength(huge)} bytes exceeds the limit of 65536 bytes`,
+    frameLength: huge.length,
+  }]);
+  assert.equal(report.state, 'open');
+  const grown = (await page.evaluate(() => window.wasmMemoryBytes())) - before;
+  assert.ok(grown < 1024 * 1024, `the module's memory grew by ${grown} bytes`);
+  await page.evaluate(() => window.huge.client.free());
+  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a started client the application keeps no reference to keeps its connection through garbage collection, and a closed one is let go', async (t) => {
+  const wss = await misbehavingServer(t);
+  /** userId → its open socket on the server, and whether it closed. */
+  const sockets = new Map();
+  wss.on('connection', (socket) => {
+    socket.once('message', (data) => {
+      const { userId } = JSON.parse(data.toString());
+      const entry = { socket, closed: null };
+      sockets.set(userId, entry);
+      socket.on('close', (code, reason) => {
+        entry.closed = `${code} ${reason}`;
+      });
+    });
+  });
+  const { page, errors: pageErrors } = await harness(t);
+  const url = `ws://127.0.0.1:${wss.address().port}`;
+  await page.evaluate(async (u) => {
+    const { createClient } = await import('/pkg/index.js');
+    window.unheld = { chats: [], released: [] };
+    const registry = new FinalizationRegistry((userId) => window.unheld.released.push(userId));
+    // Each client lives in a function of its own, and its callbacks are made
+    // outside it: a callback is held as long as the client lives, and one
+    // made next to `client` would hold it (closures share their scope's
+    // variables), as a loop's block may.
+    const recordChat = (userId) => (chat) => window.unheld.chats.push(`${userId}: ${chat.message}`);
+    const opened = (client) => new Promise((resolve) => client.onOpen(resolve));
+    const start = async (userId) => {
+      const client = await createClient({ url: u, userId });
+      registry.register(client, userId);
+      client.onChat(recordChat(userId));
+      const open = opened(client);
+      client.connect();
+      await open;
+      if (userId === 'unheld-closed') client.close();
+    };
+    await start('unheld-running');
+    await start('unheld-closed');
+  }, url);
+  await until('both connected', () => sockets.has('unheld-running') && sockets.get('unheld-closed')?.closed, 10_000);
+  const cdp = await browser.newCDPSession(page);
+  t.after(() => cdp.detach().catch(() => {}));
+  // Collected objects are finalised in a task after the collection: collect, wait, collect again.
+  for (let round = 0; round < 5; round += 1) {
+    await cdp.send('HeapProfiler.collectGarbage');
+    await sleep(200);
+  }
+  assert.equal(sockets.get('unheld-running').closed, null, 'the connection of the running client stayed open');
+  sockets.get('unheld-running').socket.send(JSON.stringify({ type: 'chat', fromUserId: 'server', message: 'still there?', timestamp: new Date().toISOString() }));
+  await until('the chat to the unheld client', async () => (await page.evaluate(() => window.unheld.chats)).length > 0, 5_000);
+  assert.deepEqual(await page.evaluate(() => window.unheld.chats), ['unheld-running: still there?']);
+  assert.deepEqual(await page.evaluate(() => window.unheld.released), ['unheld-closed'], 'the closed client was collected, the running one kept');
+  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
+  assert.deepEqual(pageErrors, []);
+});
+
 test('each close code class reconnects exactly where the policy says', async (t) => {
   const wss = await misbehavingServer(t);
   /** userId → connections seen; the first of each is closed with the code in its name. */

@@ -189,13 +189,14 @@ test('claim: exactly one of 3 tabs wins each of 100 notifications', async (t) =>
   for (const id of sent) assert.equal(winners.get(id), 1, `one winner for ${id}`);
 });
 
-test('typed errors: a follower refuses sends beyond its outbox bound, and every member throws after free()', async (t) => {
+test('typed errors: a follower refuses sends beyond its outbox bound and values whose JSON is no object, and every member throws after free()', async (t) => {
   const [leader] = await tabsOf(t, 'eve', 1);
   const follower = await tab(t);
-  const { results, freed } = await follower.page.evaluate(
+  const { results, freed, notObjects } = await follower.page.evaluate(
     ([options]) => window.outboxBound(options),
     [optionsOf('eve')],
   );
+  assert.deepEqual(notObjects, ['not_serializable', 'not_serializable', 'not_serializable'], 'a Date, a revoked proxy, an array');
   assert.match(results[0], /^[0-9a-f]{8}-1$/);
   assert.match(results[1], /^[0-9a-f]{8}-2$/);
   assert.equal(results[2], 'outbox_full');

@@ -116,6 +116,62 @@ test('arguments of the wrong type are a typed error, never a trap of the module,
   client.free();
 });
 
+test('values whose reading throws (proxies, revoked ones): a typed error, never an exception through the module, and the client can still be freed', async () => {
+  const module = await import(join(pkgDir, 'wsnotify.js'));
+  await module.default({ module_or_path: readFileSync(join(pkgDir, 'wsnotify_bg.wasm')) });
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  const throwing = (target, trap) => new Proxy(target, { [trap]() { throw new Error(`${trap} trap`); } });
+  const typed = (code) => (error) => error instanceof Error && !(error instanceof WebAssembly.RuntimeError) && error.code === code;
+  const options = {
+    'a revoked proxy': revoked(),
+    'an object whose keys throw': throwing({ url: 'ws://x', userId: 'ada' }, 'ownKeys'),
+    'a URL list whose elements throw': { url: throwing(['ws://a', 'ws://b'], 'get'), userId: 'ada' },
+    'a revoked proxy as a section': { url: 'ws://x', userId: 'ada', reconnect: revoked() },
+  };
+  for (const [what, value] of Object.entries(options)) {
+    assert.throws(() => new module.Client(value), typed('invalid_options'), what);
+  }
+  const client = new module.Client({ url: 'ws://127.0.0.1:9/ws', userId: 'ada' });
+  const values = {
+    'a revoked proxy': revoked(),
+    'an array': [1],
+    'a Date (its JSON is a string)': new Date(0),
+    'a number': 5,
+    'undefined': undefined,
+    'a toJSON that throws': { toJSON() { throw new Error('no'); } },
+  };
+  for (const [what, value] of Object.entries(values)) {
+    assert.throws(() => client.sendJson(value), typed('not_serializable'), what);
+  }
+  assert.equal(client.queued, 0, 'nothing was queued by a refused call');
+  assert.match(client.sendJson(new Proxy({ type: 'proxied' }, {})), /-1$/, 'a proxy of an object is an object');
+  client.free();
+});
+
+test('a string over maxFrameBytes is refused without being copied into the module, its size in UTF-8 bytes', async () => {
+  const module = await import(join(pkgDir, 'wsnotify.js'));
+  const exports = await module.default({ module_or_path: readFileSync(join(pkgDir, 'wsnotify_bg.wasm')) });
+  const client = new module.Client({ url: 'ws://127.0.0.1:9/ws', userId: 'ada', maxFrameBytes: 1000 });
+  const tooLarge = (bytes) => (error) => error.code === 'frame_too_large' && error.message.includes(`${bytes} bytes`);
+  const memoryBefore = exports.memory.buffer.byteLength;
+  const huge = 'x'.repeat(32 * 1024 * 1024);
+  assert.throws(() => client.sendText(huge), tooLarge(huge.length));
+  assert.throws(() => client.sendChat(null, huge), tooLarge(huge.length));
+  assert.throws(() => client.sendJson({ huge }), tooLarge(huge.length + 11));
+  assert.ok(exports.memory.buffer.byteLength - memoryBefore < 1024 * 1024,
+    `the module's memory grew from ${memoryBefore} to ${exports.memory.buffer.byteLength} bytes`);
+  // UTF-8 bytes, whether the text was copied (600 code units) or not (1,500).
+  assert.throws(() => client.sendText('é'.repeat(600)), tooLarge(1200));
+  assert.throws(() => client.sendText('é'.repeat(1500)), tooLarge(3000));
+  assert.equal(client.queued, 0);
+  assert.equal(typeof client.sendText('x'.repeat(1000)), 'string', 'the limit itself is allowed');
+  client.free();
+});
+
 test('the TypeScript declarations describe the Client API', () => {
   const types = readFileSync(join(pkgDir, 'wsnotify.d.ts'), 'utf8');
   for (const member of ['export class Client', 'constructor(options: ClientOptions)', 'connect(): void',

@@ -90,6 +90,16 @@ window.members = () => {
 /** A client of this tab with a tiny outbox, never connected: what a send beyond the bound throws. */
 window.outboxBound = async (options) => {
   const client = await createClient({ ...options, outbox: { maxFrames: 2 } });
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  // Values whose JSON is no object, or which throw when read: refused, typed, before any send.
+  const notObjects = [new Date(0), revoked, [1]].map((value) => {
+    try {
+      return `sent ${client.sendJson(value)}`;
+    } catch (error) {
+      return error.code ?? `untyped: ${error}`;
+    }
+  });
   const results = [];
   for (let n = 0; n < 3; n += 1) {
     try {
@@ -105,7 +115,7 @@ window.outboxBound = async (options) => {
   } catch (error) {
     freed = error.code;
   }
-  return { results, freed };
+  return { results, freed, notObjects };
 };
 
 /** Creates a client in a module worker: sharing is off there. */
