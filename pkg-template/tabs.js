@@ -797,7 +797,8 @@ export class SharedClient {
     switch (message.t) {
       case 'join':
         this.#roster.add(tab);
-        if (inner.state === 'idle' || inner.state === 'closed') inner.connect();
+        // From idle or closed, or once a close under way is done; otherwise nothing to do.
+        inner.connect();
         break;
       case 'leave':
         this.#roster.delete(tab);

@@ -47,6 +47,32 @@ fn walks_through_every_state_with_one_statechange_each() {
 }
 
 #[test]
+fn connect_while_closing_connects_once_the_close_is_done_unless_closed_again() {
+    let mut h = Harness::new(config());
+    h.open();
+    h.engine.close(1000, "bye").unwrap();
+    h.connect();
+    assert_eq!(
+        h.engine.state(),
+        State::Closing,
+        "the close runs its course"
+    );
+    let commands = h.drop_with(1000);
+    assert_eq!(states(&commands), [State::Closed, State::Connecting]);
+    assert!(commands
+        .iter()
+        .any(|c| matches!(c, Command::OpenSocket { .. })));
+    h.input(Input::Opened);
+    assert_eq!(h.engine.state(), State::Open);
+    // A close after the connect is the latest word: it stays closed.
+    h.engine.close(1000, "").unwrap();
+    h.connect();
+    h.engine.close(1000, "").unwrap();
+    h.drop_with(1000);
+    assert_eq!(h.engine.state(), State::Closed);
+}
+
+#[test]
 fn statechange_carries_attempt_next_delay_and_last_close() {
     let mut h = Harness::new(config());
     h.open();

@@ -66,7 +66,8 @@ impl Client {
         self.driver.stop();
     }
 
-    /// Starts connecting (from `idle` or `closed`; otherwise does nothing).
+    /// Starts connecting from `idle` or `closed`; from `closing`, once the
+    /// close is done; otherwise does nothing.
     pub fn connect(&self) {
         self.driver.with_engine(|engine| engine.connect());
     }

@@ -83,7 +83,8 @@ impl Client {
         Ok(Self { driver, registry })
     }
 
-    /// Starts connecting (from idle or closed; otherwise does nothing).
+    /// Starts connecting from idle or closed; from closing, once the close is
+    /// done; otherwise does nothing.
     pub fn connect(&self) {
         self.driver.with_engine(|engine| engine.connect());
     }

@@ -86,6 +86,9 @@ pub struct Engine {
     failed: VecDeque<QueuedFrame>,
     heartbeat: Heartbeat,
     armed_timers: u8,
+    /// `connect()` came while the socket this client closed was still
+    /// closing: the close runs its course, then a new attempt starts.
+    connect_when_closed: bool,
     delivery: Ledger,
     rng: Rng,
     id_prefix: String,
@@ -121,6 +124,7 @@ impl Engine {
             offline: false,
             frozen: false,
             armed_timers: 0,
+            connect_when_closed: false,
             rng,
             id_prefix,
             next_id: 0,
@@ -195,15 +199,20 @@ impl Engine {
         self.commands.drain(..)
     }
 
-    /// Starts connecting from `Idle` or `Closed`; otherwise does nothing.
+    /// Starts connecting from `Idle` or `Closed`; from `Closing`, once the
+    /// close is done; otherwise does nothing.
     pub fn connect(&mut self) {
-        if matches!(self.state, State::Idle | State::Closed) {
-            self.retry = 0;
-            if self.paused() {
-                self.transition(State::Reconnecting, None);
-            } else {
-                self.begin_attempt();
+        match self.state {
+            State::Idle | State::Closed => {
+                self.retry = 0;
+                if self.paused() {
+                    self.transition(State::Reconnecting, None);
+                } else {
+                    self.begin_attempt();
+                }
             }
+            State::Closing => self.connect_when_closed = true,
+            State::Connecting | State::Open | State::Reconnecting => {}
         }
     }
 
@@ -217,6 +226,8 @@ impl Engine {
             return Err(CloseError::ReasonTooLong(reason.len()));
         }
         if matches!(self.state, State::Closing | State::Closed) {
+            // The latest word wins: a close after `connect()` keeps it closed.
+            self.connect_when_closed = false;
             return Ok(());
         }
         self.cancel_all_timers();
@@ -244,6 +255,7 @@ impl Engine {
         // Asking to reconnect means the page is in use.
         self.frozen = false;
         self.cancel_all_timers();
+        self.connect_when_closed = false;
         self.abandon_socket(CLOSE_RECONNECT, "reconnect");
         self.retry = 0;
         self.begin_attempt();
@@ -460,6 +472,9 @@ impl Engine {
         self.emit(Event::Close(info.clone()));
         if user_closed {
             self.transition(State::Closed, None);
+            if std::mem::take(&mut self.connect_when_closed) {
+                self.connect();
+            }
         } else if !self.config.reconnect.enabled {
             self.end(None);
         } else if self.config.close_policy == ClosePolicy::Custom {

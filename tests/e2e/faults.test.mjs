@@ -364,6 +364,25 @@ test('a started client the application keeps no reference to keeps its connectio
   assert.deepEqual(pageErrors, []);
 });
 
+test('connect() right after close() connects again once the close is done: closing, closed, connecting, open', async (t) => {
+  const server = await createServer({ port: 0, allowedOrigins: [siteUrl], insecureDevIdentity: true, log: () => {} });
+  t.after(() => server.close());
+  const { page } = await harness(t);
+  await page.evaluate(([url]) => window.startPlain('again', url), [server.wsUrl]);
+  await until('open', async () => (await page.evaluate(() => window.plainReport())).state === 'open', 5_000);
+  await page.evaluate(() => {
+    window.plain.record.states.length = 0;
+    window.plain.client.close();
+    window.plain.client.connect();
+  });
+  await until('open again', async () => (await page.evaluate(() => window.plainReport())).state === 'open', 5_000);
+  const report = await page.evaluate(() => window.plainReport());
+  assert.deepEqual(report.states.map((change) => change.state), ['closing', 'closed', 'connecting', 'open']);
+  assert.deepEqual(report.closes, [1000]);
+  assert.equal(server.connections(), 1);
+  await page.evaluate(() => window.stopPlain());
+});
+
 test('each close code class reconnects exactly where the policy says', async (t) => {
   const wss = await misbehavingServer(t);
   /** userId → connections seen; the first of each is closed with the code in its name. */

@@ -383,6 +383,23 @@ test("connect() and close() are each tab's: the connection closes when no live t
   assert.equal((await leader.report()).state, 'closed', 'a closed tab stays closed');
 });
 
+test('a tab that connects while the leader is still closing the connection gets a connection once the close is done', async (t) => {
+  const tabs = await tabsOf(t, 'mia', 2);
+  const reports = await Promise.all(tabs.map((each) => each.report()));
+  const leader = tabs[reports.findIndex((report) => report.sharing === 'leader')];
+  const follower = tabs.find((each) => each !== leader);
+  await follower.page.evaluate(() => window.closeClient());
+  const [first] = sockets.filter((socket) => socket.user === 'mia' && socket.readyState === socket.OPEN);
+  // The server reads nothing more: the leader's close stays under way until it resumes.
+  first.pause();
+  await leader.page.evaluate(() => window.closeClient());
+  await follower.page.evaluate(() => window.connectClient());
+  first.resume();
+  await until('the follower open on a new connection', async () => (await follower.report()).state === 'open'
+    && connectionsOf('mia') === 1 && first.readyState !== first.OPEN, 5_000);
+  assert.equal((await leader.report()).state, 'closed', 'a closed tab stays closed');
+});
+
 test('tabs that ask for different delivery do not share a connection: each gets the delivery it asked for', async (t) => {
   const [atLeastOnce] = await tabsOf(t, 'dora', 1);
   const [atMostOnce] = await tabsOf(t, 'dora', 1, { extra: { delivery: 'at-most-once' } });
