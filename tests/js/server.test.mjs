@@ -2,11 +2,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { root } from '../../scripts/lib.mjs';
 import { createRateLimiter, createServer } from '../../server/app.mjs';
+import { TOKEN_ISSUER } from '../../server/auth.mjs';
 import { createMemoryChatRate } from '../../server/chat-rate/memory.mjs';
 import { connect } from '../support/ws-client.mjs';
 
@@ -90,6 +93,31 @@ test('chat before init, or as another user, is unauthorized', async () => {
   client.send({ type: 'chat', fromUserId: 'fake', message: 'm', id: 'f1' });
   assert.equal((await client.next((f) => f.id === 'f1')).code, 'unauthorized');
   client.close();
+});
+
+test("a token an application signs itself with the claims README.md and SECURITY.md name is accepted; one without the issuer or exp is not", async () => {
+  for (const doc of ['README.md', 'SECURITY.md']) {
+    const text = readFileSync(join(root, doc), 'utf8');
+    assert.ok(text.includes(`\`${TOKEN_ISSUER}\``) && text.includes('`exp`'), `${doc} names the issuer and exp`);
+  }
+  const signed = (claims) => {
+    const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('minted');
+    if (claims.iss) jwt.setIssuer(claims.iss);
+    if (claims.exp) jwt.setExpirationTime('5m');
+    return jwt.sign(new TextEncoder().encode(SECRET));
+  };
+  const initWith = async (token) => {
+    const client = await connect(server.wsUrl);
+    client.send({ type: 'init', userId: 'minted', token });
+    return client;
+  };
+  const accepted = await initWith(await signed({ iss: TOKEN_ISSUER, exp: true }));
+  await accepted.next((f) => f.type === 'notification' && f.message === 'minted joined', 'the join');
+  accepted.close();
+  for (const claims of [{ exp: true }, { iss: TOKEN_ISSUER }]) {
+    const refused = await initWith(await signed(claims));
+    assert.deepEqual(await refused.closed, { code: 4401, reason: 'invalid token' }, JSON.stringify(claims));
+  }
 });
 
 test('a connection without init is closed with 4401', async () => {
