@@ -51,23 +51,32 @@ fn connect_while_closing_connects_once_the_close_is_done_unless_closed_again() {
     let mut h = Harness::new(config());
     h.open();
     h.engine.close(1000, "bye").unwrap();
+    assert_eq!(h.engine.send_text("refused".into()), Err(SendError::Closed));
     h.connect();
     assert_eq!(
         h.engine.state(),
         State::Closing,
         "the close runs its course"
     );
+    // Sent after the connect: held for the next connection, like any send
+    // before an open.
+    h.engine.send_text("held".into()).unwrap();
+    assert!(frames(&h.commands()).is_empty());
     let commands = h.drop_with(1000);
     assert_eq!(states(&commands), [State::Closed, State::Connecting]);
-    assert!(commands
-        .iter()
-        .any(|c| matches!(c, Command::OpenSocket { .. })));
-    h.input(Input::Opened);
+    assert_eq!(opens(&commands), 1);
+    let sent = frames(&h.input(Input::Opened));
+    assert_eq!(sent.last().map(String::as_str), Some("held"));
     assert_eq!(h.engine.state(), State::Open);
-    // A close after the connect is the latest word: it stays closed.
+    // A close after the connect is the latest word: it stays closed, and
+    // what was sent in between fails.
     h.engine.close(1000, "").unwrap();
     h.connect();
+    let id = h.engine.send_text("dropped".into()).unwrap();
     h.engine.close(1000, "").unwrap();
+    let failed = events(&h.commands());
+    assert!(failed.iter().any(|event| matches!(event,
+        Event::SendFailed { id: failed_id, error: SendError::Closed } if *failed_id == id)));
     h.drop_with(1000);
     assert_eq!(h.engine.state(), State::Closed);
 }

@@ -226,8 +226,11 @@ impl Engine {
             return Err(CloseError::ReasonTooLong(reason.len()));
         }
         if matches!(self.state, State::Closing | State::Closed) {
-            // The latest word wins: a close after `connect()` keeps it closed.
-            self.connect_when_closed = false;
+            // The latest word wins: a close after `connect()` keeps it
+            // closed, and what was sent in between fails.
+            if std::mem::take(&mut self.connect_when_closed) {
+                self.reject_outbox();
+            }
             return Ok(());
         }
         self.cancel_all_timers();
@@ -896,7 +899,8 @@ impl Engine {
             });
         }
         match self.state {
-            State::Closing | State::Closed => Err(SendError::Closed),
+            State::Closing if !self.connect_when_closed => Err(SendError::Closed),
+            State::Closed => Err(SendError::Closed),
             // Still `Open` while the application decides about a close:
             // there is no socket to write to.
             State::Open if !awaits_ack && matches!(self.socket, Socket::Open { .. }) => {
@@ -924,7 +928,12 @@ impl Engine {
                 self.await_first_ack();
                 Ok(id)
             }
-            State::Open | State::Idle | State::Connecting | State::Reconnecting => {
+            // `Closing` here: a `connect()` follows the close.
+            State::Open
+            | State::Idle
+            | State::Connecting
+            | State::Reconnecting
+            | State::Closing => {
                 self.outbox.push(QueuedFrame {
                     id: id.clone(),
                     text,

@@ -364,21 +364,23 @@ test('a started client the application keeps no reference to keeps its connectio
   assert.deepEqual(pageErrors, []);
 });
 
-test('connect() right after close() connects again once the close is done: closing, closed, connecting, open', async (t) => {
+test('connect() right after close() connects again once the close is done: closing, closed, connecting, open; a chat sent meanwhile goes out', async (t) => {
   const server = await createServer({ port: 0, allowedOrigins: [siteUrl], insecureDevIdentity: true, log: () => {} });
   t.after(() => server.close());
   const { page } = await harness(t);
   await page.evaluate(([url]) => window.startPlain('again', url), [server.wsUrl]);
   await until('open', async () => (await page.evaluate(() => window.plainReport())).state === 'open', 5_000);
-  await page.evaluate(() => {
+  const id = await page.evaluate(() => {
     window.plain.record.states.length = 0;
     window.plain.client.close();
     window.plain.client.connect();
+    return window.plain.client.sendChat('again', 'sent while closing');
   });
-  await until('open again', async () => (await page.evaluate(() => window.plainReport())).state === 'open', 5_000);
+  await until('the chat back on the new connection', async () => (await page.evaluate(() => window.plainReport())).chats.some((chat) => chat.id === id), 5_000);
   const report = await page.evaluate(() => window.plainReport());
   assert.deepEqual(report.states.map((change) => change.state), ['closing', 'closed', 'connecting', 'open']);
   assert.deepEqual(report.closes, [1000]);
+  assert.deepEqual(report.errors, []);
   assert.equal(server.connections(), 1);
   await page.evaluate(() => window.stopPlain());
 });
