@@ -97,6 +97,13 @@ async function tabsOf(t, user, count, { share = true, noLocks = false, start = {
   return tabs;
 }
 
+/** The tab of `tabs` that leads, and the others in their order. */
+async function byRole(tabs) {
+  const reports = await Promise.all(tabs.map((each) => each.report()));
+  const leader = tabs[reports.findIndex((report) => report.sharing === 'leader')];
+  return { leader, followers: tabs.filter((each) => each !== leader) };
+}
+
 const roles = async (tabs) => (await Promise.all(tabs.map((each) => each.report()))).map((report) => report.sharing).sort();
 
 /** A peer of another user, without sharing, to talk to the shared tabs. */
@@ -229,9 +236,7 @@ async function failover(t, user, how, { noLocks = false } = {}) {
   const tabs = await tabsOf(t, user, 3, { noLocks });
   const peerName = `${user}-peer`;
   const bob = await peer(t, peerName);
-  const reports = await Promise.all(tabs.map((each) => each.report()));
-  const leader = tabs[reports.findIndex((report) => report.sharing === 'leader')];
-  const survivors = tabs.filter((each) => each !== leader);
+  const { leader, followers: survivors } = await byRole(tabs);
   const COUNT = 40;
   // Not awaited: the tabs send while the leader goes.
   const sending = [
@@ -335,9 +340,7 @@ test('100 open/close cycles of tabs leave 1 connection and no growth of wasm mem
 test('a frozen leader tab gives up the lead within the target; thawed, it follows; still 1 connection', async (t) => {
   const tabs = await tabsOf(t, 'lou', 3);
   const bob = await peer(t, 'lou-peer');
-  const reports = await Promise.all(tabs.map((each) => each.report()));
-  const leader = tabs[reports.findIndex((report) => report.sharing === 'leader')];
-  const others = tabs.filter((each) => each !== leader);
+  const { leader, followers: others } = await byRole(tabs);
   const frozenAt = Date.now();
   await leader.page.evaluate(() => document.dispatchEvent(new Event('freeze')));
   const next = await until('a new leader, open', async () => {
@@ -365,9 +368,7 @@ test('a frozen leader tab gives up the lead within the target; thawed, it follow
 
 test("connect() and close() are each tab's: the connection closes when no live tab wants it, a crashed one included", async (t) => {
   const tabs = await tabsOf(t, 'max', 3);
-  const reports = await Promise.all(tabs.map((each) => each.report()));
-  const leader = tabs[reports.findIndex((report) => report.sharing === 'leader')];
-  const [follower, doomed] = tabs.filter((each) => each !== leader);
+  const { leader, followers: [follower, doomed] } = await byRole(tabs);
   await follower.page.evaluate(() => window.closeClient());
   const closed = await follower.report();
   assert.equal(closed.state, 'closed');
@@ -385,9 +386,7 @@ test("connect() and close() are each tab's: the connection closes when no live t
 
 test('a tab that connects while the leader is still closing the connection gets a connection once the close is done', async (t) => {
   const tabs = await tabsOf(t, 'mia', 2);
-  const reports = await Promise.all(tabs.map((each) => each.report()));
-  const leader = tabs[reports.findIndex((report) => report.sharing === 'leader')];
-  const follower = tabs.find((each) => each !== leader);
+  const { leader, followers: [follower] } = await byRole(tabs);
   await follower.page.evaluate(() => window.closeClient());
   const [first] = sockets.filter((socket) => socket.user === 'mia' && socket.readyState === socket.OPEN);
   // The server reads nothing more: the leader's close stays under way until it resumes.
@@ -411,9 +410,7 @@ test('tabs that ask for different delivery do not share a connection: each gets 
 
 test('a leader tab that closed its client lets the connection go once the last tab wanting it crashes', async (t) => {
   const tabs = await tabsOf(t, 'lena', 2);
-  const reports = await Promise.all(tabs.map((each) => each.report()));
-  const leader = tabs[reports.findIndex((report) => report.sharing === 'leader')];
-  const follower = tabs.find((each) => each !== leader);
+  const { leader, followers: [follower] } = await byRole(tabs);
   await leader.page.evaluate(() => window.closeClient());
   assert.equal(connectionsOf('lena'), 1, 'still wanted by the follower');
   await endTab(follower.page, 'crash');
