@@ -218,6 +218,38 @@ fn the_outbox_refuses_past_its_byte_bound() {
 }
 
 #[test]
+fn a_send_that_awaits_no_ack_is_refused_when_the_sockets_backlog_would_pass_its_bound() {
+    let mut cfg = config();
+    cfg.max_buffered_bytes = 100;
+    let mut h = Harness::new(cfg);
+    h.open();
+    // Nothing is held in the outbox on an open socket: the socket's own
+    // buffer is what is bounded.
+    h.input(Input::SocketBacklog(60));
+    let error = h.engine.send_text("x".repeat(41)).unwrap_err();
+    assert_eq!(
+        error,
+        SendError::SocketBacklog {
+            bytes: 60,
+            max: 100
+        }
+    );
+    assert_eq!(error.code(), "outbox_full");
+    assert!(frames(&h.commands()).is_empty(), "nothing written");
+    h.engine.send_text("x".repeat(40)).unwrap();
+    assert_eq!(frames(&h.commands()), ["x".repeat(40)]);
+    // Once the socket has sent its bytes, the same frame goes.
+    h.input(Input::SocketBacklog(0));
+    h.engine.send_text("x".repeat(41)).unwrap();
+    // A new connection starts with an empty socket.
+    h.input(Input::SocketBacklog(100));
+    h.drop_with(1006);
+    h.fire(TimerKind::Reconnect);
+    h.input(Input::Opened);
+    h.engine.send_text("x".repeat(100)).unwrap();
+}
+
+#[test]
 fn a_frame_over_the_size_limit_is_refused() {
     let mut cfg = config();
     cfg.max_frame_bytes = 64;

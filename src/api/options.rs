@@ -329,6 +329,8 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     config.connect_timeout_ms = options.positive("connectTimeout", config.connect_timeout_ms);
     config.max_frame_bytes =
         options.positive("maxFrameBytes", config.max_frame_bytes as u32) as usize;
+    config.max_buffered_bytes =
+        options.positive("maxBufferedBytes", config.max_buffered_bytes as u32) as usize;
     let should_reconnect = options.get("shouldReconnect").and_then(|predicate| {
         problem.require(
             predicate.dyn_into::<Function>().ok(),

@@ -157,24 +157,27 @@ impl Driver {
 
     /// Runs `action` on the engine (a user call), then carries out what it produced.
     pub fn with_engine<T>(&self, action: impl FnOnce(&mut Engine) -> T) -> T {
-        self.notice_peer_closing();
+        self.notice_socket();
         let result = action(&mut self.engine.borrow_mut());
         self.pump();
         result
     }
 
-    /// Tells the engine when the server has started closing the socket. The
+    /// Tells the engine what only the socket knows, before a user call,
+    /// which may send: whether the server has started closing it (the
     /// browser makes the socket `CLOSING` at once but reports nothing until
     /// the closing handshake ends, and meanwhile drops what is sent to it
-    /// without a word; so before a user call, which may send, the socket is
-    /// asked.
-    fn notice_peer_closing(&self) {
-        let closing = self.engine.borrow().writes_to_socket()
-            && (self.io.borrow().socket.as_ref())
-                .is_some_and(|socket| socket.ready_state() != ReadyState::Open);
-        if closing {
-            self.engine.borrow_mut().handle(now(), Input::PeerClosing);
+    /// without a word), and otherwise how many bytes it still holds.
+    fn notice_socket(&self) {
+        if !self.engine.borrow().writes_to_socket() {
+            return;
         }
+        let input = match &self.io.borrow().socket {
+            Some(socket) if socket.ready_state() != ReadyState::Open => Input::PeerClosing,
+            Some(socket) => Input::SocketBacklog(socket.buffered_amount()),
+            None => return,
+        };
+        self.engine.borrow_mut().handle(now(), input);
     }
 
     /// Reads the engine without changing it.
@@ -295,7 +298,7 @@ impl Driver {
             Command::SendFrame(text) => {
                 if let Some(socket) = &self.io.borrow().socket {
                     // The engine sends only to a socket it takes for open
-                    // (see `notice_peer_closing`).
+                    // (see `notice_socket`).
                     let _ = socket.send_text(&text);
                 }
             }

@@ -152,6 +152,11 @@ impl Socket {
         ReadyState::from_raw(self.ws.ready_state())
     }
 
+    /// Bytes sent to the socket that it has not yet put on the network.
+    pub fn buffered_amount(&self) -> usize {
+        self.ws.buffered_amount() as usize
+    }
+
     /// Sends a text frame. Fails if the socket is not open.
     pub fn send_text(&self, text: &str) -> Result<(), JsValue> {
         self.ws

@@ -119,6 +119,9 @@ pub struct Options {
     pub connect_timeout_ms: u32,
     /// Largest frame received or sent, bytes. Default 65,536.
     pub max_frame_bytes: usize,
+    /// The most bytes the open socket may hold unsent before a send that
+    /// awaits no ack is refused. Default 16 MiB.
+    pub max_buffered_bytes: usize,
     /// Whether binary frames arrive as `Blob`s rather than `ArrayBuffer`s.
     /// Default `false`.
     pub binary_as_blob: bool,
@@ -144,6 +147,7 @@ impl Default for Options {
             delivery: defaults.delivery,
             connect_timeout_ms: defaults.connect_timeout_ms,
             max_frame_bytes: defaults.max_frame_bytes,
+            max_buffered_bytes: defaults.max_buffered_bytes,
             binary_as_blob: false,
             should_reconnect: None,
         }
@@ -193,6 +197,7 @@ impl Options {
         config.delivery = self.delivery;
         config.connect_timeout_ms = self.connect_timeout_ms;
         config.max_frame_bytes = self.max_frame_bytes;
+        config.max_buffered_bytes = self.max_buffered_bytes;
         if self.should_reconnect.is_some() {
             config.close_policy = ClosePolicy::Custom;
         }

@@ -171,6 +171,13 @@ pub struct Config {
     pub connect_timeout_ms: u32,
     /// Largest frame accepted or sent, in bytes. Default 64 KiB.
     pub max_frame_bytes: usize,
+    /// The most bytes an open socket may hold unsent (its
+    /// `bufferedAmount`, [`Input::SocketBacklog`](super::Input::SocketBacklog))
+    /// before a frame that awaits no ack, which goes straight to the socket
+    /// and is held nowhere else, is refused. Default 16 MiB: enough for a
+    /// burst sent at once on a healthy socket, and a bound on what a server
+    /// that reads slowly or not at all can make the page hold.
+    pub max_buffered_bytes: usize,
     /// Delivery guarantee for chats. Default [`Delivery::AtMostOnce`].
     pub delivery: Delivery,
     /// With at-least-once delivery: if no `ack` at all arrives this long after
@@ -213,6 +220,7 @@ impl Config {
             outbox: OutboxLimits::default(),
             connect_timeout_ms: 5_000,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            max_buffered_bytes: 16 * 1024 * 1024,
             delivery: Delivery::default(),
             ack_timeout_ms: 10_000,
             dedupe_capacity: 1_024,

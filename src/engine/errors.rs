@@ -14,6 +14,15 @@ pub enum SendError {
         /// Bytes queued.
         bytes: usize,
     },
+    /// The open socket still holds so many bytes not yet put on the
+    /// network that this frame, which awaits no ack, would take them over
+    /// the bound (the server reads slowly, or not at all).
+    SocketBacklog {
+        /// Bytes the socket holds.
+        bytes: usize,
+        /// The bound (`max_buffered_bytes`).
+        max: usize,
+    },
     /// The frame is larger than the frame limit.
     FrameTooLarge {
         /// Its size.
@@ -52,6 +61,12 @@ impl SendError {
                 .number(*bytes as u64)
                 .text(" bytes queued)")
                 .done(),
+            Self::SocketBacklog { bytes, max } => Message::new("the socket still holds ")
+                .number(*bytes as u64)
+                .text(" bytes not yet sent: this frame would take it over the bound of ")
+                .number(*max as u64)
+                .text(" bytes")
+                .done(),
             Self::FrameTooLarge { len, max } => Message::new("a frame of ")
                 .number(*len as u64)
                 .text(" bytes exceeds the limit of ")
@@ -83,7 +98,7 @@ impl SendError {
     /// A stable machine-readable code (the server's own for [`SendError::Rejected`]).
     pub fn code(&self) -> &str {
         match self {
-            Self::OutboxFull { .. } => "outbox_full",
+            Self::OutboxFull { .. } | Self::SocketBacklog { .. } => "outbox_full",
             Self::FrameTooLarge { .. } => "frame_too_large",
             Self::Closed => "closed",
             Self::InvalidRecipient(_) => "invalid_recipient",

@@ -56,6 +56,12 @@ pub enum Input {
     /// event only comes once the handshake ends. Frames sent from now on
     /// wait for the next connection.
     PeerClosing,
+    /// The open socket's `bufferedAmount`: bytes given to it that it has
+    /// not yet put on the network. The driver reports it before each call
+    /// that may send, since a frame sent without awaiting an ack goes
+    /// straight to the socket and is held nowhere else
+    /// ([`Config::max_buffered_bytes`](super::Config::max_buffered_bytes)).
+    SocketBacklog(usize),
     /// The socket closed (or failed to connect).
     Closed(CloseInfo),
     /// The answer to [`Command::DecideReconnect`](super::Command::DecideReconnect): whether to reconnect;

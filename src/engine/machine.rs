@@ -70,6 +70,8 @@ pub struct Engine {
     next_delay_ms: Option<u32>,
     last_close: Option<CloseInfo>,
     socket: Socket,
+    /// The open socket's backlog, as last reported ([`Input::SocketBacklog`]).
+    socket_backlog: usize,
     offline: bool,
     /// The page is in the back/forward cache: no connection until it returns.
     frozen: bool,
@@ -121,6 +123,7 @@ impl Engine {
             next_delay_ms: None,
             last_close: None,
             socket: Socket::None,
+            socket_backlog: 0,
             offline: false,
             frozen: false,
             armed_timers: 0,
@@ -349,6 +352,7 @@ impl Engine {
                     self.set_timer(TimerKind::PeerClose, self.config.connect_timeout_ms);
                 }
             }
+            Input::SocketBacklog(bytes) => self.socket_backlog = bytes,
             Input::Closed(info) => self.on_closed(now, info),
             Input::ReconnectDecided(answer) => {
                 if let Socket::Deciding { opened_at } = self.socket {
@@ -431,6 +435,7 @@ impl Engine {
             return;
         }
         self.socket = Socket::Open { since: now };
+        self.socket_backlog = 0;
         self.cancel_timer(TimerKind::ConnectTimeout);
         let first = self.first_frame();
         self.delivery.opened();
@@ -904,6 +909,13 @@ impl Engine {
             // Still `Open` while the application decides about a close:
             // there is no socket to write to.
             State::Open if !awaits_ack && matches!(self.socket, Socket::Open { .. }) => {
+                let max = self.config.max_buffered_bytes;
+                if self.socket_backlog + text.len() > max {
+                    return Err(SendError::SocketBacklog {
+                        bytes: self.socket_backlog,
+                        max,
+                    });
+                }
                 self.commands.push_back(Command::SendFrame(text));
                 if tracked {
                     self.report(id.clone(), DeliveryStatus::Queued, None);

@@ -384,3 +384,53 @@ test('durations longer than setTimeout can hold (up to 2^32 - 1 ms, as the optio
   assert.deepEqual(outcome, { state: 'open', errors: [] });
   assert.deepEqual(received, [], 'no ping went out');
 });
+
+test('a server that stops reading: sends that await no ack are refused as outbox_full past maxBufferedBytes, and every accepted one arrives', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await once(wss, 'listening');
+  t.after(() => wss.close());
+  const received = [];
+  let reader;
+  wss.on('connection', (socket) => {
+    reader = socket;
+    socket.pause();
+    socket.on('message', (data) => received.push(String(data).slice(0, 12)));
+  });
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  await page.goto(`${siteUrl}/`);
+  const flood = await page.evaluate(async (url) => {
+    const { createClient } = await import('/pkg/index.js');
+    const client = await createClient({ url, mode: 'generic', maxBufferedBytes: 1_048_576 });
+    window.floodClient = client;
+    await new Promise((resolve) => {
+      client.onOpen(resolve);
+      client.connect();
+    });
+    // Frames just under maxFrameBytes, one per task, so the socket may send
+    // between them: only a server that reads nothing makes them pile up.
+    const filler = 'x'.repeat(60_000);
+    for (let i = 0; i < 2_000; i += 1) {
+      try {
+        client.sendText(`${String(i).padStart(12, '0')}${filler}`);
+      } catch (error) {
+        return { accepted: i, code: error.code, message: error.message, state: client.state };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return { accepted: 2_000 };
+  }, `ws://127.0.0.1:${wss.address().port}`);
+  t.diagnostic(`accepted ${flood.accepted} frames before the refusal`);
+  assert.equal(flood.code, 'outbox_full', `refused before 2,000 frames (120 MB): ${JSON.stringify(flood)}`);
+  assert.match(flood.message, /^the socket still holds \d+ bytes not yet sent: this frame would take it over the bound of 1048576 bytes$/);
+  assert.equal(flood.state, 'open', 'the connection stays usable');
+  reader.resume();
+  await until('every accepted frame at the server', () => received.length === flood.accepted, 20_000);
+  assert.deepEqual(received, Array.from({ length: flood.accepted }, (_, i) => String(i).padStart(12, '0')), 'in order, none lost');
+  const after = await page.evaluate(() => {
+    const id = window.floodClient.sendText('after the backlog drained');
+    window.floodClient.free();
+    return id;
+  });
+  assert.equal(typeof after, 'string', 'sends go again once the socket has sent what it held');
+});
