@@ -1,22 +1,22 @@
-//! The connection state machine.
+//! The connection state machine: its state, the user calls that steer the
+//! connection, the inputs, the attempts and the timers. Sends and received
+//! frames have a file each.
+
+mod receive;
+mod send;
 
 use std::collections::VecDeque;
 
 use super::backoff::{delay_ms, Rng};
 use super::config::{is_terminal_code, ClosePolicy, Config, Delivery, Mode};
 use super::delivery::{Acks, Ledger};
-use super::errors::{CloseError, ErrorEvent, SendError};
+use super::errors::{CloseError, ErrorEvent};
 use super::heartbeat::{Heartbeat, Silence};
 use super::inputs::{CloseInfo, Input, TimerKind};
 use super::outbox::{Outbox, QueuedFrame};
-use super::outputs::{
-    Command, DeliveryState, DeliveryStatus, DeliveryUpdate, Event, State, StateChange, Verdict,
-};
-use crate::message::{hex8, push_decimal};
-use crate::protocol::{
-    char_count, check_size, decode_with_limit, encode, encode_chat, ClientFrame, DecodeError,
-    ServerFrame, UserId,
-};
+use super::outputs::{Command, DeliveryState, DeliveryStatus, Event, State, StateChange};
+use crate::message::hex8;
+use crate::protocol::{encode, ClientFrame};
 
 /// The close code the client uses when it drops a socket it judged dead.
 pub const CLOSE_DEAD: u16 = 4000;
@@ -267,79 +267,6 @@ impl Engine {
         self.begin_attempt();
     }
 
-    /// Sends a chat from this client's user to `to` (everyone when `None`).
-    /// Returns the message id, which the frame carries as `id`.
-    /// In generic mode there is no chat frame: [`SendError::Unsupported`].
-    pub fn send_chat(&mut self, to: Option<&str>, message: &str) -> Result<String, SendError> {
-        self.send_chat_as(to, message, None)
-    }
-
-    /// [`Engine::send_chat`] with the application's own message `id` (1 to
-    /// [`MAX_MESSAGE_ID_CHARS`] characters; it must not repeat another
-    /// message's id: the receiver and the server drop repeats).
-    pub fn send_chat_as(
-        &mut self,
-        to: Option<&str>,
-        message: &str,
-        id: Option<String>,
-    ) -> Result<String, SendError> {
-        if self.config.mode != Mode::Wsnotify {
-            return Err(SendError::Unsupported("sendChat"));
-        }
-        let to_user_id = to.map(UserId::new).transpose()?;
-        let id = self.message_id(id)?;
-        // Wsnotify mode always has a user id (`Config::new` takes one).
-        let Some(from) = &self.config.user_id else {
-            return Err(SendError::Unsupported("sendChat"));
-        };
-        let text = encode_chat(from, to_user_id.as_ref(), message, Some(&id));
-        let awaits_ack = self.delivery() == DeliveryState::AtLeastOnce;
-        self.enqueue(id, text, awaits_ack, true)
-    }
-
-    /// Queues again, with the same id, a chat whose status went to
-    /// [`DeliveryStatus::Failed`]; its status starts again at `Queued`.
-    /// [`SendError::NotRetryable`] when no failed chat with `id` is kept
-    /// (the last [`OutboxLimits`](super::OutboxLimits) worth are).
-    pub fn retry(&mut self, id: &str) -> Result<(), SendError> {
-        let Some(index) = self.failed.iter().position(|frame| frame.id == id) else {
-            return Err(SendError::NotRetryable(id.to_owned()));
-        };
-        let Some(frame) = self.failed.remove(index) else {
-            return Err(SendError::NotRetryable(id.to_owned()));
-        };
-        let awaits_ack = self.delivery() == DeliveryState::AtLeastOnce;
-        match self.enqueue(frame.id.clone(), frame.text.clone(), awaits_ack, true) {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                // Still failed: it stays retryable.
-                self.failed.insert(index, frame);
-                Err(error)
-            }
-        }
-    }
-
-    /// Sends `text` as one frame, as it is. Returns a local id for
-    /// [`Event::SendFailed`].
-    pub fn send_text(&mut self, text: String) -> Result<String, SendError> {
-        self.send_text_as(text, None)
-    }
-
-    /// [`Engine::send_text`] with the application's own local `id`.
-    pub fn send_text_as(&mut self, text: String, id: Option<String>) -> Result<String, SendError> {
-        let id = self.message_id(id)?;
-        self.enqueue(id, text, false, false)
-    }
-
-    /// The application's id, checked, or a new one.
-    fn message_id(&mut self, id: Option<String>) -> Result<String, SendError> {
-        match id {
-            None => Ok(self.next_message_id()),
-            Some(id) if (1..=MAX_MESSAGE_ID_CHARS).contains(&char_count(&id)) => Ok(id),
-            Some(id) => Err(SendError::InvalidId(char_count(&id))),
-        }
-    }
-
     /// Processes one input at time `now` (ms).
     pub fn handle(&mut self, now: u64, input: Input) {
         match input {
@@ -492,131 +419,6 @@ impl Engine {
             self.retry_later(lasted(now, opened_at));
         } else {
             self.end(None);
-        }
-    }
-
-    /// Processes a received text frame and says what the application gets
-    /// of it; what else it causes (a settled ack, a refused message) comes
-    /// out as commands. Nothing about a frame depends on the time, so a
-    /// driver need not read the clock for each one.
-    pub fn handle_frame(&mut self, text: &str) -> Verdict {
-        if !self.receiving() {
-            return Verdict::Dropped;
-        }
-        self.saw_traffic(Some(text));
-        if self.config.mode == Mode::Generic {
-            return match check_size(text.len(), self.config.max_frame_bytes) {
-                Ok(()) => Verdict::Untyped(None),
-                Err(error) => Verdict::Refused(ErrorEvent::Decode(error)),
-            };
-        }
-        match decode_with_limit(text, self.config.max_frame_bytes) {
-            Ok(frame) => {
-                let frame_type = frame.frame_type();
-                if self.accept(frame) {
-                    Verdict::Typed(frame_type)
-                } else {
-                    Verdict::Dropped
-                }
-            }
-            Err(error @ DecodeError::TooLarge { .. }) => {
-                Verdict::Refused(ErrorEvent::Decode(error))
-            }
-            Err(error) => Verdict::Untyped(Some(ErrorEvent::Decode(error))),
-        }
-    }
-
-    /// Processes a received text frame of `len` bytes that the driver did
-    /// not read: it had more UTF-16 code units than the size limit has
-    /// bytes, so it is over the limit whatever it holds, and reading it
-    /// would only have cost the copy.
-    pub fn handle_text_over_limit(&mut self, len: usize) -> Verdict {
-        if !self.receiving() {
-            return Verdict::Dropped;
-        }
-        self.saw_traffic(None);
-        Verdict::Refused(ErrorEvent::Decode(DecodeError::TooLarge {
-            len,
-            max: self.config.max_frame_bytes,
-        }))
-    }
-
-    /// Processes a received binary frame of `len` bytes, as
-    /// [`Engine::handle_frame`] does a text frame.
-    pub fn handle_binary(&mut self, len: usize) -> Verdict {
-        if !self.receiving() {
-            return Verdict::Dropped;
-        }
-        self.saw_traffic(None);
-        if let Err(error) = check_size(len, self.config.max_frame_bytes) {
-            return Verdict::Refused(ErrorEvent::Decode(error));
-        }
-        match self.config.mode {
-            Mode::Wsnotify => Verdict::Untyped(Some(ErrorEvent::BinaryFrame { len })),
-            Mode::Generic => Verdict::Untyped(None),
-        }
-    }
-
-    /// Whether frames of the current socket are still taken in.
-    fn receiving(&self) -> bool {
-        matches!(
-            self.socket,
-            Socket::Open { .. } | Socket::PeerClosing { .. } | Socket::Closing
-        )
-    }
-
-    /// Acts on a frame; `false` when the application must not see it (a
-    /// chat it has already been given).
-    fn accept(&mut self, frame: ServerFrame<'_>) -> bool {
-        match frame {
-            ServerFrame::Ack(ack) => {
-                self.delivery.acks = Acks::Confirmed;
-                self.cancel_timer(TimerKind::AckTimeout);
-                if let Some(settled) = self.outbox.settle(&ack.id) {
-                    if settled.tracked {
-                        self.report(settled.id, DeliveryStatus::Acked, None);
-                    }
-                }
-            }
-            ServerFrame::Error(error) => {
-                let pending = error.id.as_deref().and_then(|id| self.outbox.settle(id));
-                match pending {
-                    Some(settled) => self.fail(
-                        settled,
-                        SendError::Rejected {
-                            code: error.code.into_owned(),
-                            message: error.message.into_owned(),
-                        },
-                    ),
-                    None => self.emit(Event::Error(ErrorEvent::Server(error.into_owned()))),
-                }
-            }
-            ServerFrame::Reconnect(request) => {
-                // A random moment within the window the server gave, so that
-                // a draining node's clients do not all arrive at once.
-                let ms = (self.rng.next_unit() * request.after_ms as f64) as u64;
-                self.set_timer(
-                    TimerKind::ServerReconnect,
-                    ms.min(u64::from(u32::MAX)) as u32,
-                );
-            }
-            ServerFrame::Resumed(resumed) => self.delivery.resumed(resumed),
-            ServerFrame::Chat(chat) => return self.delivery.is_new(&chat),
-            _ => {}
-        }
-        true
-    }
-
-    /// With at-least-once delivery and no ack seen yet, starts waiting for
-    /// the first one while something awaits it.
-    fn await_first_ack(&mut self) {
-        let waiting = self.delivery.acks == Acks::Unknown
-            && self.config.delivery == Delivery::AtLeastOnce
-            && !self.outbox.is_empty()
-            && self.armed_timers & TimerKind::AckTimeout.bit() == 0;
-        if waiting {
-            let ms = self.config.ack_timeout_ms;
-            self.set_timer(TimerKind::AckTimeout, ms);
         }
     }
 
@@ -887,126 +689,6 @@ impl Engine {
         self.transition(State::Reconnecting, None);
     }
 
-    /// Sends `text` now or queues it; `tracked`: a chat, whose delivery
-    /// status is reported.
-    fn enqueue(
-        &mut self,
-        id: String,
-        text: String,
-        awaits_ack: bool,
-        tracked: bool,
-    ) -> Result<String, SendError> {
-        let max = self.config.max_frame_bytes;
-        if text.len() > max {
-            return Err(SendError::FrameTooLarge {
-                len: text.len(),
-                max,
-            });
-        }
-        match self.state {
-            State::Closing if !self.connect_when_closed => Err(SendError::Closed),
-            State::Closed => Err(SendError::Closed),
-            // Still `Open` while the application decides about a close:
-            // there is no socket to write to.
-            State::Open if !awaits_ack && matches!(self.socket, Socket::Open { .. }) => {
-                let max = self.config.max_buffered_bytes;
-                if self.socket_backlog + text.len() > max {
-                    return Err(SendError::SocketBacklog {
-                        bytes: self.socket_backlog,
-                        max,
-                    });
-                }
-                self.commands.push_back(Command::SendFrame(text));
-                if tracked {
-                    self.report(id.clone(), DeliveryStatus::Queued, None);
-                    self.report(id.clone(), DeliveryStatus::Sent, None);
-                }
-                Ok(id)
-            }
-            State::Open if matches!(self.socket, Socket::Open { .. }) => {
-                // Held until acked, so unacked sends count toward the bounds.
-                self.outbox.push(QueuedFrame {
-                    id: id.clone(),
-                    text: text.clone(),
-                    awaits_ack,
-                    tracked,
-                    sent: true,
-                })?;
-                self.commands.push_back(Command::SendFrame(text));
-                if tracked {
-                    self.report(id.clone(), DeliveryStatus::Queued, None);
-                    self.report(id.clone(), DeliveryStatus::Sent, None);
-                }
-                self.await_first_ack();
-                Ok(id)
-            }
-            // `Closing` here: a `connect()` follows the close.
-            State::Open
-            | State::Idle
-            | State::Connecting
-            | State::Reconnecting
-            | State::Closing => {
-                self.outbox.push(QueuedFrame {
-                    id: id.clone(),
-                    text,
-                    awaits_ack,
-                    tracked,
-                    sent: false,
-                })?;
-                if tracked {
-                    self.report(id.clone(), DeliveryStatus::Queued, None);
-                }
-                Ok(id)
-            }
-        }
-    }
-
-    fn reject_outbox(&mut self) {
-        for frame in self.outbox.take_all() {
-            self.fail(frame, SendError::Closed);
-        }
-    }
-
-    /// A queued frame will never be sent: for a chat its `Failed` status,
-    /// after which it is kept for [`Engine::retry`], then the error. The
-    /// status comes first so that whoever routes the error by id (the
-    /// shared tabs) still knows the id when the status arrives.
-    fn fail(&mut self, frame: QueuedFrame, error: SendError) {
-        let id = frame.id.clone();
-        if frame.tracked {
-            self.report(
-                id.clone(),
-                DeliveryStatus::Failed,
-                Some(error.code().to_owned()),
-            );
-            self.keep_failed(frame);
-        }
-        self.emit(Event::SendFailed { id, error });
-    }
-
-    /// Keeps a failed chat for [`Engine::retry`], forgetting the oldest
-    /// beyond the outbox's bounds.
-    fn keep_failed(&mut self, frame: QueuedFrame) {
-        let limits = self.config.outbox;
-        self.failed.push_back(QueuedFrame {
-            awaits_ack: false,
-            sent: false,
-            ..frame
-        });
-        let mut bytes: usize = self.failed.iter().map(|kept| kept.text.len()).sum();
-        while self.failed.len() > limits.max_frames || bytes > limits.max_bytes {
-            match self.failed.pop_front() {
-                Some(forgotten) => bytes -= forgotten.text.len(),
-                None => break,
-            }
-        }
-    }
-
-    /// Reports a chat's new delivery status.
-    fn report(&mut self, id: String, status: DeliveryStatus, code: Option<String>) {
-        self.emit(Event::Delivery(DeliveryUpdate { id, status, code }));
-    }
-
     fn send_ping(&mut self, now: u64) {
         // A socket the server is closing answers nothing; its close follows.
         if !self.writes_to_socket() {
@@ -1016,22 +698,6 @@ impl Engine {
             self.commands.push_back(Command::SendFrame(ping));
             self.set_timer(TimerKind::HeartbeatTimeout, timeout);
         }
-    }
-
-    /// Any inbound frame proves the connection alive.
-    fn saw_traffic(&mut self, text: Option<&str>) {
-        if self.heartbeat.saw_frame(text, &self.config.kind_field) {
-            self.cancel_timer(TimerKind::HeartbeatTimeout);
-        }
-    }
-
-    fn next_message_id(&mut self) -> String {
-        self.next_id += 1;
-        let mut id = String::with_capacity(self.id_prefix.len() + 21);
-        id.push_str(&self.id_prefix);
-        id.push('-');
-        push_decimal(&mut id, self.next_id);
-        id
     }
 
     fn transition(&mut self, state: State, next_delay_ms: Option<u32>) {
