@@ -250,6 +250,58 @@ fn a_send_that_awaits_no_ack_is_refused_when_the_sockets_backlog_would_pass_its_
 }
 
 #[test]
+fn sends_made_before_the_driver_writes_count_toward_the_backlog_and_a_refused_chat_has_no_status() {
+    let mut cfg = config();
+    cfg.max_buffered_bytes = 100;
+    let mut h = Harness::new(cfg);
+    h.open();
+    // As inside a callback: the driver reports the socket before each
+    // call, but writes what was sent only once the callback returns.
+    let now = h.now;
+    h.engine.handle(now, Input::SocketBacklog(0));
+    h.engine.send_text("x".repeat(60)).unwrap();
+    h.engine.handle(now, Input::SocketBacklog(0));
+    assert_eq!(
+        h.engine.send_chat(None, "y".repeat(60).as_str()),
+        Err(SendError::SocketBacklog {
+            bytes: 60,
+            max: 100
+        })
+    );
+    // The driver takes the frame: the socket's own count covers it now.
+    assert!(matches!(
+        h.engine.poll_command(),
+        Some(Command::SendFrame(_))
+    ));
+    h.engine.handle(now, Input::SocketBacklog(60));
+    assert!(h.engine.send_text("x".repeat(41)).is_err());
+    h.engine.handle(now, Input::SocketBacklog(0));
+    h.engine.send_chat(None, "y".repeat(60).as_str()).unwrap();
+    let commands = h.commands();
+    let statuses = events(&commands)
+        .into_iter()
+        .filter(|event| matches!(event, Event::Delivery(_)))
+        .count();
+    assert_eq!(
+        statuses, 2,
+        "queued and sent for the chat that went; none for the refused one"
+    );
+    assert_eq!(frames(&commands).len(), 1);
+}
+
+#[test]
+fn a_frame_larger_than_the_backlog_bound_goes_into_an_empty_socket() {
+    let mut cfg = config();
+    cfg.max_buffered_bytes = 10;
+    let mut h = Harness::new(cfg);
+    h.open();
+    h.input(Input::SocketBacklog(0));
+    h.engine.send_text("x".repeat(50)).unwrap();
+    h.input(Input::SocketBacklog(50));
+    assert!(h.engine.send_text("x".into()).is_err());
+}
+
+#[test]
 fn a_frame_over_the_size_limit_is_refused() {
     let mut cfg = config();
     cfg.max_frame_bytes = 64;

@@ -78,7 +78,7 @@ export interface CommonOptions {
   connectTimeout?: number;
   /** Largest frame received or sent, bytes. Default 65536. */
   maxFrameBytes?: number;
-  /** The most bytes the open socket may hold unsent (its `bufferedAmount`) before a send that awaits no ack throws `outbox_full`. Default 16777216 (16 MiB). */
+  /** The most bytes the open socket may hold unsent (its `bufferedAmount`, plus what was sent inside a callback and is not yet written): a send that awaits no ack that would pass it throws `outbox_full`, unless the socket holds nothing. Default 16777216 (16 MiB). */
   maxBufferedBytes?: number;
   /** Overrides the close-code policy: return `true` to reconnect after `close`. */
   shouldReconnect?: (close: CloseInfo) => boolean;

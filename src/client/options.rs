@@ -120,7 +120,8 @@ pub struct Options {
     /// Largest frame received or sent, bytes. Default 65,536.
     pub max_frame_bytes: usize,
     /// The most bytes the open socket may hold unsent before a send that
-    /// awaits no ack is refused. Default 16 MiB.
+    /// awaits no ack is refused (see [`Config::max_buffered_bytes`]).
+    /// Default 16 MiB.
     pub max_buffered_bytes: usize,
     /// Whether binary frames arrive as `Blob`s rather than `ArrayBuffer`s.
     /// Default `false`.

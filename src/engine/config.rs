@@ -172,11 +172,13 @@ pub struct Config {
     /// Largest frame accepted or sent, in bytes. Default 64 KiB.
     pub max_frame_bytes: usize,
     /// The most bytes an open socket may hold unsent (its
-    /// `bufferedAmount`, [`Input::SocketBacklog`](super::Input::SocketBacklog))
-    /// before a frame that awaits no ack, which goes straight to the socket
-    /// and is held nowhere else, is refused. Default 16 MiB: enough for a
-    /// burst sent at once on a healthy socket, and a bound on what a server
-    /// that reads slowly or not at all can make the page hold.
+    /// `bufferedAmount`, [`Input::SocketBacklog`](super::Input::SocketBacklog),
+    /// plus the frames not yet taken by the driver): a frame that awaits no
+    /// ack, which goes straight to the socket and is held nowhere else, is
+    /// refused if it would pass this, unless the socket holds nothing.
+    /// Default 16 MiB: enough for a burst sent at once on a healthy socket,
+    /// and a bound on what a server that reads slowly or not at all can
+    /// make the page hold.
     pub max_buffered_bytes: usize,
     /// Delivery guarantee for chats. Default [`Delivery::AtMostOnce`].
     pub delivery: Delivery,

@@ -14,7 +14,9 @@ use super::errors::{CloseError, ErrorEvent};
 use super::heartbeat::{Heartbeat, Silence};
 use super::inputs::{CloseInfo, Input, TimerKind};
 use super::outbox::{Outbox, QueuedFrame};
-use super::outputs::{Command, DeliveryState, DeliveryStatus, Event, State, StateChange};
+use super::outputs::{
+    Command, DeliveryState, DeliveryStatus, DeliveryUpdate, Event, State, StateChange,
+};
 use crate::message::hex8;
 use crate::protocol::{encode, ClientFrame};
 
@@ -72,6 +74,10 @@ pub struct Engine {
     socket: Socket,
     /// The open socket's backlog, as last reported ([`Input::SocketBacklog`]).
     socket_backlog: usize,
+    /// Bytes of the `SendFrame` commands not yet taken by the driver: a
+    /// send made inside a callback is written only once the callback
+    /// returns, so the socket's backlog does not count it yet.
+    unwritten_bytes: usize,
     offline: bool,
     /// The page is in the back/forward cache: no connection until it returns.
     frozen: bool,
@@ -124,6 +130,7 @@ impl Engine {
             last_close: None,
             socket: Socket::None,
             socket_backlog: 0,
+            unwritten_bytes: 0,
             offline: false,
             frozen: false,
             armed_timers: 0,
@@ -194,11 +201,16 @@ impl Engine {
 
     /// The next command to carry out, oldest first.
     pub fn poll_command(&mut self) -> Option<Command> {
-        self.commands.pop_front()
+        let command = self.commands.pop_front();
+        if let Some(Command::SendFrame(text)) = &command {
+            self.unwritten_bytes -= text.len();
+        }
+        command
     }
 
     /// Every pending command, oldest first.
     pub fn drain_commands(&mut self) -> std::collections::vec_deque::Drain<'_, Command> {
+        self.unwritten_bytes = 0;
         self.commands.drain(..)
     }
 
@@ -279,7 +291,11 @@ impl Engine {
                     self.set_timer(TimerKind::PeerClose, self.config.connect_timeout_ms);
                 }
             }
-            Input::SocketBacklog(bytes) => self.socket_backlog = bytes,
+            Input::SocketBacklog(bytes) => {
+                if matches!(self.socket, Socket::Open { .. }) {
+                    self.socket_backlog = bytes;
+                }
+            }
             Input::Closed(info) => self.on_closed(now, info),
             Input::ReconnectDecided(answer) => {
                 if let Socket::Deciding { opened_at } = self.socket {
@@ -367,11 +383,11 @@ impl Engine {
         let first = self.first_frame();
         self.delivery.opened();
         if let Some(first) = first {
-            self.commands.push_back(Command::SendFrame(first));
+            self.write(first);
         }
         // What is still unacked from earlier connections goes first, in order.
         for frame in self.outbox.send_all() {
-            self.commands.push_back(Command::SendFrame(frame.text));
+            self.write(frame.text);
             if let Some(id) = frame.first_sent {
                 self.report(id, DeliveryStatus::Sent, None);
             }
@@ -695,7 +711,7 @@ impl Engine {
             return;
         }
         if let Some((ping, timeout)) = self.heartbeat.ping(now) {
-            self.commands.push_back(Command::SendFrame(ping));
+            self.write(ping);
             self.set_timer(TimerKind::HeartbeatTimeout, timeout);
         }
     }
@@ -712,6 +728,31 @@ impl Engine {
             next_delay_ms,
             last_close: self.last_close.clone(),
         }));
+    }
+
+    /// With at-least-once delivery and no ack seen yet, starts waiting for
+    /// the first one while something awaits it.
+    fn await_first_ack(&mut self) {
+        let waiting = self.delivery.acks == Acks::Unknown
+            && self.config.delivery == Delivery::AtLeastOnce
+            && !self.outbox.is_empty()
+            && self.armed_timers & TimerKind::AckTimeout.bit() == 0;
+        if waiting {
+            let ms = self.config.ack_timeout_ms;
+            self.set_timer(TimerKind::AckTimeout, ms);
+        }
+    }
+
+    /// Reports a chat's new delivery status.
+    fn report(&mut self, id: String, status: DeliveryStatus, code: Option<String>) {
+        self.emit(Event::Delivery(DeliveryUpdate { id, status, code }));
+    }
+
+    /// Writes `text` to the socket (a `SendFrame` command), counted as
+    /// unwritten until the driver takes the command.
+    fn write(&mut self, text: String) {
+        self.unwritten_bytes += text.len();
+        self.commands.push_back(Command::SendFrame(text));
     }
 
     fn emit(&mut self, event: Event) {

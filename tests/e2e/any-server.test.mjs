@@ -385,52 +385,121 @@ test('durations longer than setTimeout can hold (up to 2^32 - 1 ms, as the optio
   assert.deepEqual(received, [], 'no ping went out');
 });
 
-test('a server that stops reading: sends that await no ack are refused as outbox_full past maxBufferedBytes, and every accepted one arrives', async (t) => {
+/**
+ * A WebSocket server that reads nothing until `resume()`: what a client
+ * sends piles up in the socket. Records the first 12 characters of each
+ * frame it reads.
+ */
+async function startServerThatStopsReading(t) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await once(wss, 'listening');
   t.after(() => wss.close());
   const received = [];
-  let reader;
+  const sockets = [];
   wss.on('connection', (socket) => {
-    reader = socket;
+    sockets.push(socket);
     socket.pause();
     socket.on('message', (data) => received.push(String(data).slice(0, 12)));
   });
+  return { url: `ws://127.0.0.1:${wss.address().port}`, received, resume: () => sockets.forEach((s) => s.resume()) };
+}
+
+/** A page of the generic client, its page errors collected. */
+async function floodPage(t) {
   const page = await browser.newPage();
   t.after(() => page.close());
+  const pageErrors = collectPageErrors(page);
   await page.goto(`${siteUrl}/`);
-  const flood = await page.evaluate(async (url) => {
+  return { page, pageErrors };
+}
+
+const FRAME_BYTES = 60_012;
+const BOUND = 1_048_576;
+
+/**
+ * Checks a flood's refusal: `outbox_full`, naming what the socket held,
+ * which the frame would have taken over the bound; the client still open.
+ */
+function assertRefusedAtTheBound(flood) {
+  assert.equal(flood.code, 'outbox_full', `refused before 2,000 frames (120 MB): ${JSON.stringify(flood)}`);
+  const held = Number(/^the socket still holds (\d+) bytes not yet sent: this frame would take it over the bound of 1048576 bytes$/.exec(flood.message)?.[1]);
+  assert.ok(held <= BOUND && held + FRAME_BYTES > BOUND, `held ${held} bytes: ${flood.message}`);
+  assert.equal(flood.state, 'open', 'the connection stays usable');
+}
+
+/**
+ * After the server reads again: every accepted frame arrives, in order,
+ * then the frame sent once the socket has drained, and nothing else.
+ */
+async function everyAcceptedFrameArrives(server, page, accepted) {
+  server.resume();
+  await until('every accepted frame at the server', () => server.received.length === accepted, 20_000);
+  await page.evaluate(() => {
+    window.floodClient.sendText('after-drain');
+    window.floodClient.free();
+  });
+  await until('the frame sent after the drain', () => server.received.length > accepted, 10_000);
+  assert.deepEqual(server.received,
+    [...Array.from({ length: accepted }, (_, i) => String(i).padStart(12, '0')), 'after-drain'],
+    'in order, none lost, the refused one never written');
+}
+
+/**
+ * Floods a generic client on `server` with frames of FRAME_BYTES, numbered,
+ * until one is refused (at most 2,000: 120 MB): one per task once open
+ * (`during: 'tasks'`), or all at once inside `onOpen` (`during: 'onOpen'`),
+ * where none is written before the callback returns.
+ */
+function floodUntilRefused(page, server, during) {
+  return page.evaluate(async ([url, bound, frameBytes, during]) => {
     const { createClient } = await import('/pkg/index.js');
-    const client = await createClient({ url, mode: 'generic', maxBufferedBytes: 1_048_576 });
+    const client = await createClient({ url, mode: 'generic', maxBufferedBytes: bound });
     window.floodClient = client;
-    await new Promise((resolve) => {
-      client.onOpen(resolve);
+    const filler = 'x'.repeat(frameBytes - 12);
+    let sent = 0;
+    /** Sends up to `count` more frames; the refusal, if one came. */
+    const send = (count) => {
+      for (const end = sent + count; sent < end; sent += 1) {
+        try {
+          client.sendText(`${String(sent).padStart(12, '0')}${filler}`);
+        } catch (error) {
+          return { accepted: sent, code: error.code, message: error.message, state: client.state };
+        }
+      }
+      return null;
+    };
+    const opened = new Promise((resolve) => {
+      client.onOpen(() => resolve(during === 'onOpen' ? send(2_000) : null));
       client.connect();
     });
-    // Frames just under maxFrameBytes, one per task, so the socket may send
-    // between them: only a server that reads nothing makes them pile up.
-    const filler = 'x'.repeat(60_000);
-    for (let i = 0; i < 2_000; i += 1) {
-      try {
-        client.sendText(`${String(i).padStart(12, '0')}${filler}`);
-      } catch (error) {
-        return { accepted: i, code: error.code, message: error.message, state: client.state };
-      }
+    let refused = await opened;
+    while (!refused && sent < 2_000) {
+      // One task per frame, so the socket may send between them: only a
+      // server that reads nothing makes them pile up.
       await new Promise((resolve) => setTimeout(resolve, 0));
+      refused = send(1);
     }
-    return { accepted: 2_000 };
-  }, `ws://127.0.0.1:${wss.address().port}`);
+    return refused ?? { accepted: sent };
+  }, [server.url, BOUND, FRAME_BYTES, during]);
+}
+
+test('a server that stops reading: sends that await no ack are refused as outbox_full past maxBufferedBytes, and every accepted one arrives', async (t) => {
+  const server = await startServerThatStopsReading(t);
+  const { page, pageErrors } = await floodPage(t);
+  const flood = await floodUntilRefused(page, server, 'tasks');
   t.diagnostic(`accepted ${flood.accepted} frames before the refusal`);
-  assert.equal(flood.code, 'outbox_full', `refused before 2,000 frames (120 MB): ${JSON.stringify(flood)}`);
-  assert.match(flood.message, /^the socket still holds \d+ bytes not yet sent: this frame would take it over the bound of 1048576 bytes$/);
-  assert.equal(flood.state, 'open', 'the connection stays usable');
-  reader.resume();
-  await until('every accepted frame at the server', () => received.length === flood.accepted, 20_000);
-  assert.deepEqual(received, Array.from({ length: flood.accepted }, (_, i) => String(i).padStart(12, '0')), 'in order, none lost');
-  const after = await page.evaluate(() => {
-    const id = window.floodClient.sendText('after the backlog drained');
-    window.floodClient.free();
-    return id;
-  });
-  assert.equal(typeof after, 'string', 'sends go again once the socket has sent what it held');
+  figures['stops reading, one frame per task'] = { accepted: flood.accepted };
+  assertRefusedAtTheBound(flood);
+  await everyAcceptedFrameArrives(server, page, flood.accepted);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('sends made inside onOpen, before any of them is written, count toward maxBufferedBytes too', async (t) => {
+  const server = await startServerThatStopsReading(t);
+  const { page, pageErrors } = await floodPage(t);
+  const flood = await floodUntilRefused(page, server, 'onOpen');
+  assertRefusedAtTheBound(flood);
+  assert.equal(flood.accepted, Math.floor(BOUND / FRAME_BYTES), 'as many as the bound holds, though none was written while the callback ran');
+  await everyAcceptedFrameArrives(server, page, flood.accepted);
+  assert.deepEqual(pageErrors, []);
 });

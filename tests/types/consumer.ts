@@ -37,6 +37,7 @@ export async function start(): Promise<Client> {
     outbox: { maxFrames: 100, maxBytes: 65536 },
     connectTimeout: 5000,
     maxFrameBytes: 65536,
+    maxBufferedBytes: 16777216,
     shouldReconnect: (close: CloseInfo) => close.code !== 4403,
   };
   const client = new Client(options);

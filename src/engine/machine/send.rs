@@ -2,14 +2,10 @@
 //! socket or the outbox, and what becomes of a frame that fails.
 
 use super::{Engine, Socket, MAX_MESSAGE_ID_CHARS};
-use crate::engine::config::{Delivery, Mode};
-use crate::engine::delivery::Acks;
+use crate::engine::config::Mode;
 use crate::engine::errors::SendError;
-use crate::engine::inputs::TimerKind;
 use crate::engine::outbox::QueuedFrame;
-use crate::engine::outputs::{
-    Command, DeliveryState, DeliveryStatus, DeliveryUpdate, Event, State,
-};
+use crate::engine::outputs::{DeliveryState, DeliveryStatus, Event, State};
 use crate::message::push_decimal;
 use crate::protocol::{char_count, encode_chat, UserId};
 
@@ -118,14 +114,15 @@ impl Engine {
             // Still `Open` while the application decides about a close:
             // there is no socket to write to.
             State::Open if !awaits_ack && matches!(self.socket, Socket::Open { .. }) => {
+                // What the socket will hold once what is queued is written.
+                let held = self.socket_backlog.saturating_add(self.unwritten_bytes);
                 let max = self.config.max_buffered_bytes;
-                if self.socket_backlog + text.len() > max {
-                    return Err(SendError::SocketBacklog {
-                        bytes: self.socket_backlog,
-                        max,
-                    });
+                // The bound is on what piles up: into an empty socket, even
+                // a frame larger than the bound goes.
+                if held > 0 && held.saturating_add(text.len()) > max {
+                    return Err(SendError::SocketBacklog { bytes: held, max });
                 }
-                self.commands.push_back(Command::SendFrame(text));
+                self.write(text);
                 if tracked {
                     self.report(id.clone(), DeliveryStatus::Queued, None);
                     self.report(id.clone(), DeliveryStatus::Sent, None);
@@ -141,7 +138,7 @@ impl Engine {
                     tracked,
                     sent: true,
                 })?;
-                self.commands.push_back(Command::SendFrame(text));
+                self.write(text);
                 if tracked {
                     self.report(id.clone(), DeliveryStatus::Queued, None);
                     self.report(id.clone(), DeliveryStatus::Sent, None);
@@ -167,19 +164,6 @@ impl Engine {
                 }
                 Ok(id)
             }
-        }
-    }
-
-    /// With at-least-once delivery and no ack seen yet, starts waiting for
-    /// the first one while something awaits it.
-    pub(super) fn await_first_ack(&mut self) {
-        let waiting = self.delivery.acks == Acks::Unknown
-            && self.config.delivery == Delivery::AtLeastOnce
-            && !self.outbox.is_empty()
-            && self.armed_timers & TimerKind::AckTimeout.bit() == 0;
-        if waiting {
-            let ms = self.config.ack_timeout_ms;
-            self.set_timer(TimerKind::AckTimeout, ms);
         }
     }
 
@@ -222,10 +206,5 @@ impl Engine {
                 None => break,
             }
         }
-    }
-
-    /// Reports a chat's new delivery status.
-    pub(super) fn report(&mut self, id: String, status: DeliveryStatus, code: Option<String>) {
-        self.emit(Event::Delivery(DeliveryUpdate { id, status, code }));
     }
 }
