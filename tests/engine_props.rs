@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use proptest::prelude::*;
 use wsnotify::engine::{
     delay_window_ms, CloseInfo, ClosePolicy, Command, Config, Delivery, Engine, Event,
-    HeartbeatConfig, Input, Mode, OutboxLimits, State, TimerKind, Verdict,
+    HeartbeatConfig, Input, Mode, OutboxLimits, SendError, State, TimerKind, Verdict,
 };
 use wsnotify::protocol::{char_count, encode, ClientFrame, UserId};
 
@@ -46,6 +46,8 @@ enum Action {
     RejectOldest,
     /// The application answers the engine's question about a close.
     Decide(Option<bool>),
+    /// The socket puts this many of the bytes it holds on the network.
+    Drain(usize),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -79,6 +81,7 @@ fn action() -> impl Strategy<Value = Action> {
         4 => Just(Action::AckOldest),
         1 => Just(Action::RejectOldest),
         2 => prop::option::of(any::<bool>()).prop_map(Action::Decide),
+        2 => (0usize..400).prop_map(Action::Drain),
     ]
 }
 
@@ -105,6 +108,7 @@ fn config() -> impl Strategy<Value = Config> {
         any::<bool>(),
         prop::bool::weighted(0.25),
         prop::bool::weighted(0.25),
+        60usize..1_500,
     )
         .prop_map(
             |(
@@ -117,6 +121,7 @@ fn config() -> impl Strategy<Value = Config> {
                 acks,
                 generic,
                 custom,
+                max_buffered_bytes,
             )| {
                 let mut config = if generic {
                     let mut config = Config::generic(common::URL);
@@ -137,6 +142,7 @@ fn config() -> impl Strategy<Value = Config> {
                     max_frames,
                     max_bytes,
                 };
+                config.max_buffered_bytes = max_buffered_bytes;
                 if custom {
                     config.close_policy = ClosePolicy::Custom;
                 }
@@ -180,6 +186,9 @@ struct World {
     unsettled: Vec<String>,
     socket_no: usize,
     frames_on_socket: usize,
+    /// Bytes written to the current socket and not yet drained: its
+    /// `bufferedAmount`.
+    buffered: usize,
     /// The engine asked whether to reconnect and has no answer yet.
     deciding: bool,
     next_ref: usize,
@@ -202,6 +211,7 @@ impl World {
             unsettled: Vec::new(),
             socket_no: 0,
             frames_on_socket: 0,
+            buffered: 0,
             deciding: false,
             next_ref: 0,
         }
@@ -209,6 +219,15 @@ impl World {
 
     fn input(&mut self, input: Input) {
         self.engine.handle(self.now, input);
+    }
+
+    /// As the driver does before a call that may send: reports the
+    /// socket's backlog while the engine writes to it. Returns the backlog.
+    fn report_backlog(&mut self) -> usize {
+        if self.engine.writes_to_socket() {
+            self.input(Input::SocketBacklog(self.buffered));
+        }
+        self.buffered
     }
 
     fn apply(&mut self, action: Action) -> Result<(), TestCaseError> {
@@ -221,8 +240,18 @@ impl World {
             }
             Action::Reconnect => self.engine.reconnect(),
             Action::SendChat(len) => {
-                if let Ok(id) = self.engine.send_chat(None, &"m".repeat(len)) {
-                    self.accepted.push(id);
+                let before = self.report_backlog();
+                match self.engine.send_chat(None, &"m".repeat(len)) {
+                    Ok(id) => self.accepted.push(id),
+                    Err(SendError::SocketBacklog { bytes, .. }) => {
+                        prop_assert!(
+                            before > 0 && bytes == before,
+                            "refused with {} held of {}",
+                            bytes,
+                            before
+                        );
+                    }
+                    Err(_) => {}
                 }
             }
             Action::SendText(pad) => {
@@ -232,9 +261,32 @@ impl World {
                     r#"{{"type":"custom","ref":"{reference}","pad":"{}"}}"#,
                     "p".repeat(pad)
                 );
-                if let Ok(id) = self.engine.send_text(text) {
-                    self.text_refs.insert(reference, id.clone());
-                    self.accepted.push(id);
+                let len = text.len();
+                let direct = self.engine.writes_to_socket() && self.engine.state() == State::Open;
+                let before = self.report_backlog();
+                let max = self.config.max_buffered_bytes;
+                match self.engine.send_text(text) {
+                    Ok(id) => {
+                        prop_assert!(
+                            !direct || before == 0 || before + len <= max,
+                            "{} + {} bytes past {}",
+                            before,
+                            len,
+                            max
+                        );
+                        self.text_refs.insert(reference, id.clone());
+                        self.accepted.push(id);
+                    }
+                    Err(SendError::SocketBacklog { bytes, .. }) => {
+                        prop_assert!(
+                            direct && before > 0 && bytes == before && before + len > max,
+                            "refused wrongly: {} + {} of {}",
+                            bytes,
+                            len,
+                            max
+                        );
+                    }
+                    Err(_) => {}
                 }
             }
             Action::SocketOpened if self.socket == Sock::Opening => {
@@ -319,6 +371,7 @@ impl World {
                 self.engine
                     .handle_frame(&format!(r#"{{"type":"ack","id":"{id}"}}"#));
             }
+            Action::Drain(bytes) => self.buffered = self.buffered.saturating_sub(bytes),
             Action::Decide(answer) if self.deciding => {
                 self.deciding = false;
                 self.input(Input::ReconnectDecided(answer));
@@ -346,6 +399,7 @@ impl World {
                     self.socket_no += 1;
                     self.unsettled.clear();
                     self.frames_on_socket = 0;
+                    self.buffered = 0;
                 }
                 Command::ResolveEndpoint { .. } => {
                     prop_assert!(!attempts_forbidden, "an attempt after a terminal close");
@@ -363,6 +417,7 @@ impl World {
                         prop_assert_eq!(&value["type"], first, "init or the hello must come first");
                     }
                     self.frames_on_socket += 1;
+                    self.buffered += text.len();
                     let id = match value["type"].as_str() {
                         Some("chat") => value["id"].as_str().unwrap().to_owned(),
                         Some("custom") => self.text_refs[value["ref"].as_str().unwrap()].clone(),
