@@ -34,6 +34,8 @@ export class ServerConnection {
   #server;
   #link;
   #halfOpen = false;
+  /** While the server reads nothing: what the client sent since, in order, each as the step that reads it. */
+  #unread = null;
   #resolveClosed;
   /** What reaches the client, and what reaches the server: each in order, after the latency. */
   #toClient = createLane();
@@ -133,6 +135,31 @@ export class ServerConnection {
     this.#halfOpen = true;
   }
 
+  /**
+   * The server reads nothing more from this connection until
+   * `resumeReading()`: what the client sends, its close included, waits in
+   * its socket, whose `bufferedAmount` grows by each frame's size, as when a
+   * real server stops reading.
+   */
+  stopReading() {
+    this.#unread ??= [];
+  }
+
+  /** Reads, in order, everything the client sent meanwhile; the socket's `bufferedAmount` is 0 again. */
+  resumeReading() {
+    const unread = this.#unread;
+    if (unread === null) return;
+    this.#unread = null;
+    this.#link.drained();
+    if (this.state === 'closed') return;
+    for (const read of unread) read();
+  }
+
+  /** Whether the server reads what the client sends (see `stopReading`). */
+  get isReading() {
+    return this.#unread === null;
+  }
+
   /** Resolves to the next unread frame the client sent on this connection (see `server.nextMessage`). */
   nextMessage(match, options) {
     return this.#server.nextMessage(match, { ...options, connection: this });
@@ -142,6 +169,11 @@ export class ServerConnection {
   fromClient(data) {
     if (this.#halfOpen) {
       this.lost.push(decodeFrame(data));
+      return;
+    }
+    if (this.#unread !== null) {
+      this.#unread.push(() => this.fromClient(data));
+      this.#link.held(data);
       return;
     }
     const frame = decodeFrame(data);
@@ -156,6 +188,11 @@ export class ServerConnection {
   clientClosed(code, reason) {
     if (this.state === 'closed') return;
     this.state = 'closing';
+    if (this.#unread !== null && !this.#halfOpen) {
+      // The close frame waits behind what the server has not read.
+      this.#unread.push(() => this.clientClosed(code, reason));
+      return;
+    }
     if (this.#halfOpen) {
       // No close frame gets through: the socket ends as a dropped one.
       this.#finish({ code: 1006, reason: '', wasClean: false, by: 'client' });

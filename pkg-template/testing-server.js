@@ -187,6 +187,16 @@ export class ScriptedServer {
     for (const connection of this.openConnections) connection.halfOpen();
   }
 
+  /** Stops reading every open connection (see `ServerConnection.stopReading`). */
+  stopReading() {
+    for (const connection of this.openConnections) connection.stopReading();
+  }
+
+  /** Reads again every connection it stopped reading (see `ServerConnection.resumeReading`). */
+  resumeReading() {
+    for (const connection of this.connections) connection.resumeReading();
+  }
+
   /**
    * An outage: open connections are cut (1006), or closed with `code` when
    * given (e.g. 1001, 1012), and every new connection is refused until

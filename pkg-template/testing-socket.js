@@ -59,6 +59,9 @@ function makeEvent(type, init) {
 
 const byteLength = (text) => new TextEncoder().encode(text).length;
 
+/** The size of a frame as `bufferedAmount` counts it: UTF-8 bytes of text, bytes of binary. */
+const sizeOf = (data) => (typeof data === 'string' ? byteLength(data) : data.byteLength ?? data.size ?? 0);
+
 /** Copies an ArrayBuffer or a view of one into a new ArrayBuffer. */
 export function toArrayBuffer(data) {
   if (data instanceof ArrayBuffer) return data.slice(0);
@@ -92,7 +95,7 @@ export function createFakeWebSocketClass(connectTo) {
     onclose = null;
     onerror = null;
     extensions = '';
-    bufferedAmount = 0;
+    #bufferedAmount = 0;
 
     constructor(url, protocols = []) {
       let parsed;
@@ -121,6 +124,13 @@ export function createFakeWebSocketClass(connectTo) {
         message: (data) => task(() => this.#message(data)),
         closed: (code, reason, wasClean) => task(() => this.#closed(code, reason, wasClean)),
         refused: () => task(() => this.#refused()),
+        // What the server does not read stays in the socket, as in a browser's.
+        held: (data) => {
+          this.#bufferedAmount += sizeOf(data);
+        },
+        drained: () => {
+          this.#bufferedAmount = 0;
+        },
       };
       const server = connectTo(this.url);
       if (server) {
@@ -131,6 +141,8 @@ export function createFakeWebSocketClass(connectTo) {
     }
 
     get readyState() { return this.#readyState; }
+    /** Bytes sent that the server has not read yet (see `ServerConnection.stopReading`). */
+    get bufferedAmount() { return this.#bufferedAmount; }
     get protocol() { return this.#protocol; }
     get binaryType() { return this.#binaryType; }
     set binaryType(value) {

@@ -89,6 +89,10 @@ export class ScriptedServer {
   dropAll(): void;
   /** Every open connection goes half-open: nothing passes, nothing closes. */
   halfOpen(): void;
+  /** Every open connection stops reading (see `ServerConnection.stopReading`). */
+  stopReading(): void;
+  /** Every connection reads again what it had not read. */
+  resumeReading(): void;
   /** An outage: open connections cut (or closed with `code`), new ones refused until `goUp()`. */
   goDown(options?: { code?: number }): void;
   goUp(): void;
@@ -140,6 +144,11 @@ export class ServerConnection {
   /** Cuts the link: 1006, not clean. */
   drop(): void;
   halfOpen(): void;
+  /** The server reads nothing more until `resumeReading()`: what the client sends (its close included) waits in its socket, whose `bufferedAmount` grows. */
+  stopReading(): void;
+  /** Reads, in order, what the client sent meanwhile; `bufferedAmount` is 0 again. */
+  resumeReading(): void;
+  readonly isReading: boolean;
   nextMessage(match?: FrameMatch, options?: WaitOptions): Promise<TestFrame>;
 }
 
