@@ -137,25 +137,34 @@ export class ServerConnection {
 
   /**
    * The server reads nothing more from this connection until
-   * `resumeReading()`: what the client sends, its close included, waits in
-   * its socket, whose `bufferedAmount` grows by each frame's size, as when a
-   * real server stops reading.
+   * `resumeReading()`, as when a real server stops reading: what the client
+   * sends waits in its socket, whose `bufferedAmount` grows by each frame's
+   * size, and so does its close (the connection stays open on the server's
+   * side, `closed` pending); frames already on their way wait too.
    */
   stopReading() {
     this.#unread ??= [];
   }
 
-  /** Reads, in order, everything the client sent meanwhile; the socket's `bufferedAmount` is 0 again. */
+  /**
+   * Reads, in order, everything the client sent meanwhile, and the
+   * socket's `bufferedAmount` is 0 again; on a connection that has closed
+   * meanwhile, nothing is read and the count stays, as in a browser.
+   */
   resumeReading() {
     const unread = this.#unread;
     if (unread === null) return;
     this.#unread = null;
-    this.#link.drained();
     if (this.state === 'closed') return;
-    for (const read of unread) read();
+    this.#link.drained();
+    for (const read of unread) {
+      // What came after a frame that made the server close is never read.
+      if (this.state === 'closed') return;
+      read();
+    }
   }
 
-  /** Whether the server reads what the client sends (see `stopReading`). */
+  /** False between `stopReading()` and `resumeReading()`. */
   get isReading() {
     return this.#unread === null;
   }
@@ -178,32 +187,46 @@ export class ServerConnection {
     }
     const frame = decodeFrame(data);
     if (this.#server.dropped(frame, 'toServer', this)) return;
-    this.#toServer.push(() => {
-      this.received.push(frame);
-      this.#server.receivedFrom(this, frame, data);
-    }, this.#server.delayOf(frame, 'toServer', this));
+    this.#toServer.push(() => this.#arrived(frame, data), this.#server.delayOf(frame, 'toServer', this));
+  }
+
+  /** A frame reached the server; it is read unless the server has stopped reading. */
+  #arrived(frame, data) {
+    if (this.#unread !== null) {
+      // Already out of the socket: it waits without counting in `bufferedAmount`.
+      this.#unread.push(() => this.#arrived(frame, data));
+      return;
+    }
+    this.received.push(frame);
+    this.#server.receivedFrom(this, frame, data);
   }
 
   /** @internal The client called `close(code, reason)` on an open socket. */
   clientClosed(code, reason) {
     if (this.state === 'closed') return;
-    this.state = 'closing';
     if (this.#unread !== null && !this.#halfOpen) {
       // The close frame waits behind what the server has not read.
       this.#unread.push(() => this.clientClosed(code, reason));
       return;
     }
+    this.state = 'closing';
     if (this.#halfOpen) {
       // No close frame gets through: the socket ends as a dropped one.
       this.#finish({ code: 1006, reason: '', wasClean: false, by: 'client' });
       this.#link.closed(1006, '', false);
       return;
     }
-    // The close frame reaches the server, whose answer comes back.
-    this.#toServer.push(() => {
-      this.#finish({ code, reason, wasClean: true, by: 'client' });
-      this.#toClient.push(() => this.#link.closed(code, reason, true), this.#server.latencyMs);
-    }, this.#server.latencyMs);
+    this.#toServer.push(() => this.#closeArrived(code, reason), this.#server.latencyMs);
+  }
+
+  /** The client's close frame reached the server, whose answer comes back, unless the server has stopped reading. */
+  #closeArrived(code, reason) {
+    if (this.#unread !== null) {
+      this.#unread.push(() => this.#closeArrived(code, reason));
+      return;
+    }
+    this.#finish({ code, reason, wasClean: true, by: 'client' });
+    this.#toClient.push(() => this.#link.closed(code, reason, true), this.#server.latencyMs);
   }
 
   /** @internal The client closed its socket before it opened. */

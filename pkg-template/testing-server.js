@@ -46,6 +46,8 @@ export class ScriptedServer {
   #connectionsTaken = 0;
   #signal = createSignal();
   #down = false;
+  /** False between `stopReading()` and `resumeReading()`: new connections read nothing either. */
+  #reading = true;
   #downCode = null;
   #refuseCount = 0;
   #dropRules = new Set();
@@ -187,13 +189,20 @@ export class ScriptedServer {
     for (const connection of this.openConnections) connection.halfOpen();
   }
 
-  /** Stops reading every open connection (see `ServerConnection.stopReading`). */
+  /**
+   * The server reads nothing, on any connection, new ones included, until
+   * `resumeReading()` (see `ServerConnection.stopReading`).
+   */
   stopReading() {
-    for (const connection of this.openConnections) connection.stopReading();
+    this.#reading = false;
+    for (const connection of this.connections) {
+      if (connection.state !== 'closed') connection.stopReading();
+    }
   }
 
-  /** Reads again every connection it stopped reading (see `ServerConnection.resumeReading`). */
+  /** Every connection reads again what it had not read (see `ServerConnection.resumeReading`). */
   resumeReading() {
+    this.#reading = true;
     for (const connection of this.connections) connection.resumeReading();
   }
 
@@ -308,6 +317,7 @@ export class ScriptedServer {
   [LINK](link) {
     const connection = new ServerConnection(this, link);
     this.connections.push(connection);
+    if (!this.#reading) connection.stopReading();
     if (this.#down) {
       connection.refuse();
     } else if (this.#refuseCount > 0) {

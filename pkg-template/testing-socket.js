@@ -141,7 +141,11 @@ export function createFakeWebSocketClass(connectTo) {
     }
 
     get readyState() { return this.#readyState; }
-    /** Bytes sent that the server has not read yet (see `ServerConnection.stopReading`). */
+    /**
+     * Bytes sent that the server has not read yet (see
+     * `ServerConnection.stopReading`), and whatever was sent once closing.
+     * While the server reads, 0: it reads at once.
+     */
     get bufferedAmount() { return this.#bufferedAmount; }
     get protocol() { return this.#protocol; }
     get binaryType() { return this.#binaryType; }
@@ -150,17 +154,24 @@ export function createFakeWebSocketClass(connectTo) {
       if (value === 'blob' || value === 'arraybuffer') this.#binaryType = value;
     }
 
-    /** Sends a frame; throws InvalidStateError while connecting, drops it silently once closing. */
+    /**
+     * Sends a frame; throws InvalidStateError while connecting, drops it
+     * silently once closing (still counting it in `bufferedAmount`, as a
+     * browser does).
+     */
     send(data) {
       if (this.#readyState === CONNECTING) {
         throw domError("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", 'InvalidStateError');
       }
-      if (this.#readyState !== OPEN) return;
       let frame;
       if (typeof data === 'string') frame = data;
       else if (toArrayBuffer(data)) frame = toArrayBuffer(data);
       else if (typeof globalThis.Blob === 'function' && data instanceof globalThis.Blob) frame = data;
       else frame = String(data);
+      if (this.#readyState !== OPEN) {
+        this.#bufferedAmount += sizeOf(frame);
+        return;
+      }
       this.#peer?.fromClient(frame);
     }
 

@@ -21,7 +21,7 @@ const EXPECTED = {
   'ConnectionBanner.test.jsx': 1,
   'Composer.test.jsx': 2,
   'close-policy.test.js': 11,
-  'kit.test.js': 25,
+  'kit.test.js': 27,
 };
 /** The Jest tests of the fixture. */
 const EXPECTED_JEST = { 'kit.test.mjs': 8 };
