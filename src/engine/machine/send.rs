@@ -113,37 +113,34 @@ impl Engine {
             State::Closed => Err(SendError::Closed),
             // Still `Open` while the application decides about a close:
             // there is no socket to write to.
-            State::Open if !awaits_ack && matches!(self.socket, Socket::Open { .. }) => {
-                // What the socket will hold once what is queued is written.
-                let held = self.socket_backlog.saturating_add(self.unwritten_bytes);
-                let max = self.config.max_buffered_bytes;
-                // The bound is on what piles up: into an empty socket, even
-                // a frame larger than the bound goes.
-                if held > 0 && held.saturating_add(text.len()) > max {
-                    return Err(SendError::SocketBacklog { bytes: held, max });
-                }
-                self.write(text);
-                if tracked {
-                    self.report(id.clone(), DeliveryStatus::Queued, None);
-                    self.report(id.clone(), DeliveryStatus::Sent, None);
-                }
-                Ok(id)
-            }
             State::Open if matches!(self.socket, Socket::Open { .. }) => {
-                // Held until acked, so unacked sends count toward the bounds.
-                self.outbox.push(QueuedFrame {
-                    id: id.clone(),
-                    text: text.clone(),
-                    awaits_ack,
-                    tracked,
-                    sent: true,
-                })?;
+                if awaits_ack {
+                    // Held until acked, so unacked sends count toward the bounds.
+                    self.outbox.push(QueuedFrame {
+                        id: id.clone(),
+                        text: text.clone(),
+                        awaits_ack,
+                        tracked,
+                        sent: true,
+                    })?;
+                } else {
+                    // Held by the socket alone: what it will hold once what
+                    // is queued is written is what the bound is on. Into an
+                    // empty socket, even a frame larger than the bound goes.
+                    let held = self.socket_backlog.saturating_add(self.unwritten_bytes);
+                    let max = self.config.max_buffered_bytes;
+                    if held > 0 && held.saturating_add(text.len()) > max {
+                        return Err(SendError::SocketBacklog { bytes: held, max });
+                    }
+                }
                 self.write(text);
                 if tracked {
                     self.report(id.clone(), DeliveryStatus::Queued, None);
                     self.report(id.clone(), DeliveryStatus::Sent, None);
                 }
-                self.await_first_ack();
+                if awaits_ack {
+                    self.await_first_ack();
+                }
                 Ok(id)
             }
             // `Closing` here: a `connect()` follows the close.
