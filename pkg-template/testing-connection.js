@@ -169,6 +169,13 @@ export class ServerConnection {
     return this.#unread === null;
   }
 
+  /** While the server reads nothing, keeps `read` for `resumeReading()` and says so. */
+  #heldBack(read) {
+    if (this.#unread === null) return false;
+    this.#unread.push(read);
+    return true;
+  }
+
   /** Resolves to the next unread frame the client sent on this connection (see `server.nextMessage`). */
   nextMessage(match, options) {
     return this.#server.nextMessage(match, { ...options, connection: this });
@@ -180,8 +187,7 @@ export class ServerConnection {
       this.lost.push(decodeFrame(data));
       return;
     }
-    if (this.#unread !== null) {
-      this.#unread.push(() => this.fromClient(data));
+    if (this.#heldBack(() => this.fromClient(data))) {
       this.#link.held(data);
       return;
     }
@@ -192,11 +198,8 @@ export class ServerConnection {
 
   /** A frame reached the server; it is read unless the server has stopped reading. */
   #arrived(frame, data) {
-    if (this.#unread !== null) {
-      // Already out of the socket: it waits without counting in `bufferedAmount`.
-      this.#unread.push(() => this.#arrived(frame, data));
-      return;
-    }
+    // Already out of the socket: held back, it does not count in `bufferedAmount`.
+    if (this.#heldBack(() => this.#arrived(frame, data))) return;
     this.received.push(frame);
     this.#server.receivedFrom(this, frame, data);
   }
@@ -204,11 +207,8 @@ export class ServerConnection {
   /** @internal The client called `close(code, reason)` on an open socket. */
   clientClosed(code, reason) {
     if (this.state === 'closed') return;
-    if (this.#unread !== null && !this.#halfOpen) {
-      // The close frame waits behind what the server has not read.
-      this.#unread.push(() => this.clientClosed(code, reason));
-      return;
-    }
+    // The close frame waits behind what the server has not read.
+    if (!this.#halfOpen && this.#heldBack(() => this.clientClosed(code, reason))) return;
     this.state = 'closing';
     if (this.#halfOpen) {
       // No close frame gets through: the socket ends as a dropped one.
@@ -221,10 +221,7 @@ export class ServerConnection {
 
   /** The client's close frame reached the server, whose answer comes back, unless the server has stopped reading. */
   #closeArrived(code, reason) {
-    if (this.#unread !== null) {
-      this.#unread.push(() => this.#closeArrived(code, reason));
-      return;
-    }
+    if (this.#heldBack(() => this.#closeArrived(code, reason))) return;
     this.#finish({ code, reason, wasClean: true, by: 'client' });
     this.#toClient.push(() => this.#link.closed(code, reason, true), this.#server.latencyMs);
   }
