@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { root } from '../../scripts/lib.mjs';
-import { createServer } from '../../server/app.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { createDemoServer } from '../support/demo-server.mjs';
 import { freePort, startServerProcess } from '../support/server-process.mjs';
 
 const WAIT = { timeout: 10_000 };
@@ -16,7 +16,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await createServer({ port: 0, tokenSecret: 'demo-test-secret-of-at-least-32-bytes', devLogin: true, log: () => {} });
+  server = await createDemoServer();
   browser = await launchBrowser();
 });
 

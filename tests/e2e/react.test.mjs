@@ -2,18 +2,18 @@
 // tests/react-app like a user would, built with Vite, run in Chromium against
 // the reference server.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { build } from 'vite';
 import { root } from '../../scripts/lib.mjs';
 import { createServer } from '../../server/app.mjs';
-import { createStaticHandler } from '../../server/static.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
 import { startFixture } from '../support/fixture-process.mjs';
+import { installPackedPackage } from '../support/packed-package.mjs';
+import { serveBuild } from '../support/page-site.mjs';
 import { freePort } from '../support/server-process.mjs';
 import { until } from '../support/until.mjs';
 
@@ -31,12 +31,7 @@ const received = [];
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'wsnotify-react-'));
-  execFileSync('npm', ['pack', join(root, 'pkg'), '--pack-destination', scratch], { cwd: root, stdio: 'ignore' });
-  const [tarball] = readdirSync(scratch).filter((name) => name.endsWith('.tgz'));
-  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', join(scratch, tarball)], {
-    cwd: app,
-    stdio: 'ignore',
-  });
+  installPackedPackage(app, scratch);
   const dist = join(scratch, 'dist');
   // A development build: production React ignores StrictMode, whose double
   // mount is what the first test is about.
@@ -48,9 +43,8 @@ before(async () => {
     build: { outDir: dist, emptyOutDir: true, minify: false },
   });
 
-  site = createHttpServer(createStaticHandler([{ prefix: '/', dir: dist }]));
-  await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
-  siteUrl = `http://127.0.0.1:${site.address().port}`;
+  site = await serveBuild(dist);
+  siteUrl = site.url;
   server = await createServer({ port: 0, allowedOrigins: [siteUrl], insecureDevIdentity: true, log: () => {} });
   server.wss.on('connection', (socket) => {
     opened.push(socket);

@@ -2,8 +2,8 @@
 // tab leads, chats in both, and the lead passing on when the leading tab closes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createServer } from '../../server/app.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { createDemoServer } from '../support/demo-server.mjs';
 import { until } from '../support/until.mjs';
 
 const WAIT = { timeout: 10_000 };
@@ -11,7 +11,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await createServer({ port: 0, tokenSecret: 'demo-test-secret-of-at-least-32-bytes', devLogin: true, log: () => {} });
+  server = await createDemoServer();
   browser = await launchBrowser();
 });
 

@@ -4,15 +4,14 @@
 // server. Bounded waits; loopback only.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { build } from 'vite';
 import { root } from '../../scripts/lib.mjs';
 import { createServer } from '../../server/app.mjs';
-import { createStaticHandler } from '../../server/static.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
+import { serveBuild } from '../support/page-site.mjs';
 import { until } from '../support/until.mjs';
 
 const WAIT = { timeout: 10_000 };
@@ -36,9 +35,8 @@ before(async () => {
     },
     build: { outDir: scratch, emptyOutDir: true, minify: false },
   });
-  site = createHttpServer(createStaticHandler([{ prefix: '/', dir: scratch }]));
-  await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
-  siteUrl = `http://127.0.0.1:${site.address().port}`;
+  site = await serveBuild(scratch);
+  siteUrl = site.url;
   server = await createServer({ port: 0, allowedOrigins: [siteUrl], insecureDevIdentity: true, log: () => {} });
   server.wss.on('connection', (socket) => {
     sockets.push(socket);

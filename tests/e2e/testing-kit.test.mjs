@@ -6,11 +6,12 @@
 // of every export type-checks.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { root } from '../../scripts/lib.mjs';
+import { installPackedPackage } from '../support/packed-package.mjs';
 
 const fixture = join(root, 'tests', 'testing', 'fixture');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
@@ -29,12 +30,7 @@ let scratch;
 
 before(() => {
   scratch = mkdtempSync(join(tmpdir(), 'wsnotify-testing-'));
-  execFileSync('npm', ['pack', join(root, 'pkg'), '--pack-destination', scratch], { cwd: root, stdio: 'ignore' });
-  const [tarball] = readdirSync(scratch).filter((name) => name.endsWith('.tgz'));
-  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', join(scratch, tarball)], {
-    cwd: fixture,
-    stdio: 'ignore',
-  });
+  installPackedPackage(fixture, scratch);
 });
 
 after(() => {
