@@ -32,9 +32,14 @@ export interface NotificationOptions extends Omit<WsnotifyOptions, 'userId'> {
 }
 
 export interface NotificationHandle {
-  /** Sends a chat (`null` = everyone); queued while not open. Returns its id once the client exists. */
-  sendMessage(toUserId: string | null, message: string): string | undefined;
-  sendJsonMessage(value: Record<string, unknown>): string | undefined;
+  /**
+   * Sends a chat (`null` = everyone); queued while not open, and held while
+   * the client loads. Returns its id at once, always: a message that cannot
+   * be sent is reported to `onError` with that id.
+   */
+  sendMessage(toUserId: string | null, message: string): string;
+  /** Sends a value as JSON, as `sendMessage` does. */
+  sendJsonMessage(value: Record<string, unknown>): string;
   /** The last frame received, of any type (JSON as parsed). */
   lastMessage: InboundMessage | null;
   /** 0 connecting or reconnecting, 1 open, 2 closing, 3 idle or closed. */
@@ -50,8 +55,9 @@ export const DEFAULT_MAX_MESSAGES: number;
 /**
  * Connects as `userId` while the component is mounted. `userId`, a string or
  * list `url`, `mode` and the options the client takes at creation restart the
- * connection when they change (by value); callbacks, `token`, `hello`,
- * `shouldReconnect` and a `url` function apply live.
+ * connection when they change (by value, in any key order); callbacks,
+ * `token`, `shouldReconnect` and a `url` function apply live, given,
+ * changed or removed.
  */
 export function useNotification(userId: string, options: NotificationOptions): NotificationHandle;
 
@@ -79,10 +85,14 @@ export interface WebSocketOptions extends Omit<GenericOptions, 'url' | 'mode' | 
 }
 
 export interface WebSocketHandle<T = JsonValue> {
-  /** Sends text as one frame; queued while not open. Returns its id once the client exists. */
-  sendMessage(text: string): string | undefined;
-  /** Sends a value as JSON; queued while not open. */
-  sendJsonMessage(value: Record<string, unknown>): string | undefined;
+  /**
+   * Sends text as one frame; queued while not open, and held while the
+   * client loads. Returns its id at once, always: a frame that cannot be
+   * sent is reported to `onError` with that id.
+   */
+  sendMessage(text: string): string;
+  /** Sends a value as JSON, as `sendMessage` does. */
+  sendJsonMessage(value: Record<string, unknown>): string;
   /** The last frame: `data` as received (text or binary), its format and kind. */
   lastMessage: MessageInfo | null;
   /** The last frame parsed, when it was JSON; `null` otherwise. */
@@ -97,13 +107,13 @@ export interface WebSocketHandle<T = JsonValue> {
 /**
  * A reliable WebSocket to any server while the component is mounted (generic
  * mode: nothing of the client's own is sent). As with `useNotification`, a
- * string `url` and the options the client takes at creation (`reconnect`,
- * `heartbeat`, `kindField`, …) restart the connection when they change (by
- * value); callbacks, `hello`, `token`, `shouldReconnect` and a `url` function
- * apply live.
+ * string or list `url` and the options the client takes at creation
+ * (`reconnect`, `heartbeat`, `kindField`, …) restart the connection when they
+ * change (by value, in any key order); callbacks, `hello`, `shouldReconnect`
+ * and a `url` function apply live, given, changed or removed.
  */
 export function useWebSocket<T = JsonValue>(
-  url: string | ((attempt: number) => string | Promise<string>),
+  url: string | string[] | ((attempt: number) => string | Promise<string>),
   options?: WebSocketOptions,
 ): WebSocketHandle<T>;
 

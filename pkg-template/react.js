@@ -9,8 +9,11 @@ import { createClient } from './index.js';
 
 /** How many chat messages the store keeps for `useNotificationMessages`. */
 export const DEFAULT_MAX_MESSAGES = 5000;
-/** How many sends are held while the client is still loading: the client's default outbox bound. */
-const MAX_EARLY_SENDS = 1000;
+/**
+ * The client's default outbox bounds (its README's option table), which
+ * also bound what is held while the client is still loading.
+ */
+const OUTBOX_DEFAULTS = { maxFrames: 1000, maxBytes: 1048576 };
 
 /** The hooks' own options: never passed to the client, always read live. */
 const HOOK_ONLY = new Set(['onNotify', 'onChat', 'onMessage', 'onError', 'onStateChange', 'onOpen', 'onClose', 'maxMessages']);
@@ -22,17 +25,47 @@ const HOOK_ONLY = new Set(['onNotify', 'onChat', 'onMessage', 'onError', 'onStat
 const LIVE = new Set(['token', 'hello', 'shouldReconnect']);
 
 /**
+ * The live options the client always gets as providers, given or not, so
+ * that giving, changing or removing them never restarts the connection: the
+ * predicate, and the first frame's content of the mode (the token of
+ * `init`, the generic mode's hello). Each mode refuses the other's, so
+ * that one counts by presence.
+ */
+function alwaysLive(mode) {
+  return new Set(['shouldReconnect', mode === 'generic' ? 'hello' : 'token']);
+}
+
+/**
+ * `value` with the keys of its objects in one order, so that the order an
+ * inline object is written in is no change (a cycle, which no option has,
+ * ends in a marker rather than a stack overflow).
+ */
+function canonical(value, seen = new Set()) {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return '(cycle)';
+  seen.add(value);
+  const copy = Array.isArray(value)
+    ? value.map((item) => canonical(item, seen))
+    : Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key], seen)]));
+  seen.delete(value);
+  return copy;
+}
+
+/**
  * What identifies a connection: the user and every client option that the
- * client takes only when it is created. Live options count by presence only,
- * functions as such, so inline callbacks and providers never reconnect.
+ * client takes only when it is created, compared by value. Functions count
+ * as such and the other live options by presence only (the mode's always-
+ * live ones not at all), so inline callbacks and providers never reconnect.
  */
 function restartKey(userId, options) {
+  const always = alwaysLive(options.mode);
   const fixed = { userId };
   for (const [key, value] of Object.entries(options)) {
-    if (HOOK_ONLY.has(key) || value === undefined) continue;
+    if (HOOK_ONLY.has(key) || always.has(key) || value === undefined) continue;
     fixed[key] = LIVE.has(key) || typeof value === 'function' ? '(live)' : value;
   }
-  return JSON.stringify(fixed);
+  return JSON.stringify(canonical(fixed));
 }
 
 /** How many chats' delivery statuses `useDeliveryStatus` remembers per client. */
@@ -77,22 +110,24 @@ function deliveryTracker(client) {
   return tracker;
 }
 
-const noSubscription = () => () => {};
-
 /**
  * The last delivery status of chat `id` sent by `client`: `{ id, status,
  * code? }` (`status` "queued", "sent", "acked" or "failed"), or `undefined`
  * before the first. Renders again when it changes, for ticks.
  */
 export function useDeliveryStatus(client, id) {
-  const tracker = deliveryTracker(client);
-  const subscribe = useCallback((render) => (tracker ? tracker.subscribe(render) : noSubscription()), [tracker]);
-  const read = () => (tracker && typeof id === 'string' ? tracker.get(id) : undefined);
+  // The tracker of a client the application created is registered when
+  // React subscribes (after render), never during a render.
+  const subscribe = useCallback((render) => deliveryTracker(client)?.subscribe(render) ?? (() => {}), [client]);
+  const read = () => (client && typeof id === 'string' ? trackers.get(client)?.get(id) : undefined);
   return useSyncExternalStore(subscribe, read, () => undefined);
 }
 
 /** Runs after render and before effects in the browser; on the server, never (no warning). */
 const useBeforeEffects = typeof document === 'undefined' ? () => {} : useLayoutEffect;
+
+/** Why a send has nowhere to go once the connection has ended. */
+const ENDED = Object.freeze({ code: 'closed', why: 'the connection has ended (unmounted, or restarted by an option)' });
 
 const IDLE = Object.freeze({
   readyState: 3, state: 'idle', attempt: 0, lastMessage: null, lastInfo: null, messages: Object.freeze([]), client: null,
@@ -104,23 +139,42 @@ function errorWithCode(code, message) {
   return error;
 }
 
-/**
- * Reports `error` to the hook's `onError`, or, when there is none, to the
- * console: an error nobody listens to is never silent.
- */
-function reportTo(handler, error) {
-  if (typeof handler === 'function') callHandler(handler, error);
-  else console.error('wsnotify:', error);
+/** What the application threw, in words; describing it never throws. */
+function describe(thrown) {
+  try {
+    return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  } catch {
+    return typeof thrown;
+  }
 }
 
-/** Calls a user handler; a throwing handler is logged and does not break delivery. */
-function callHandler(handler, ...args) {
-  if (typeof handler !== 'function') return;
-  try {
-    handler(...args);
-  } catch (error) {
-    console.error('wsnotify: a handler threw', error);
-  }
+/**
+ * The hook's callbacks, read live from `latest()`. A callback that throws is
+ * reported to `onError` as `callback_failed`, as the client reports its own
+ * listeners, and delivery goes on; an error with no `onError` to go to, or
+ * one that `onError` throws for, goes to the console: none is silent.
+ */
+function handlers(latest) {
+  const call = (name, ...args) => {
+    const handler = latest()[name];
+    if (typeof handler !== 'function') return;
+    try {
+      handler(...args);
+    } catch (thrown) {
+      if (name === 'onError') {
+        console.error('wsnotify: the onError callback threw', thrown);
+        return;
+      }
+      const error = errorWithCode('callback_failed', `the ${name} callback threw: ${describe(thrown)}`);
+      error.cause = thrown;
+      report(error);
+    }
+  };
+  const report = (error) => {
+    if (typeof latest().onError === 'function') call('onError', error);
+    else console.error('wsnotify:', error);
+  };
+  return { call, report };
 }
 
 /** Coalesces store notifications to one per frame, so a burst renders once. */
@@ -151,14 +205,23 @@ function createConnection(userId, latest) {
   /** Whether the client keeps what it has not sent in its store (`persist`) for the next one. */
   let persisting = false;
   let loading = false;
+  /**
+   * Why sends have nowhere to go until a component acquires the connection
+   * again (`{ code, why }`): the client could not be created, or the
+   * connection ended; `null` while it is new, loading or live.
+   */
+  let stopped = null;
   let holders = 0;
   let closeTimer = null;
   let detach = [];
+  /** Sends made while the client loads, each with its id, and the characters of text they hold. */
   const early = [];
+  let earlyChars = 0;
   const subscribers = new Set();
   let published = IDLE;
   let next = IDLE;
   let incoming = [];
+  const { call, report } = handlers(latest);
 
   const publishNow = () => {
     if (incoming.length > 0) {
@@ -183,32 +246,31 @@ function createConnection(userId, latest) {
       if (!HOOK_ONLY.has(key)) options[key] = value;
     }
     // Live options are looked up at each use: the newest value wins, a
-    // rotated token included.
+    // rotated token included, and an absent one is absent at that use.
     const live = (key) => (argument) => {
       const value = latest()[key];
       return typeof value === 'function' ? value(argument) : value;
     };
     if (typeof options.url === 'function') options.url = live('url');
-    for (const key of LIVE) if (options[key] !== undefined) options[key] = live(key);
+    const always = alwaysLive(options.mode);
+    for (const key of LIVE) if (options[key] !== undefined || always.has(key)) options[key] = live(key);
     return { ...options, userId };
   }
-
-  const reportError = (error) => reportTo(latest().onError, error);
 
   function attach(created) {
     client = created;
     detach = [
       created.onStateChange((change) => {
         update({ state: change.state, attempt: change.attempt, readyState: created.readyState });
-        callHandler(latest().onStateChange, change);
+        call('onStateChange', change);
       }),
-      created.onOpen(() => callHandler(latest().onOpen)),
-      created.onClose((close) => callHandler(latest().onClose, close)),
-      created.onError(reportError),
+      created.onOpen(() => call('onOpen')),
+      created.onClose((close) => call('onClose', close)),
+      created.onError(report),
       created.onMessage((message, info) => {
         next = { ...next, lastMessage: message, lastInfo: info };
         schedule();
-        callHandler(latest().onMessage, message, info);
+        call('onMessage', message, info);
       }),
     ];
     // The typed callbacks get frames that passed validation, which only the
@@ -219,18 +281,31 @@ function createConnection(userId, latest) {
         created.onChat((chat) => {
           incoming.push(chat);
           schedule();
-          callHandler(latest().onChat, chat);
+          call('onChat', chat);
         }),
-        created.onNotification((notification) => callHandler(latest().onNotify, notification.message, notification)),
+        created.onNotification((notification) => call('onNotify', notification.message, notification)),
       );
     }
-    for (const { send } of early.splice(0)) send(created);
+    flushEarly(created);
     update({ client: created });
     created.connect();
   }
 
+  /** Hands what was sent while loading to `created`, in order. */
+  function flushEarly(created) {
+    earlyChars = 0;
+    for (const { send } of early.splice(0)) send(created);
+  }
+
+  /** Refuses every send `stopped` says has nowhere to go, each reported with its id. */
+  function refuseEarly() {
+    earlyChars = 0;
+    for (const { refuse } of early.splice(0)) refuse();
+  }
+
   function start() {
     loading = true;
+    stopped = null;
     const options = clientOptions();
     persisting = Boolean(options.persist);
     createClient(options).then(
@@ -241,20 +316,16 @@ function createConnection(userId, latest) {
           return;
         }
         // Released while loading: what was sent meanwhile gets its answer.
-        for (const { send } of early.splice(0)) send(created);
+        flushEarly(created);
         release(created);
+        stopped = ENDED;
       },
       (error) => {
         loading = false;
         update({ state: 'closed', readyState: 3 });
-        reportError(error);
-        // What was sent meanwhile, each with the id it was given, has no
-        // client to go through.
-        for (const { id } of early.splice(0)) {
-          const failed = errorWithCode(error?.code ?? 'load_failed', `message ${id} was not sent: the client could not be created`);
-          failed.id = id;
-          reportError(failed);
-        }
+        report(error);
+        stopped = { code: error?.code ?? 'load_failed', why: 'the client could not be created' };
+        refuseEarly();
       },
     );
   }
@@ -268,7 +339,7 @@ function createConnection(userId, latest) {
    */
   function release(ending) {
     if (!persisting) {
-      const unsubscribe = ending.onError(reportError);
+      const unsubscribe = ending.onError(report);
       ending.close();
       unsubscribe();
     }
@@ -282,41 +353,60 @@ function createConnection(userId, latest) {
     detach = [];
     release(client);
     client = null;
+    stopped = ENDED;
     next = { ...IDLE, messages: next.messages };
     publishNow();
   }
 
-  let earlyIds = 0;
-  const earlyPrefix = Math.random().toString(36).slice(2, 10);
+  let sends = 0;
+  const idPrefix = Math.random().toString(36).slice(2, 10);
 
   /**
-   * Sends through the client with `send(client, id)`; a refused send is
-   * reported to onError (with the message id), never thrown into render
-   * code. Before the client has loaded, the send is held (bounded like the
-   * client's outbox) and gets its id at once, so it behaves as one made
-   * after: the same id returned, the same errors reported.
+   * Sends through the client with `send(client, id)` and returns the id at
+   * once, whenever it is called: a send that cannot go is reported to
+   * onError with that id, never thrown into render code. Before the client
+   * has loaded, the send is held, within the outbox's bounds (its frames,
+   * and its bytes counted as characters of text, of which a frame has at
+   * least as many bytes), and handed to the client once it exists; after
+   * the connection ended, or when the client could not be created, it is
+   * refused at once.
    */
-  function guarded(send) {
-    const attempt = (target, id) => {
+  function guarded(send, chars) {
+    sends += 1;
+    const id = `${idPrefix}-${sends}`;
+    const refuse = (error) => {
+      // The client throws its errors as `Error`s; a frozen one keeps no id.
+      if (Object.isExtensible(error)) error.id ??= id;
+      report(error);
+    };
+    const attempt = (target) => {
       try {
-        return send(target, id);
+        send(target, id);
       } catch (error) {
-        if (id !== undefined) error.id ??= id;
-        reportError(error);
-        return undefined;
+        refuse(error);
       }
     };
-    if (client) return attempt(client, undefined);
-    const limit = latest().outbox?.maxFrames ?? MAX_EARLY_SENDS;
-    if (early.length >= limit) {
-      reportError(errorWithCode('outbox_full', `the outbox is full (${early.length} frames queued before the client loaded)`));
-      return undefined;
+    if (client) {
+      attempt(client);
+    } else if (stopped) {
+      refuse(errorWithCode(stopped.code, `message ${id} was not sent: ${stopped.why}`));
+    } else {
+      const { maxFrames, maxBytes } = { ...OUTBOX_DEFAULTS, ...latest().outbox };
+      if (early.length >= maxFrames || earlyChars + chars > maxBytes) {
+        refuse(errorWithCode('outbox_full', `message ${id} was not sent: the outbox is full (${early.length} frames, ${earlyChars} characters held while the client loads)`));
+      } else {
+        earlyChars += chars;
+        early.push({
+          send: attempt,
+          refuse: () => refuse(errorWithCode(stopped.code, `message ${id} was not sent: ${stopped.why}`)),
+        });
+      }
     }
-    earlyIds += 1;
-    const id = `${earlyPrefix}-early-${earlyIds}`;
-    early.push({ id, send: (target) => attempt(target, id) });
     return id;
   }
+
+  /** The characters of `value` when it is text; other values count as none. */
+  const charsOf = (value) => (typeof value === 'string' ? value.length : 0);
 
   return {
     acquire() {
@@ -340,9 +430,9 @@ function createConnection(userId, latest) {
     },
     getSnapshot: () => published,
     getServerSnapshot: () => IDLE,
-    sendMessage: (toUserId, message) => guarded((c, id) => c.sendChat(toUserId ?? null, message, id)),
-    sendJsonMessage: (value) => guarded((c, id) => c.sendJson(value, id)),
-    sendText: (text) => guarded((c, id) => c.sendText(text, id)),
+    sendMessage: (toUserId, message) => guarded((c, id) => c.sendChat(toUserId ?? null, message, id), charsOf(message)),
+    sendJsonMessage: (value) => guarded((c, id) => c.sendJson(value, id), 0),
+    sendText: (text) => guarded((c, id) => c.sendText(text, id), charsOf(text)),
   };
 }
 
@@ -416,15 +506,22 @@ const everything = (messages) => messages;
 export function useNotificationMessages(selector = everything) {
   const connection = useProvided('useNotificationMessages');
   useEffect(() => connection.acquire(), [connection]);
-  const cache = useRef({ messages: null, selector: null, selected: undefined });
-  const select = () => {
-    const { messages } = connection.getSnapshot();
-    const memo = cache.current;
-    if (memo.messages !== messages || memo.selector !== selector) {
-      cache.current = { messages, selector, selected: selector(messages) };
-    }
-    return cache.current.selected;
-  };
+  // The selection is memoised inside the snapshot function (as React's
+  // useSyncExternalStoreWithSelector does), not in a ref written during
+  // render: a new list or a new selector selects again, and a selection
+  // that did not change renders nothing.
+  const select = useMemo(() => {
+    let selectedFrom = null;
+    let selected;
+    return () => {
+      const { messages } = connection.getSnapshot();
+      if (messages !== selectedFrom) {
+        selected = selector(messages);
+        selectedFrom = messages;
+      }
+      return selected;
+    };
+  }, [connection, selector]);
   return useSyncExternalStore(connection.subscribe, select, select);
 }
 
@@ -432,8 +529,8 @@ export function useNotificationMessages(selector = everything) {
  * A reliable WebSocket to any server while the component is mounted (the
  * client in generic mode): it sends nothing of its own, queues what is sent
  * while the connection is down and reconnects by itself. The options restart
- * the connection as `useNotification`'s do (see `restartKey`): a string
- * `url` and those the client takes at creation; the rest apply live. Returns the
+ * the connection as `useNotification`'s do (see `restartKey`): a string or
+ * list `url` and those the client takes at creation; the rest apply live. Returns the
  * shape of react-use-websocket: `{ sendMessage(text), sendJsonMessage(value),
  * lastMessage: { data, format, kind } | null, lastJsonMessage, readyState,
  * state, attempt, client }`.

@@ -887,6 +887,15 @@ fn a_fresh_url_and_token_are_resolved_before_each_attempt() {
     h.drop_with(1006);
     let commands = h.fire(TimerKind::Reconnect);
     assert!(commands.contains(&Command::ResolveEndpoint { attempt: 1 }));
+    // A provider with no token this time: `init` goes without one, not
+    // with the token of the attempt before.
+    h.input(Input::EndpointResolved {
+        url: None,
+        token: None,
+        hello: None,
+    });
+    let sent = frames(&h.input(Input::Opened));
+    assert_eq!(sent[0], r#"{"type":"init","userId":"ada","lastSeq":0}"#);
 }
 
 #[test]
@@ -967,7 +976,7 @@ fn a_fixed_token_too_large_with_a_url_provider_stops_the_client_too() {
     h.connect();
     let commands = h.input(Input::EndpointResolved {
         url: Some("ws://127.0.0.1:2/ws".into()),
-        token: None,
+        token: Some("t".repeat(200)),
         hello: None,
     });
     assert_eq!(opens(&commands), 0);

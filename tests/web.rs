@@ -418,7 +418,7 @@ async fn a_provider_that_fails_fails_its_attempt_with_endpoint_failed_and_the_ne
         (
             "wsnotify",
             [good_url.clone(), counted("attempt === 0 ? 42 : 't'")],
-            "token: the provider must produce a string",
+            "token: the provider must produce a string, undefined or null",
             2,
         ),
         (

@@ -380,7 +380,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 
     let endpoint = config
         .resolve_endpoint
-        .then(|| endpoint_provider(url, token, hello, config.hello.clone()));
+        .then(|| endpoint_provider(url, token, hello, &config));
     Ok(ParsedOptions {
         config,
         driver: DriverOptions {
@@ -557,27 +557,28 @@ extern "C" {
 }
 
 /// The providers of each attempt: `url`, `token` and `hello` are the
-/// options as given (a value or a function); `fixed_hello` is the hello's
-/// text when it is not a function.
+/// options as given (a value or a function); `config` holds the token and
+/// the hello that are not functions.
 fn endpoint_provider(
     url: JsValue,
     token: JsValue,
     hello: JsValue,
-    fixed_hello: Option<String>,
+    config: &Config,
 ) -> EndpointProvider {
     let providers: Rc<[JsValue; 3]> = Rc::new([url, token, hello]);
+    // A fixed URL, or list of URLs, is in the configuration already; what a
+    // provider produces replaces the fixed token and hello.
+    let fixed = Endpoint {
+        url: None,
+        token: config.token.clone(),
+        hello: config.hello.clone(),
+    };
     Box::new(move |attempt, answer| {
         Asking {
             providers: Rc::clone(&providers),
             attempt,
             asked: 0,
-            // A fixed URL, or list of URLs, and a fixed token are in the
-            // configuration already.
-            endpoint: Endpoint {
-                url: None,
-                token: None,
-                hello: fixed_hello.clone(),
-            },
+            endpoint: fixed.clone(),
             answer,
         }
         .next();
@@ -641,15 +642,17 @@ impl Asking {
             return self.took(Err(describe_exception(&field("reason"))));
         }
         let produced = field("value");
+        let none = produced.is_undefined() || produced.is_null();
         let taken = match self.asked {
             0 => must_produce(produced.as_string(), "a string")
                 .map(|url| self.endpoint.url = Some(url)),
-            1 => must_produce(produced.as_string(), "a string")
+            1 if none => {
+                self.endpoint.token = None;
+                Ok(())
+            }
+            1 => must_produce(produced.as_string(), "a string, undefined or null")
                 .map(|token| self.endpoint.token = Some(token)),
-            _ if produced.is_undefined()
-                || produced.is_null()
-                || produced.as_bool() == Some(false) =>
-            {
+            _ if none || produced.as_bool() == Some(false) => {
                 self.endpoint.hello = None;
                 Ok(())
             }

@@ -63,8 +63,11 @@ export interface CommonOptions {
    * provider called before each attempt.
    */
   url: StringProvider | string[];
-  /** Sent in `init` (never in the URL), or a provider called before each attempt. */
-  token?: StringProvider;
+  /**
+   * Sent in `init` (never in the URL), or a provider called before each
+   * attempt, which may produce `undefined` or `null` for no token.
+   */
+  token?: string | ((attempt: number) => string | null | undefined | Promise<string | null | undefined>);
   /** The field that names a JSON frame's kind, for `on(kind)` and the heartbeat's answer. Default "type". */
   kindField?: string;
   /** How binary frames reach `onMessage`. Default "arraybuffer". */

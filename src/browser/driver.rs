@@ -21,9 +21,11 @@ pub struct Endpoint {
     /// Where to connect, when there is a URL provider; `None` keeps the
     /// configured URLs.
     pub url: Option<String>,
-    /// The token for `init`, when there is a token provider.
+    /// The token for `init`: the configured one, or what the token provider
+    /// produced; `None` for none.
     pub token: Option<String>,
-    /// The hello frame (generic mode), when there is a hello provider.
+    /// The hello frame (generic mode): the configured one, or what the hello
+    /// provider produced; `None` for none.
     pub hello: Option<String>,
 }
 

@@ -186,7 +186,7 @@ impl Options {
         let mut config = Config::generic("");
         config.mode = self.mode;
         config.user_id = user_id;
-        config.token = self.token;
+        config.token = self.token.clone();
         config.hello = self.hello.clone();
         config.kind_field = self.kind_field;
         config.reconnect = self.reconnect.unwrap_or(ReconnectPolicy {
@@ -214,7 +214,7 @@ impl Options {
             }
             Url::Provider(provider) => {
                 config.resolve_endpoint = true;
-                Some(endpoint_provider(provider, self.hello))
+                Some(endpoint_provider(provider, self.token, self.hello))
             }
         };
         let binary_type = match self.binary_as_blob {
@@ -232,14 +232,21 @@ impl Options {
     }
 }
 
-fn endpoint_provider(provider: UrlProvider, hello: Option<String>) -> EndpointProvider {
+/// Each attempt's endpoint: the provided URL with the configured token and
+/// hello, which an endpoint replaces.
+fn endpoint_provider(
+    provider: UrlProvider,
+    token: Option<String>,
+    hello: Option<String>,
+) -> EndpointProvider {
     Box::new(move |attempt, answer| {
         let url = provider(attempt);
+        let token = token.clone();
         let hello = hello.clone();
         wasm_bindgen_futures::spawn_local(async move {
             answer.give(url.await.map(|url| Endpoint {
                 url: Some(url),
-                token: None,
+                token,
                 hello,
             }));
         });

@@ -77,7 +77,9 @@ pub enum Input {
         /// Where to connect; `None` keeps the configured URLs, tried in
         /// turn (a provider of the token or hello only).
         url: Option<String>,
-        /// The token for `init`, replacing the configured one when `Some`.
+        /// The token for `init` in this attempt: it replaces the configured
+        /// one, `None` meaning no token (a provider of the URL only gives
+        /// the configured token back).
         token: Option<String>,
         /// The hello frame of this attempt (generic mode): it replaces the
         /// configured one, `None` meaning no hello.

@@ -314,9 +314,7 @@ impl Engine {
                     if let Some(url) = url {
                         self.url = url;
                     }
-                    if token.is_some() {
-                        self.token = token;
-                    }
+                    self.token = token;
                     self.hello = hello;
                     self.open_socket();
                 }

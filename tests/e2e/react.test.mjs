@@ -156,7 +156,7 @@ test('a send before the module loaded gets its id at once and arrives with it; a
   const { page, errors } = await openScenario(t, 'live', 'live-user');
   await page.waitForSelector('[data-testid="live-state"]:text("open")', WAIT);
   const earlyId = await page.textContent('[data-testid="early-id"]');
-  assert.match(earlyId, /early/, 'an id was returned before the client existed');
+  assert.ok(earlyId, 'an id was returned before the client existed');
   await until('the early chat at the server', () => received.some((frame) => frame.type === 'chat' && frame.id === earlyId), 10_000);
   assert.equal(received.find((frame) => frame.type === 'init' && frame.userId === 'live-user').token, 'token-1');
   await page.click('text=Rotate token');
@@ -184,7 +184,7 @@ test('a message sent before the module loaded, when the client cannot be created
   const { page } = await openScenario(t, 'failed-load', 'failed-load-user');
   await page.waitForSelector('[data-testid="failed-state"]:text("closed")', WAIT);
   const earlyId = await page.textContent('[data-testid="early-id"]');
-  assert.match(earlyId, /early/);
+  assert.ok(earlyId, 'an id was returned before the client was tried');
   const errors = await page.evaluate(() => window.__errors);
   assert.deepEqual(errors.map((error) => error.code), ['invalid_options', 'invalid_options'], JSON.stringify(errors));
   assert.equal(errors[1].id, earlyId);

@@ -22,6 +22,7 @@ const EXPECTED = {
   'ConnectionBanner.test.jsx': 1,
   'Composer.test.jsx': 2,
   'close-policy.test.js': 11,
+  'hooks.test.jsx': 10,
   'kit.test.js': 27,
 };
 /** The Jest tests of the fixture. */

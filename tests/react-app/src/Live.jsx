@@ -9,7 +9,7 @@ export function Live({ userId, url }) {
   const { sendMessage, state, client } = useNotification(userId, { url, token, reconnect: { baseDelayMs: 50, maxDelayMs: 100 } });
   useEffect(() => {
     // The first effect runs before the WebAssembly module has loaded.
-    setEarlyId(sendMessage(null, 'sent before the module loaded') ?? 'none');
+    setEarlyId(sendMessage(null, 'sent before the module loaded'));
   }, []);
   if (client) (window.__clients ??= new Set()).add(client);
   return (
