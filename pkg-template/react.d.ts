@@ -122,6 +122,6 @@ export function useWebSocket<T = JsonValue>(
  * code? }`, status "queued", "sent", "acked" or "failed"), or `undefined`
  * before the first; renders again when it changes, for ticks. The clients of
  * `useNotification` and `NotificationProvider` are tracked from their first
- * send; another client from the first call.
+ * send; another client from when the first component using it has rendered.
  */
 export function useDeliveryStatus(client: Client | null, id: string | null | undefined): DeliveryEvent | undefined;
