@@ -83,17 +83,41 @@ function scopeOf(options) {
 }
 
 /**
- * The key `claim(frame)` decides on: a string as it is; a numbered chat by
- * its epoch and `seq`; a chat with an id by sender and id; anything else by
- * its JSON text.
+ * A 64-bit hash of `bytes` (two FNV-1a lanes), as hex: binary frames are
+ * told apart by their content, as text frames are.
  */
-export function claimKey(frame) {
+function bytesHash(bytes) {
+  let low = 0x811c9dc5;
+  let high = 0x050c5d1f;
+  for (const byte of bytes) {
+    low = Math.imul(low ^ byte, 0x01000193);
+    high = Math.imul(high ^ byte, 0x01000193) ^ (low >>> 15);
+  }
+  return `${(low >>> 0).toString(16)}${(high >>> 0).toString(16)}`;
+}
+
+/**
+ * The key `claim(frame)` decides on: a string as it is; a numbered chat by
+ * its epoch and `seq`; a chat with an id by sender and id; a binary frame
+ * (an `ArrayBuffer`, a view or a `Blob`) by its bytes; anything else by its
+ * JSON text. Resolves to `undefined` for a value that has none (a BigInt,
+ * a cycle, a throwing `toJSON`).
+ */
+async function claimKey(frame) {
   if (typeof frame === 'string') return `k:${frame}`;
+  if (frame instanceof ArrayBuffer) return `b:${frame.byteLength}:${bytesHash(new Uint8Array(frame))}`;
+  if (ArrayBuffer.isView(frame)) return claimKey(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength).slice().buffer);
+  if (typeof Blob === 'function' && frame instanceof Blob) return claimKey(await frame.arrayBuffer());
   if (frame && typeof frame === 'object') {
     if (typeof frame.seq === 'number') return `s:${frame.epoch ?? ''}:${frame.seq}`;
     if (typeof frame.id === 'string') return `i:${frame.fromUserId ?? ''}:${frame.id}`;
   }
-  return `j:${JSON.stringify(frame)}`;
+  try {
+    const text = JSON.stringify(frame);
+    return text === undefined ? undefined : `j:${text}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Adds `key` to a Map used as a bounded memory, forgetting the oldest entry beyond `limit`. */
@@ -257,8 +281,8 @@ export class SharedClient {
     code ??= 1000;
     reason ??= '';
     if (typeof reason !== 'string') throw codedError('invalid_argument', 'reason must be a string');
-    if (!(code === 1000 || (code >= 3000 && code <= 4999)) || !Number.isInteger(code)) {
-      throw codedError('invalid_close_code', `close code ${code} is not 1000 or 3000-4999`);
+    if (typeof code !== 'number' || !(code === 1000 || (code >= 3000 && code <= 4999)) || !Number.isInteger(code)) {
+      throw codedError('invalid_close_code', `close code ${typeof code === 'number' ? code : typeof code} is not 1000 or 3000-4999`);
     }
     if (utf8Length(String(reason)) > 123) throw codedError('close_reason_too_long', 'a close reason is at most 123 bytes');
     if (!this.#active) return;
@@ -284,6 +308,7 @@ export class SharedClient {
   /** Queues again, with the same id, one of this tab's chats whose status is `failed`. */
   retry(id) {
     this.#alive();
+    if (typeof id !== 'string') throw codedError('invalid_argument', 'id must be a string');
     const op = this.#failedOps.get(id);
     if (!op) throw codedError('not_retryable', `message ${id} has not failed (or is no longer kept): nothing to retry`);
     const { id: _id, ...rest } = op;
@@ -350,12 +375,17 @@ export class SharedClient {
    */
   claim(frame) {
     this.#alive();
-    const key = claimKey(frame);
-    return new Promise((resolve) => {
-      const number = ++this.#nextClaim;
-      this.#claims.set(number, { key, resolve });
-      if (this.#role === 'leader') this.#settleClaim(number, this.#decide(key, this.#tabId));
-      else if (this.#leaderToken) this.#toLeader({ t: 'claim', number, key });
+    return claimKey(frame).then((key) => {
+      if (key === undefined) {
+        throw codedError('invalid_argument', 'claim takes a frame received (text, JSON or binary) or a string key');
+      }
+      if (this.#freed) return false;
+      return new Promise((resolve) => {
+        const number = ++this.#nextClaim;
+        this.#claims.set(number, { key, resolve });
+        if (this.#role === 'leader') this.#settleClaim(number, this.#decide(key, this.#tabId));
+        else if (this.#leaderToken) this.#toLeader({ t: 'claim', number, key });
+      });
     });
   }
 
@@ -386,7 +416,8 @@ export class SharedClient {
 
   on(type, callback) {
     this.#alive();
-    return this.#subscribe(`kind:${String(type)}`, 'on', callback);
+    if (typeof type !== 'string') throw codedError('invalid_argument', 'type must be a string');
+    return this.#subscribe(`kind:${type}`, 'on', callback);
   }
 
   /** Leaves the shared connection: the lock, the channel, every listener and timer go; another tab takes over. */
@@ -515,7 +546,8 @@ export class SharedClient {
     }
   }
 
-  #onFrame({ value, info, typed }) {
+  #onFrame({ value, info, typed, reparse }) {
+    if (reparse) value = JSON.parse(info.data);
     if (value && typeof value === 'object' && value.type === 'ack' && typeof value.id === 'string') {
       const number = this.#pendingIds.get(value.id);
       if (number !== undefined) this.#forget(this.#pending.get(number));
@@ -638,13 +670,15 @@ export class SharedClient {
 
   // ---- the channel ---------------------------------------------------------------
 
-  #post(message) {
+  /** Posts `message` to the other tabs, or `fallback` when `message` cannot be cloned. */
+  #post(message, fallback) {
     if (this.#freed && message.t !== 'leave' && message.t !== 'resign') return;
     try {
       this.#channel.postMessage({ ...message, from: this.#tabId });
     } catch (error) {
-      // A value that cannot be cloned (never from a client's own events).
-      console.error('wsnotify: could not share with the other tabs', error);
+      // A value the structured clone cannot take (nesting too deep for it).
+      if (fallback) this.#post(fallback);
+      else console.error('wsnotify: could not share with the other tabs', error);
     }
   }
 
@@ -881,7 +915,12 @@ export class SharedClient {
   }
 
   #leaderEvent(message) {
-    this.#post({ t: 'event', ...message });
+    // A parsed value too deep for the channel's structured clone goes as
+    // the text it was parsed from; each tab parses it again.
+    const asText = message.ev === 'frame' && typeof message.info.data === 'string'
+      ? { t: 'event', ...message, value: undefined, reparse: true }
+      : undefined;
+    this.#post({ t: 'event', ...message }, asText);
     this.#onEvent(message);
   }
 

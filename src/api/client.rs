@@ -172,6 +172,11 @@ impl Client {
         if !text.starts_with('{') {
             return Err(not_an_object());
         }
+        // The value's `toJSON` or getters may have freed the client: a
+        // stopped client writes nothing, and the id would name no message.
+        if self.driver.is_stopped() {
+            return Err(ClientError::Freed);
+        }
         self.send(text, id)
     }
 

@@ -21,6 +21,9 @@ pub enum ClientError {
     Close(CloseError),
     /// An argument is not of the type the method takes (what it must be).
     InvalidArgument(&'static str),
+    /// The client was freed during the call (by the application's code that
+    /// the call ran, such as a `toJSON`), so it did nothing.
+    Freed,
     /// `sendChat` was given a message longer than a whole frame may be, and
     /// did not copy it into the module to learn the frame's exact size.
     MessageTooLarge {
@@ -61,6 +64,7 @@ impl ClientError {
             Self::Send(error) => error.message(),
             Self::Close(error) => error.message(),
             Self::InvalidArgument(must_be) => (*must_be).into(),
+            Self::Freed => "this client was freed".into(),
             Self::MessageTooLarge { len, max } => Message::new("a message of ")
                 .number(*len as u64)
                 .text(" bytes does not fit in a frame of at most ")
@@ -79,6 +83,7 @@ impl ClientError {
             Self::Send(error) => error.code(),
             Self::Close(error) => error.code(),
             Self::InvalidArgument(_) => "invalid_argument",
+            Self::Freed => "freed",
             Self::MessageTooLarge { .. } => "frame_too_large",
         }
     }

@@ -207,6 +207,11 @@ impl Driver {
         drop(timers);
     }
 
+    /// Whether [`Driver::stop`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.get()
+    }
+
     /// Whether the engine still waits for the endpoint of `round`.
     fn awaits_round(&self, round: u32) -> bool {
         !self.stopped.get()

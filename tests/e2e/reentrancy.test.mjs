@@ -195,3 +195,26 @@ test('values thrown by the application that are hard to describe, and a console 
   assert.deepEqual(await page.evaluate(() => window.uncaught), []);
   assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
 });
+
+test('free() or close() from inside the toJSON of a sendJson argument: the send throws freed or closed, it returns no id', async (t) => {
+  const { page, pageErrors, url } = await trialPage(t);
+  const outcomes = await page.evaluate(async (u) => {
+    const { createClient } = await import('/pkg/index.js');
+    const outcomes = {};
+    for (const what of ['free', 'close']) {
+      const client = await createClient({ url: u, mode: 'generic', reconnect: false });
+      client.connect();
+      for (let n = 0; n < 500 && client.state !== 'open'; n += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      try {
+        outcomes[what] = `returned ${typeof client.sendJson({ toJSON: () => (client[what](), { type: 'custom' }) })}`;
+      } catch (error) {
+        outcomes[what] = error?.code ?? `untyped: ${error}`;
+      }
+      if (what === 'close') client.free();
+    }
+    return outcomes;
+  }, url);
+  assert.deepEqual(outcomes, { free: 'freed', close: 'closed' });
+  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
+  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+});

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { WebSocketServer } from 'ws';
 import { root } from '../../scripts/lib.mjs';
 import { createServer } from '../../server/app.mjs';
 import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
@@ -196,14 +197,65 @@ test('claim: exactly one of 3 tabs wins each of 100 notifications', async (t) =>
   for (const id of sent) assert.equal(winners.get(id), 1, `one winner for ${id}`);
 });
 
+test('claim tells binary frames apart by their bytes: one winner for each frame, and one for a frame claimed in two tabs', async (t) => {
+  const tabs = await tabsOf(t, 'fay', 2);
+  const { leader, followers: [follower] } = await byRole(tabs);
+  const claim = (each, bytes) => each.page.evaluate((b) => window.tab.client.claim(new Uint8Array(b).buffer), bytes);
+  assert.equal(await claim(leader, [1, 2, 3]), true);
+  assert.equal(await claim(follower, [4, 5, 6]), true, 'another frame, claimed only in this tab');
+  assert.deepEqual((await Promise.all([claim(leader, [7]), claim(follower, [7])])).sort(), [false, true]);
+  // A Blob of the same bytes as a frame claimed before is that frame.
+  assert.equal(await follower.page.evaluate(() => window.tab.client.claim(new Blob([new Uint8Array([1, 2, 3])]))), false);
+});
+
+test('a JSON frame nested too deep for the channel reaches every tab: it crosses as its text, parsed again', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  t.after(() => {
+    for (const socket of wss.clients) socket.terminate();
+    wss.close();
+  });
+  const connections = [];
+  wss.on('connection', (socket) => connections.push(socket));
+  const tabs = [await tab(t), await tab(t)];
+  for (const { page } of tabs) {
+    await page.evaluate(async (url) => {
+      const { createClient } = await import('/pkg/index.js');
+      const client = await createClient({ url, mode: 'generic', shareAcrossTabs: 'deep-frames' });
+      window.depths = [];
+      client.onMessage((value) => {
+        let depth = 0;
+        for (let inner = value; Array.isArray(inner); inner = inner[0]) depth += 1;
+        window.depths.push(depth);
+      });
+      client.connect();
+      window.deepClient = client;
+    }, `ws://127.0.0.1:${wss.address().port}`);
+  }
+  const inEveryTab = (read) => Promise.all(tabs.map(({ page }) => page.evaluate(read)));
+  await until('both tabs open on one connection', async () =>
+    connections.length === 1 && (await inEveryTab(() => window.deepClient.state)).every((state) => state === 'open'));
+  const depth = 20_000;
+  connections[0].send(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+  connections[0].send('[[1]]');
+  await until('both frames in both tabs', async () => (await inEveryTab(() => window.depths.length)).every((count) => count === 2));
+  assert.deepEqual(await inEveryTab(() => window.depths), [[depth, 2], [depth, 2]]);
+  await inEveryTab(() => window.deepClient.free());
+  for (const { errors } of tabs) assert.deepEqual(errors, []);
+});
+
 test('typed errors: a follower refuses sends beyond its outbox bound and values whose JSON is no object, and every member throws after free()', async (t) => {
   const [leader] = await tabsOf(t, 'eve', 1);
   const follower = await tab(t);
-  const { results, freed, notObjects } = await follower.page.evaluate(
+  const { results, freed, notObjects, badArguments } = await follower.page.evaluate(
     ([options]) => window.outboxBound(options),
     [optionsOf('eve')],
   );
   assert.deepEqual(notObjects, ['not_serializable', 'not_serializable', 'not_serializable'], 'a Date, a revoked proxy, an array');
+  assert.deepEqual(badArguments, [
+    'invalid_close_code', 'invalid_close_code', 'invalid_argument', 'invalid_argument',
+    'invalid_argument', 'invalid_argument', 'invalid_argument', 'invalid_argument',
+  ], 'close(Symbol), close(revoked proxy), retry(Symbol), retry(42), on(123), on(a throwing toString), claim(a cycle), claim(a BigInt)');
   assert.match(results[0], /^[0-9a-f]{8}-1$/);
   assert.match(results[1], /^[0-9a-f]{8}-2$/);
   assert.equal(results[2], 'outbox_full');

@@ -100,6 +100,28 @@ window.outboxBound = async (options) => {
       return error.code ?? `untyped: ${error}`;
     }
   });
+  // Arguments of the wrong type: the plain client's typed errors, never a
+  // TypeError of a conversion, nor the application's own exception.
+  const cyclic = {};
+  cyclic.self = cyclic;
+  const throwingName = { toString() { throw new Error('an application bug'); } };
+  const badArguments = await Promise.all([
+    () => client.close(Symbol('code')),
+    () => client.close(revoked),
+    () => client.retry(Symbol('id')),
+    () => client.retry(42),
+    () => client.on(123, () => {}),
+    () => client.on(throwingName, () => {}),
+    () => client.claim(cyclic),
+    () => client.claim({ n: 1n }),
+  ].map(async (call) => {
+    try {
+      await call();
+      return 'no error';
+    } catch (error) {
+      return error?.code ?? `untyped: ${error}`;
+    }
+  }));
   const results = [];
   for (let n = 0; n < 3; n += 1) {
     try {
@@ -115,7 +137,7 @@ window.outboxBound = async (options) => {
   } catch (error) {
     freed = error.code;
   }
-  return { results, freed, notObjects };
+  return { results, freed, notObjects, badArguments };
 };
 
 /** Creates a client in a module worker: sharing is off there. */
