@@ -391,8 +391,17 @@ function createConnection(userId, latest) {
     } else if (stopped) {
       refuse(errorWithCode(stopped.code, `message ${id} was not sent: ${stopped.why}`));
     } else {
-      const { maxFrames, maxBytes } = { ...OUTBOX_DEFAULTS, ...latest().outbox };
-      if (early.length >= maxFrames || earlyChars + chars > maxBytes) {
+      // The bounds as given, or the defaults for a value the client will
+      // refuse when it loads (the held sends are then refused with it).
+      const bound = (key) => {
+        try {
+          const value = latest().outbox?.[key];
+          return Number.isInteger(value) && value > 0 ? value : OUTBOX_DEFAULTS[key];
+        } catch {
+          return OUTBOX_DEFAULTS[key]; // a revoked proxy
+        }
+      };
+      if (early.length >= bound('maxFrames') || earlyChars + chars > bound('maxBytes')) {
         refuse(errorWithCode('outbox_full', `message ${id} was not sent: the outbox is full (${early.length} frames, ${earlyChars} characters held while the client loads)`));
       } else {
         earlyChars += chars;
