@@ -55,9 +55,10 @@ export const DEFAULT_MAX_MESSAGES: number;
 /**
  * Connects as `userId` while the component is mounted. `userId`, a string or
  * list `url`, `mode` and the options the client takes at creation restart the
- * connection when they change (by value, in any key order); callbacks,
- * `token`, `shouldReconnect` and a `url` function apply live, given,
- * changed or removed.
+ * connection when they change (by value, in any key order), and so does
+ * giving or removing `shouldReconnect`; callbacks, `token` (given, changed
+ * or removed), `shouldReconnect` while given and a `url` function apply
+ * live.
  */
 export function useNotification(userId: string, options: NotificationOptions): NotificationHandle;
 
@@ -109,8 +110,9 @@ export interface WebSocketHandle<T = JsonValue> {
  * mode: nothing of the client's own is sent). As with `useNotification`, a
  * string or list `url` and the options the client takes at creation
  * (`reconnect`, `heartbeat`, `kindField`, …) restart the connection when they
- * change (by value, in any key order); callbacks, `hello`, `shouldReconnect`
- * and a `url` function apply live, given, changed or removed.
+ * change (by value, in any key order), and so does giving or removing
+ * `shouldReconnect`; callbacks, `hello` (given, changed or removed),
+ * `shouldReconnect` while given and a `url` function apply live.
  */
 export function useWebSocket<T = JsonValue>(
   url: string | string[] | ((attempt: number) => string | Promise<string>),

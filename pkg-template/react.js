@@ -25,14 +25,15 @@ const HOOK_ONLY = new Set(['onNotify', 'onChat', 'onMessage', 'onError', 'onStat
 const LIVE = new Set(['token', 'hello', 'shouldReconnect']);
 
 /**
- * The live options the client always gets as providers, given or not, so
- * that giving, changing or removing them never restarts the connection: the
- * predicate, and the first frame's content of the mode (the token of
- * `init`, the generic mode's hello). Each mode refuses the other's, so
- * that one counts by presence.
+ * The live option the client always gets as a provider, given or not, so
+ * that giving, changing or removing it never restarts the connection: what
+ * the mode's first frame carries (the token of `init`, the generic mode's
+ * hello). A provider that produces nothing leaves it out; each mode refuses
+ * the other's, which counts by presence. So does `shouldReconnect`: with a
+ * predicate the client waits for its answer on every close.
  */
 function alwaysLive(mode) {
-  return new Set(['shouldReconnect', mode === 'generic' ? 'hello' : 'token']);
+  return mode === 'generic' ? 'hello' : 'token';
 }
 
 /**
@@ -56,13 +57,13 @@ function canonical(value, seen = new Set()) {
  * What identifies a connection: the user and every client option that the
  * client takes only when it is created, compared by value. Functions count
  * as such and the other live options by presence only (the mode's always-
- * live ones not at all), so inline callbacks and providers never reconnect.
+ * live one not at all), so inline callbacks and providers never reconnect.
  */
 function restartKey(userId, options) {
   const always = alwaysLive(options.mode);
   const fixed = { userId };
   for (const [key, value] of Object.entries(options)) {
-    if (HOOK_ONLY.has(key) || always.has(key) || value === undefined) continue;
+    if (HOOK_ONLY.has(key) || key === always || value === undefined) continue;
     fixed[key] = LIVE.has(key) || typeof value === 'function' ? '(live)' : value;
   }
   return JSON.stringify(canonical(fixed));
@@ -253,7 +254,7 @@ function createConnection(userId, latest) {
     };
     if (typeof options.url === 'function') options.url = live('url');
     const always = alwaysLive(options.mode);
-    for (const key of LIVE) if (options[key] !== undefined || always.has(key)) options[key] = live(key);
+    for (const key of LIVE) if (options[key] !== undefined || key === always) options[key] = live(key);
     return { ...options, userId };
   }
 
@@ -365,13 +366,13 @@ function createConnection(userId, latest) {
    * Sends through the client with `send(client, id)` and returns the id at
    * once, whenever it is called: a send that cannot go is reported to
    * onError with that id, never thrown into render code. Before the client
-   * has loaded, the send is held, within the outbox's bounds (its frames,
-   * and its bytes counted as characters of text, of which a frame has at
-   * least as many bytes), and handed to the client once it exists; after
-   * the connection ended, or when the client could not be created, it is
-   * refused at once.
+   * has loaded, the send is held as `held()` makes it (`{ chars, send }`:
+   * the characters of its text, of which a frame has at least as many
+   * bytes, and how to send it then), within the outbox's bounds, and
+   * handed to the client once it exists; after the connection ended, or
+   * when the client could not be created, it is refused at once.
    */
-  function guarded(send, chars) {
+  function guarded(send, held) {
     sends += 1;
     const id = `${idPrefix}-${sends}`;
     const refuse = (error) => {
@@ -379,43 +380,62 @@ function createConnection(userId, latest) {
       if (Object.isExtensible(error)) error.id ??= id;
       report(error);
     };
-    const attempt = (target) => {
+    const attempt = (target, sendNow = send) => {
       try {
-        send(target, id);
+        sendNow(target, id);
       } catch (error) {
         refuse(error);
       }
     };
     if (client) {
       attempt(client);
-    } else if (stopped) {
-      refuse(errorWithCode(stopped.code, `message ${id} was not sent: ${stopped.why}`));
-    } else {
-      // The bounds as given, or the defaults for a value the client will
-      // refuse when it loads (the held sends are then refused with it).
-      const bound = (key) => {
-        try {
-          const value = latest().outbox?.[key];
-          return Number.isInteger(value) && value > 0 ? value : OUTBOX_DEFAULTS[key];
-        } catch {
-          return OUTBOX_DEFAULTS[key]; // a revoked proxy
-        }
-      };
-      if (early.length >= bound('maxFrames') || earlyChars + chars > bound('maxBytes')) {
-        refuse(errorWithCode('outbox_full', `message ${id} was not sent: the outbox is full (${early.length} frames, ${earlyChars} characters held while the client loads)`));
-      } else {
-        earlyChars += chars;
-        early.push({
-          send: attempt,
-          refuse: () => refuse(errorWithCode(stopped.code, `message ${id} was not sent: ${stopped.why}`)),
-        });
-      }
+      return id;
     }
+    const notSent = () => refuse(errorWithCode(stopped.code, `message ${id} was not sent: ${stopped.why}`));
+    if (stopped) {
+      notSent();
+      return id;
+    }
+    const { chars, send: later } = held();
+    if (early.length >= earlyBound('maxFrames') || earlyChars + chars > earlyBound('maxBytes')) {
+      refuse(errorWithCode('outbox_full', `message ${id} was not sent: the outbox is full (${early.length} frames, ${earlyChars} characters held while the client loads)`));
+      return id;
+    }
+    earlyChars += chars;
+    early.push({ send: (target) => attempt(target, later), refuse: notSent });
     return id;
   }
 
-  /** The characters of `value` when it is text; other values count as none. */
-  const charsOf = (value) => (typeof value === 'string' ? value.length : 0);
+  /**
+   * The outbox bound `key` as given, or its default for a value the client
+   * will refuse when it loads (the held sends are then refused with it).
+   */
+  function earlyBound(key) {
+    try {
+      const value = latest().outbox?.[key];
+      return Number.isInteger(value) && value > 0 ? value : OUTBOX_DEFAULTS[key];
+    } catch {
+      return OUTBOX_DEFAULTS[key]; // a revoked proxy
+    }
+  }
+
+  /** A send of `text` (or of a value that is not text, for the client to refuse), held as it is. */
+  const heldText = (text, send) => () => ({ chars: typeof text === 'string' ? text.length : 0, send });
+
+  /**
+   * A JSON send, held as the JSON the value has now: later changes to the
+   * value do not reach the frame, and its text counts. A value with no JSON
+   * is held as it is, for the client to refuse with its own error.
+   */
+  const heldJson = (value, send) => () => {
+    try {
+      const text = JSON.stringify(value);
+      if (typeof text === 'string') return { chars: text.length, send: (c, id) => c.sendJson(JSON.parse(text), id) };
+    } catch {
+      // The client reports it when it loads.
+    }
+    return { chars: 0, send };
+  };
 
   return {
     acquire() {
@@ -439,9 +459,18 @@ function createConnection(userId, latest) {
     },
     getSnapshot: () => published,
     getServerSnapshot: () => IDLE,
-    sendMessage: (toUserId, message) => guarded((c, id) => c.sendChat(toUserId ?? null, message, id), charsOf(message)),
-    sendJsonMessage: (value) => guarded((c, id) => c.sendJson(value, id), 0),
-    sendText: (text) => guarded((c, id) => c.sendText(text, id), charsOf(text)),
+    sendMessage: (toUserId, message) => {
+      const send = (c, id) => c.sendChat(toUserId ?? null, message, id);
+      return guarded(send, heldText(message, send));
+    },
+    sendJsonMessage: (value) => {
+      const send = (c, id) => c.sendJson(value, id);
+      return guarded(send, heldJson(value, send));
+    },
+    sendText: (text) => {
+      const send = (c, id) => c.sendText(text, id);
+      return guarded(send, heldText(text, send));
+    },
   };
 }
 

@@ -83,17 +83,23 @@ function scopeOf(options) {
 }
 
 /**
- * A 64-bit hash of `bytes` (two FNV-1a lanes), as hex: binary frames are
- * told apart by their content, as text frames are.
+ * The bytes of a binary frame, as hex of their SHA-256 (where the page may
+ * use `crypto.subtle`: a secure context), else of a 64-bit FNV-1a hash in two
+ * lanes: binary frames are told apart by their content, as text frames are.
  */
-function bytesHash(bytes) {
+async function bytesKey(buffer) {
+  if (globalThis.crypto?.subtle) {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buffer));
+    return `b:${[...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+  }
   let low = 0x811c9dc5;
   let high = 0x050c5d1f;
-  for (const byte of bytes) {
+  for (const byte of new Uint8Array(buffer)) {
     low = Math.imul(low ^ byte, 0x01000193);
     high = Math.imul(high ^ byte, 0x01000193) ^ (low >>> 15);
   }
-  return `${(low >>> 0).toString(16)}${(high >>> 0).toString(16)}`;
+  const hex = (lane) => (lane >>> 0).toString(16).padStart(8, '0');
+  return `f:${buffer.byteLength}:${hex(low)}${hex(high)}`;
 }
 
 /**
@@ -101,18 +107,18 @@ function bytesHash(bytes) {
  * its epoch and `seq`; a chat with an id by sender and id; a binary frame
  * (an `ArrayBuffer`, a view or a `Blob`) by its bytes; anything else by its
  * JSON text. Resolves to `undefined` for a value that has none (a BigInt,
- * a cycle, a throwing `toJSON`).
+ * a cycle, or one whose reading throws).
  */
 async function claimKey(frame) {
-  if (typeof frame === 'string') return `k:${frame}`;
-  if (frame instanceof ArrayBuffer) return `b:${frame.byteLength}:${bytesHash(new Uint8Array(frame))}`;
-  if (ArrayBuffer.isView(frame)) return claimKey(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength).slice().buffer);
-  if (typeof Blob === 'function' && frame instanceof Blob) return claimKey(await frame.arrayBuffer());
-  if (frame && typeof frame === 'object') {
-    if (typeof frame.seq === 'number') return `s:${frame.epoch ?? ''}:${frame.seq}`;
-    if (typeof frame.id === 'string') return `i:${frame.fromUserId ?? ''}:${frame.id}`;
-  }
   try {
+    if (typeof frame === 'string') return `k:${frame}`;
+    if (frame instanceof ArrayBuffer) return await bytesKey(frame);
+    if (ArrayBuffer.isView(frame)) return await bytesKey(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength).slice().buffer);
+    if (typeof Blob === 'function' && frame instanceof Blob) return await bytesKey(await frame.arrayBuffer());
+    if (frame && typeof frame === 'object') {
+      if (typeof frame.seq === 'number') return `s:${frame.epoch ?? ''}:${frame.seq}`;
+      if (typeof frame.id === 'string') return `i:${frame.fromUserId ?? ''}:${frame.id}`;
+    }
     const text = JSON.stringify(frame);
     return text === undefined ? undefined : `j:${text}`;
   } catch {

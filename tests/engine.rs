@@ -598,7 +598,7 @@ fn reconnect_disabled_ends_on_every_failed_attempt_too() {
     };
     // The endpoint provider fails.
     let mut cfg = config();
-    cfg.resolve_endpoint = true;
+    cfg.url_provided = true;
     let mut h = no_reconnect(cfg);
     h.connect();
     h.input(Input::EndpointFailed {
@@ -614,7 +614,6 @@ fn reconnect_disabled_ends_on_every_failed_attempt_too() {
     assert_eq!(h.engine.state(), State::Closed, "open failed");
     // A provided token makes `init` too large.
     let mut cfg = config();
-    cfg.resolve_endpoint = true;
     cfg.first_frame_provided = true;
     cfg.max_frame_bytes = 100;
     let mut h = no_reconnect(cfg);
@@ -865,7 +864,8 @@ fn a_hidden_page_leaves_a_closed_client_closed() {
 #[test]
 fn a_fresh_url_and_token_are_resolved_before_each_attempt() {
     let mut cfg = config();
-    cfg.resolve_endpoint = true;
+    cfg.url_provided = true;
+    cfg.first_frame_provided = true;
     cfg.token = Some("old".into());
     let mut h = Harness::new(cfg);
     assert!(!h.engine.awaits_endpoint());
@@ -901,7 +901,7 @@ fn a_fresh_url_and_token_are_resolved_before_each_attempt() {
 #[test]
 fn a_failing_endpoint_provider_counts_as_a_failed_attempt() {
     let mut cfg = config();
-    cfg.resolve_endpoint = true;
+    cfg.url_provided = true;
     let mut h = Harness::new(cfg);
     h.connect();
     let commands = h.input(Input::EndpointFailed {
@@ -942,7 +942,6 @@ fn a_fixed_token_that_makes_init_too_large_is_never_sent_and_the_client_stops() 
 #[test]
 fn a_provided_token_that_makes_init_too_large_fails_the_attempt_and_the_next_is_asked_again() {
     let mut cfg = config();
-    cfg.resolve_endpoint = true;
     cfg.first_frame_provided = true;
     cfg.max_frame_bytes = 100;
     let mut h = Harness::new(cfg);
@@ -969,7 +968,7 @@ fn a_provided_token_that_makes_init_too_large_fails_the_attempt_and_the_next_is_
 #[test]
 fn a_fixed_token_too_large_with_a_url_provider_stops_the_client_too() {
     let mut cfg = config();
-    cfg.resolve_endpoint = true;
+    cfg.url_provided = true;
     cfg.token = Some("t".repeat(200));
     cfg.max_frame_bytes = 100;
     let mut h = Harness::new(cfg);
@@ -1002,7 +1001,7 @@ fn a_hello_over_the_frame_limit_is_never_sent() {
 #[test]
 fn a_connect_timeout_while_resolving_ends_the_wait_and_a_late_endpoint_opens_nothing() {
     let mut cfg = config();
-    cfg.resolve_endpoint = true;
+    cfg.url_provided = true;
     let mut h = Harness::new(cfg);
     h.connect();
     h.fire(TimerKind::ConnectTimeout);
@@ -1020,7 +1019,7 @@ fn a_connect_timeout_while_resolving_ends_the_wait_and_a_late_endpoint_opens_not
 fn a_token_provider_with_a_list_of_urls_connects_to_each_url_in_turn() {
     let mut cfg = config();
     cfg.urls = vec!["ws://127.0.0.1:1/a".into(), "ws://127.0.0.1:2/b".into()];
-    cfg.resolve_endpoint = true;
+    cfg.first_frame_provided = true;
     let mut h = Harness::new(cfg);
     h.connect();
     let resolved = |h: &mut Harness, token: &str| {
@@ -1055,6 +1054,34 @@ fn a_url_the_browser_refuses_ends_in_closed_with_an_error() {
     });
     assert!(events(&commands).contains(&Event::Error(ErrorEvent::OpenFailed("SyntaxError".into()))));
     assert_eq!(h.engine.state(), State::Closed);
+}
+
+#[test]
+fn a_refused_url_ends_with_a_token_provider_too_and_is_retried_only_with_a_url_provider() {
+    for (url_provided, first_frame_provided, then) in [
+        (false, true, State::Closed),
+        (true, false, State::Reconnecting),
+        (true, true, State::Reconnecting),
+    ] {
+        let mut cfg = config();
+        cfg.url_provided = url_provided;
+        cfg.first_frame_provided = first_frame_provided;
+        let mut h = Harness::new(cfg);
+        h.connect();
+        h.input(Input::EndpointResolved {
+            url: url_provided.then(|| "ws://127.0.0.1:2/ws#fragment".into()),
+            token: Some("t".into()),
+            hello: None,
+        });
+        h.input(Input::OpenFailed {
+            reason: "SyntaxError".into(),
+        });
+        assert_eq!(
+            h.engine.state(),
+            then,
+            "url provided: {url_provided}, token provided: {first_frame_provided}"
+        );
+    }
 }
 
 // ── inbound frames ──────────────────────────────────────────────────────────
@@ -1468,7 +1495,7 @@ fn generic_mode_sends_the_hello_first_on_every_connection() {
 #[test]
 fn a_hello_from_the_provider_replaces_the_configured_one() {
     let mut cfg = generic();
-    cfg.resolve_endpoint = true;
+    cfg.first_frame_provided = true;
     let mut h = Harness::new(cfg);
     h.connect();
     h.input(Input::EndpointResolved {

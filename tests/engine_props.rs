@@ -137,7 +137,7 @@ fn config() -> impl Strategy<Value = Config> {
                 });
                 config.reconnect.max_retries = max_retries;
                 config.reconnect.enabled = reconnect;
-                config.resolve_endpoint = resolve;
+                config.url_provided = resolve;
                 config.outbox = OutboxLimits {
                     max_frames,
                     max_bytes,
@@ -403,7 +403,7 @@ impl World {
                 }
                 Command::ResolveEndpoint { .. } => {
                     prop_assert!(!attempts_forbidden, "an attempt after a terminal close");
-                    prop_assert!(self.config.resolve_endpoint);
+                    prop_assert!(self.config.resolves_endpoint());
                     self.resolving = true;
                 }
                 Command::SendFrame(text) => {

@@ -305,7 +305,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
             "hello is for mode \"generic\": the wsnotify mode sends init first",
         ));
     }
-    config.resolve_endpoint = url_is_function || token_is_function || hello_is_function;
+    config.url_provided = url_is_function;
     config.first_frame_provided = token_is_function || hello_is_function;
 
     if let Some(field) = options.string("kindField") {
@@ -379,7 +379,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     }
 
     let endpoint = config
-        .resolve_endpoint
+        .resolves_endpoint()
         .then(|| endpoint_provider(url, token, hello, &config));
     Ok(ParsedOptions {
         config,

@@ -89,7 +89,7 @@ pub trait Application {
 /// How the driver talks to the browser, besides the engine's configuration.
 pub struct DriverOptions {
     /// The providers called before each attempt, when
-    /// `Config::resolve_endpoint` is set.
+    /// [`Config::resolves_endpoint`](crate::engine::Config::resolves_endpoint).
     pub endpoint: Option<EndpointProvider>,
     /// How binary frames arrive.
     pub binary_type: BinaryType,
@@ -138,7 +138,7 @@ pub struct Driver {
 
 impl Driver {
     /// A driver for `config`; `options.endpoint` is required when
-    /// `config.resolve_endpoint` is set.
+    /// `config.resolves_endpoint()`.
     pub fn new(config: Config, app: Box<dyn Application>, options: DriverOptions) -> Rc<Self> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         Rc::new_cyclic(|me: &Weak<Driver>| {

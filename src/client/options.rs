@@ -213,7 +213,7 @@ impl Options {
                 None
             }
             Url::Provider(provider) => {
-                config.resolve_endpoint = true;
+                config.url_provided = true;
                 Some(endpoint_provider(provider, self.token, self.hello))
             }
         };

@@ -139,14 +139,15 @@ pub struct Config {
     /// The WebSocket URLs, tried in turn: an attempt that fails before its
     /// socket opens, and a server's request to reconnect, move on to the
     /// next one. Never empty. A URL that the driver resolves for an attempt
-    /// (`resolve_endpoint`) replaces it for that attempt.
+    /// (`url_provided`) replaces it for that attempt.
     pub urls: Vec<String>,
-    /// Ask the driver for a fresh URL and token before each attempt
-    /// ([`super::Command::ResolveEndpoint`]). Default `false`.
-    pub resolve_endpoint: bool,
-    /// With `resolve_endpoint`: the token or the hello comes from the driver
-    /// at each attempt, so a first frame over `max_frame_bytes` may fit at
-    /// the next one (with a fixed one, the engine stops). Default `false`.
+    /// The URL comes from the driver at each attempt, so a URL the browser
+    /// refused may be a better one at the next (with fixed URLs, the engine
+    /// stops after the last). Default `false`.
+    pub url_provided: bool,
+    /// The token or the hello comes from the driver at each attempt, so a
+    /// first frame over `max_frame_bytes` may fit at the next one (with a
+    /// fixed one, the engine stops). Default `false`.
     pub first_frame_provided: bool,
     /// The user sent in `init`: required in [`Mode::Wsnotify`], unused in
     /// [`Mode::Generic`].
@@ -206,11 +207,18 @@ impl Config {
         Self::with_defaults(url.into(), Mode::Generic, None)
     }
 
+    /// Whether the driver is asked for the endpoint before each attempt
+    /// ([`super::Command::ResolveEndpoint`]): when the URL, the token or the
+    /// hello comes from it.
+    pub fn resolves_endpoint(&self) -> bool {
+        self.url_provided || self.first_frame_provided
+    }
+
     fn with_defaults(url: String, mode: Mode, user_id: Option<UserId>) -> Self {
         Self {
             mode,
             urls: vec![url],
-            resolve_endpoint: false,
+            url_provided: false,
             first_frame_provided: false,
             user_id,
             hello: None,

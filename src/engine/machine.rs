@@ -443,9 +443,10 @@ impl Engine {
         self.socket = Socket::None;
         self.cancel_timer(TimerKind::ConnectTimeout);
         self.emit(Event::Error(ErrorEvent::OpenFailed(reason)));
-        // A fixed URL the browser refused is refused again; a provider, or
-        // the next URL of a list, may do better.
-        if self.config.resolve_endpoint || self.config.urls.len() > 1 {
+        // A fixed URL the browser refused is refused again; a URL provider,
+        // or the next URL of a list, may do better (a token or hello
+        // provider cannot).
+        if self.config.url_provided || self.config.urls.len() > 1 {
             self.next_url();
             self.retry_or_end(None);
         } else {
@@ -578,7 +579,7 @@ impl Engine {
         self.transition(State::Connecting, None);
         let timeout = self.config.connect_timeout_ms;
         self.set_timer(TimerKind::ConnectTimeout, timeout);
-        if self.config.resolve_endpoint {
+        if self.config.resolves_endpoint() {
             self.socket = Socket::Resolving;
             self.commands.push_back(Command::ResolveEndpoint {
                 attempt: self.retry,

@@ -22,8 +22,8 @@ const EXPECTED = {
   'ConnectionBanner.test.jsx': 1,
   'Composer.test.jsx': 2,
   'close-policy.test.js': 11,
-  'hooks.test.jsx': 10,
-  'kit.test.js': 27,
+  'hooks.test.jsx': 13,
+  'kit.test.js': 28,
 };
 /** The Jest tests of the fixture. */
 const EXPECTED_JEST = { 'kit.test.mjs': 8 };
