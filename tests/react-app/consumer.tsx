@@ -102,9 +102,11 @@ export function Ticker() {
     kindField: 'event',
     onError: (error: WsNotifyError) => void error.code,
   });
-  socket.sendMessage('hello');
+  const id: string = socket.sendMessage('hello');
   socket.sendJsonMessage({ event: 'subscribe' });
-  const raw = socket.lastMessage?.data;
+  // A list of URLs, tried in turn, as the client takes.
+  const fallback = useWebSocket(['ws://127.0.0.1:9000/', 'ws://127.0.0.1:9001/']);
+  const raw = socket.lastMessage?.data ?? fallback.lastMessage?.data ?? id;
   return <p>{socket.readyState} {socket.lastJsonMessage?.value} {typeof raw}</p>;
 }
 
