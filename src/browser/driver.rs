@@ -4,6 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 use web_sys::BinaryType;
 
@@ -62,6 +63,7 @@ impl EndpointAnswer {
             return;
         };
         if driver.awaits_round(self.round) {
+            driver.answered_round.set(self.round);
             driver.input(match endpoint {
                 Ok(Endpoint { url, token, hello }) => Input::EndpointResolved { url, token, hello },
                 Err(reason) => Input::EndpointFailed { reason },
@@ -109,6 +111,9 @@ struct Io {
     /// other socket are stale.
     socket_number: u32,
     timers: Timers,
+    /// A round of the providers put off to a task of its own (see
+    /// `Driver::resolve_endpoint`).
+    deferred_round: Option<Timeout>,
 }
 
 /// The engine with its socket, timers and page listeners.
@@ -133,6 +138,8 @@ pub struct Driver {
     /// The number of the last round of endpoint resolution (see
     /// [`EndpointAnswer`]).
     endpoint_round: Cell<u32>,
+    /// The number of the last round that was answered.
+    answered_round: Cell<u32>,
     _signals: WindowSignals,
 }
 
@@ -152,6 +159,7 @@ impl Driver {
                 pumping: Cell::new(false),
                 stopped: Cell::new(false),
                 endpoint_round: Cell::new(0),
+                answered_round: Cell::new(0),
                 _signals: WindowSignals::new(move |input| feed(&signals_target, input)),
             }
         })
@@ -202,9 +210,15 @@ impl Driver {
     /// this driver.
     pub fn stop(&self) {
         self.stopped.set(true);
-        let Io { socket, timers, .. } = std::mem::take(&mut *self.io.borrow_mut());
+        let Io {
+            socket,
+            timers,
+            deferred_round,
+            ..
+        } = std::mem::take(&mut *self.io.borrow_mut());
         drop(socket);
         drop(timers);
+        drop(deferred_round);
     }
 
     /// Whether [`Driver::stop`] was called.
@@ -344,7 +358,7 @@ impl Driver {
     }
 
     fn resolve_endpoint(&self, attempt: u32) {
-        let Some(provider) = &self.options.endpoint else {
+        if self.options.endpoint.is_none() {
             self.engine.borrow_mut().handle(
                 now(),
                 Input::EndpointFailed {
@@ -352,16 +366,41 @@ impl Driver {
                 },
             );
             return;
-        };
+        }
+        let unanswered = self.endpoint_round.get() != self.answered_round.get();
         let round = self.endpoint_round.get().wrapping_add(1);
         self.endpoint_round.set(round);
-        provider(
-            attempt,
-            EndpointAnswer {
+        if unanswered {
+            // The round before was never answered: the application started
+            // this attempt from inside a provider, or while one was pending.
+            // Asked at once, a provider that always does so would loop
+            // without end inside one call; asked in a task of its own, it
+            // leaves the page running between rounds.
+            let me = self.me.clone();
+            let ask = move || {
+                if let Some(driver) = me.upgrade() {
+                    driver.ask(round, attempt);
+                }
+            };
+            self.io.borrow_mut().deferred_round = Some(Timeout::new(0, ask));
+            return;
+        }
+        self.ask(round, attempt);
+    }
+
+    /// Asks the providers for the endpoint of attempt `attempt`, if round
+    /// `round` is still awaited.
+    fn ask(&self, round: u32, attempt: u32) {
+        let Some(provider) = &self.options.endpoint else {
+            return;
+        };
+        if self.awaits_round(round) {
+            let answer = EndpointAnswer {
                 driver: self.me.clone(),
                 round,
-            },
-        );
+            };
+            provider(attempt, answer);
+        }
     }
 }
 

@@ -218,3 +218,35 @@ test('free() or close() from inside the toJSON of a sendJson argument: the send 
   assert.deepEqual(await page.evaluate(() => window.uncaught), []);
   assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
 });
+
+test('a provider that reconnects the client each time it is asked leaves the page running, and free() stops it', async (t) => {
+  const { page, pageErrors, url } = await trialPage(t);
+  const result = await page.evaluate(async (u) => {
+    const { createClient } = await import('/pkg/index.js');
+    // A cap, so that a build that loops inside connect() fails this test
+    // instead of hanging it.
+    const CAP = 10_000;
+    let asked = 0;
+    let client = null;
+    const provider = () => {
+      asked += 1;
+      if (asked > CAP) throw new Error('asked without end');
+      client.reconnect();
+      return u;
+    };
+    client = await createClient({ url: provider, userId: 'restless', reconnect: { baseDelayMs: 20, maxDelayMs: 40 } });
+    client.connect();
+    const askedAtReturn = asked;
+    const timerRan = await new Promise((resolve) => setTimeout(() => resolve(true), 50));
+    const askedMeanwhile = asked - askedAtReturn;
+    client.free();
+    const askedAtFree = asked;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { askedAtReturn, timerRan, askedMeanwhile, askedAtFree, askedAfter: asked };
+  }, url);
+  assert.equal(result.askedAtReturn, 1, `connect() returns after one round: ${JSON.stringify(result)}`);
+  assert.equal(result.timerRan, true);
+  assert.ok(result.askedMeanwhile > 0, `the rounds go on, each in a task: ${JSON.stringify(result)}`);
+  assert.equal(result.askedAfter, result.askedAtFree, 'no provider is asked after free()');
+  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+});
