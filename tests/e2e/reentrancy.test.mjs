@@ -57,6 +57,15 @@ async function trialPage(t) {
   return { page, pageErrors, url: `ws://127.0.0.1:${wss.address().port}` };
 }
 
+/**
+ * Nothing uncaught in the page and nothing on its console but the browser's
+ * own line for a connection that failed.
+ */
+async function assertNoPageErrors(page, pageErrors) {
+  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
+  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+}
+
 test('every member called from inside every callback and provider: no trap, a typed outcome, free() stops at once', async (t) => {
   const { page, pageErrors, url } = await trialPage(t);
   const [callbacks, members] = await page.evaluate(() => [window.callbacks, window.members]);
@@ -97,8 +106,7 @@ test('every member called from inside every callback and provider: no trap, a ty
   const predicate = report.find((trial) => trial.where === 'shouldReconnect' && trial.what === 'state');
   assert.ok(predicate.states.includes('reconnecting'), `shouldReconnect answered true: ${predicate.states}`);
   assert.equal(byUser.get('shouldReconnect-state').opened, 2);
-  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
-  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+  await assertNoPageErrors(page, pageErrors);
   t.diagnostic(`outcomes: ${JSON.stringify(outcomes)}`);
 });
 
@@ -192,8 +200,7 @@ test('values thrown by the application that are hard to describe, and a console 
     }
   }
   await until('every trial connection closed', () => results.every(({ userId }) => (byUser.get(userId)?.open ?? 0) === 0), 5_000);
-  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
-  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+  await assertNoPageErrors(page, pageErrors);
 });
 
 test('free() or close() from inside the toJSON of a sendJson argument: the send throws freed or closed, it returns no id', async (t) => {
@@ -215,8 +222,7 @@ test('free() or close() from inside the toJSON of a sendJson argument: the send 
     return outcomes;
   }, url);
   assert.deepEqual(outcomes, { free: 'freed', close: 'closed' });
-  assert.deepEqual(await page.evaluate(() => window.uncaught), []);
-  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+  await assertNoPageErrors(page, pageErrors);
 });
 
 test('a provider that reconnects the client each time it is asked leaves the page running, and free() stops it', async (t) => {
@@ -248,5 +254,5 @@ test('a provider that reconnects the client each time it is asked leaves the pag
   assert.equal(result.timerRan, true);
   assert.ok(result.askedMeanwhile > 0, `the rounds go on, each in a task: ${JSON.stringify(result)}`);
   assert.equal(result.askedAfter, result.askedAtFree, 'no provider is asked after free()');
-  assert.deepEqual(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+  await assertNoPageErrors(page, pageErrors);
 });
