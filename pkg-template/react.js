@@ -28,9 +28,11 @@ const LIVE = new Set(['token', 'hello', 'shouldReconnect']);
  * The live option the client always gets as a provider, given or not, so
  * that giving, changing or removing it never restarts the connection: what
  * the mode's first frame carries (the token of `init`, the generic mode's
- * hello). A provider that produces nothing leaves it out; each mode refuses
- * the other's, which counts by presence. So does `shouldReconnect`: with a
- * predicate the client waits for its answer on every close.
+ * hello). A provider that produces nothing leaves it out. The other mode's
+ * counts by presence (the wsnotify mode refuses a hello; the generic mode
+ * sends no `init`, so a token does nothing there), and so does
+ * `shouldReconnect`: with a predicate the client waits for its answer on
+ * every close.
  */
 function alwaysLive(mode) {
   return mode === 'generic' ? 'hello' : 'token';
