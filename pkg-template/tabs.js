@@ -61,10 +61,15 @@ function errorFromWire(wire) {
   return error;
 }
 
+/** `bytes` (a `Uint8Array`) as hex, two digits a byte. */
+function hexOf(bytes) {
+  return [...bytes].map((value) => value.toString(16).padStart(2, '0')).join('');
+}
+
 function randomHex(bytes) {
   const values = new Uint8Array(bytes);
   crypto.getRandomValues(values);
-  return [...values].map((value) => value.toString(16).padStart(2, '0')).join('');
+  return hexOf(values);
 }
 
 function utf8Length(text) {
@@ -83,23 +88,20 @@ function scopeOf(options) {
 }
 
 /**
- * The bytes of a binary frame, as hex of their SHA-256 (where the page may
+ * The bytes of a binary frame (a `Uint8Array`), as hex of their SHA-256 (where the page may
  * use `crypto.subtle`: a secure context), else of a 64-bit FNV-1a hash in two
  * lanes: binary frames are told apart by their content, as text frames are.
  */
-async function bytesKey(buffer) {
-  if (globalThis.crypto?.subtle) {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buffer));
-    return `b:${[...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
-  }
+async function bytesKey(bytes) {
+  if (globalThis.crypto?.subtle) return `b:${hexOf(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)))}`;
   let low = 0x811c9dc5;
   let high = 0x050c5d1f;
-  for (const byte of new Uint8Array(buffer)) {
+  for (const byte of bytes) {
     low = Math.imul(low ^ byte, 0x01000193);
     high = Math.imul(high ^ byte, 0x01000193) ^ (low >>> 15);
   }
   const hex = (lane) => (lane >>> 0).toString(16).padStart(8, '0');
-  return `f:${buffer.byteLength}:${hex(low)}${hex(high)}`;
+  return `f:${bytes.length}:${hex(low)}${hex(high)}`;
 }
 
 /**
@@ -112,9 +114,9 @@ async function bytesKey(buffer) {
 async function claimKey(frame) {
   try {
     if (typeof frame === 'string') return `k:${frame}`;
-    if (frame instanceof ArrayBuffer) return await bytesKey(frame);
-    if (ArrayBuffer.isView(frame)) return await bytesKey(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength).slice().buffer);
-    if (typeof Blob === 'function' && frame instanceof Blob) return await bytesKey(await frame.arrayBuffer());
+    if (frame instanceof ArrayBuffer) return await bytesKey(new Uint8Array(frame));
+    if (ArrayBuffer.isView(frame)) return await bytesKey(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
+    if (typeof Blob === 'function' && frame instanceof Blob) return await bytesKey(new Uint8Array(await frame.arrayBuffer()));
     if (frame && typeof frame === 'object') {
       if (typeof frame.seq === 'number') return `s:${frame.epoch ?? ''}:${frame.seq}`;
       if (typeof frame.id === 'string') return `i:${frame.fromUserId ?? ''}:${frame.id}`;
