@@ -121,14 +121,16 @@ return result
  * kept `entries` ([{ seq, text }], oldest first).
  */
 export function resumeFrom(state, entries, lastSeq, epoch) {
-  const after = entries.filter((entry) => entry.seq > lastSeq).map((entry) => entry.text);
+  const textsAbove = (seq) => entries.filter((entry) => entry.seq > seq).map((entry) => entry.text);
   if (epoch === state.epoch && lastSeq <= state.seq) {
     const firstKept = entries[0]?.seq ?? state.seq + 1;
-    return { recovered: firstKept <= lastSeq + 1, frames: after };
+    return { recovered: firstKept <= lastSeq + 1, frames: textsAbove(lastSeq) };
   }
-  // Numbering of before a restart of Redis: what is kept after lastSeq is
-  // replayed, but frames stored just before the restart may be gone.
-  if (epoch !== undefined && epoch === state.prev) return { recovered: false, frames: after };
+  // Numbering of before a restart of Redis: frames stored just before the
+  // restart may be gone. The new epoch numbers on from where the store
+  // stopped (`hole`), which is below lastSeq when Redis lost numbers the
+  // client saw: every frame above `hole` is of the new epoch, unseen.
+  if (epoch !== undefined && epoch === state.prev) return { recovered: false, frames: textsAbove(Math.min(lastSeq, state.hole)) };
   return { recovered: false, frames: entries.map((entry) => entry.text) };
 }
 
