@@ -334,7 +334,7 @@ test('Redis back without its last writes: what was numbered after the restart re
     const frames = await store.xRange(`wsnotify:frames:${alice.userId}`, '-', '+');
     await store.xDel(`wsnotify:frames:${alice.userId}`, frames.slice(-2).map((entry) => entry.id));
     await store.hSet(`wsnotify:numbering:${alice.userId}`, 'seq', String(lastSeq - 2));
-    await store.quit();
+    await store.close();
     await redis.kill('SIGTERM');
     await redis.start();
     // Numbered in the new epoch from where Redis stopped: the numbers alice saw.
@@ -349,6 +349,7 @@ test('Redis back without its last writes: what was numbered after the restart re
     assert.ok(replayed.every((frame) => frame.epoch === answer.epoch && frame.seq > lastSeq - 2));
     figures.redisLostWrites = { lastSeqSeen: lastSeq, seqAfterRestart: lastSeq - 2, replayedAfterRestart: replayed.map((frame) => frame.seq) };
   } finally {
+    if (store.isOpen) store.destroy();
     resumed?.close();
     alice.stop();
     bob.stop();
