@@ -385,13 +385,25 @@ export async function createServer(options = {}) {
     if (!answerable(socket)) return;
     // `resumed` comes first, so the client knows how to read what follows.
     if (lastSeq !== undefined) send(socket, { type: 'resumed', recovered: opened.recovered, epoch: opened.epoch });
-    if (socket.needsCatchUp) {
-      // Pub/sub went down meanwhile: what was read may already be behind.
-      sendOpened(socket, opened);
-      if (!routingGap) await catchUp(socket);
-      return;
+    if (lastSeq === undefined) {
+      // No position of its own: it starts where its subscription did. A
+      // frame held was published after that, so it is new to the connection,
+      // though the number just read may already count it.
+      const first = socket.heldLive.map(numberOf).find((number) => number.epoch === opened.epoch);
+      if (first && first.seq <= opened.seq) opened = { ...opened, seq: first.seq - 1 };
     }
+    if (socket.needsCatchUp) return readAgain(socket, opened);
     releaseHeld(socket, opened);
+  }
+
+  /**
+   * Pub/sub went down while the history was read, so what was read may be
+   * behind: it is sent, live frames stay held, and the rest is read once
+   * pub/sub is back.
+   */
+  async function readAgain(socket, opened) {
+    sendOpened(socket, opened);
+    if (!routingGap) await catchUp(socket);
   }
 
   /**
@@ -401,22 +413,25 @@ export async function createServer(options = {}) {
    * the connection with 1012: the client resumes and is told `recovered: false`.
    */
   async function catchUp(socket) {
-    if (socket.userId === undefined || socket.closingForCause || socket.registering) return;
+    // One read at a time: a gap that starts during a read is caught up after it.
+    if (socket.userId === undefined || socket.closingForCause || socket.registering || socket.catchingUp) return;
     socket.needsCatchUp = false;
     socket.heldLive ??= [];
+    socket.catchingUp = true;
     let opened;
     try {
       opened = await history.open(socket.userId, socket.sentSeq, socket.sentEpoch);
     } catch {
+      // Unread: the same as a gap that cannot be closed.
+    } finally {
+      socket.catchingUp = false;
+    }
+    if (!opened?.recovered) {
       socket.heldLive = null;
       closeFor(socket, CLOSE.SERVICE_RESTART, 'resume to catch up');
       return;
     }
-    if (!opened.recovered) {
-      socket.heldLive = null;
-      closeFor(socket, CLOSE.SERVICE_RESTART, 'resume to catch up');
-      return;
-    }
+    if (socket.needsCatchUp) return readAgain(socket, opened);
     releaseHeld(socket, opened);
   }
   let routingGap = false;

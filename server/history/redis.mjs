@@ -122,7 +122,9 @@ return result
  */
 export function resumeFrom(state, entries, lastSeq, epoch) {
   const textsAbove = (seq) => entries.filter((entry) => entry.seq > seq).map((entry) => entry.text);
-  if (epoch === state.epoch && lastSeq <= state.seq) {
+  // No epoch: a client that was never told one resumes from the current
+  // numbering, as with the history in memory.
+  if ((epoch === undefined || epoch === state.epoch) && lastSeq <= state.seq) {
     const firstKept = entries[0]?.seq ?? state.seq + 1;
     return { recovered: firstKept <= lastSeq + 1, frames: textsAbove(lastSeq) };
   }
