@@ -13,6 +13,7 @@ import { createBackends } from './backends.mjs';
 import { createInbound } from './inbound.mjs';
 import { LIMIT_DEFAULTS, createConnectionCounter, createRateLimiter } from './limits.mjs';
 import { PRESENCE_DEFAULTS, createPresenceAnnouncer } from './presence/announcer.mjs';
+import { REDIS_DEFAULTS } from './redis-client.mjs';
 import { createStaticHandler } from './static.mjs';
 import { forLog } from './text.mjs';
 
@@ -87,6 +88,8 @@ export const DEFAULTS = {
   redisPrefix: 'wsnotify:',
   /** With Redis: how long a node that stopped without a goodbye still counts its users online, ms. */
   presenceTtlMs: 15_000,
+  /** With Redis: how often the pub/sub connection is checked for one that passes nothing, ms. */
+  pubsubCheckMs: REDIS_DEFAULTS.pubsubCheckMs,
   /** This node's name in Redis (random when absent). */
   nodeId: undefined,
   /**
@@ -245,6 +248,7 @@ export async function createServer(options = {}) {
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     nodeId: config.nodeId,
+    redis: { pubsubCheckMs: config.pubsubCheckMs },
     history: config.history,
     presence: { ttlMs: config.presenceTtlMs },
     chatRate: config.chatRate,

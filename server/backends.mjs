@@ -17,9 +17,10 @@ import { createRedisRouting } from './routing/redis.mjs';
 /**
  * Resolves to { kind, nodeId, history, presence, routing, chatRate, close() }.
  * `deliver(userId, text)` sends a numbered frame to the user's connections
- * on this node; `log` is the server's log.
+ * on this node; `redis`: options of the connections to Redis (as in
+ * REDIS_DEFAULTS); `log` is the server's log.
  */
-export async function createBackends({ redisUrl, redisPrefix = 'wsnotify:', nodeId, history, presence, chatRate, deliver, log }) {
+export async function createBackends({ redisUrl, redisPrefix = 'wsnotify:', nodeId, redis: redisOptions, history, presence, chatRate, deliver, log }) {
   if (!redisUrl) {
     const localPresence = createMemoryPresence();
     return {
@@ -33,8 +34,8 @@ export async function createBackends({ redisUrl, redisPrefix = 'wsnotify:', node
     };
   }
   const id = nodeId ?? randomBytes(6).toString('hex');
-  const redis = await connectRedis({ url: redisUrl, log });
-  const routing = createRedisRouting({ redis, prefix: redisPrefix, nodeId: id, deliver });
+  const redis = await connectRedis({ url: redisUrl, log, checkChannel: `${redisPrefix}node:${id}`, ...redisOptions });
+  const routing = createRedisRouting({ redis, prefix: redisPrefix, deliver });
   const sharedPresence = createRedisPresence({ redis, prefix: redisPrefix, nodeId: id, log, ...presence });
   await sharedPresence.start();
   const { file, ...historyOptions } = history ?? {}; // a history file is for the single node

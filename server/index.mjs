@@ -7,7 +7,9 @@
 // Several nodes: REDIS_URL (redis://host:port) shares routing, history,
 // presence and chat rates through Redis (all nodes need the same
 // WSNOTIFY_TOKEN_SECRET); WSNOTIFY_NODE_ID names the node,
-// WSNOTIFY_PRESENCE_TTL_MS is how long a dead node's users stay online.
+// WSNOTIFY_PRESENCE_TTL_MS is how long a dead node's users stay online,
+// WSNOTIFY_PUBSUB_CHECK_MS how often a node checks that its pub/sub
+// connection still passes messages (5000).
 // WSNOTIFY_CONNECTIONS_PER_ADDRESS caps connections per remote address
 // (behind a load balancer or proxy, every client has the proxy's address).
 // SIGTERM drains: clients are asked to reconnect elsewhere, spread over
@@ -37,6 +39,7 @@ const tokenTtlSeconds = process.env.WSNOTIFY_TOKEN_TTL_SECONDS ? Number(process.
 const numberFrom = (variable) => (process.env[variable] ? { value: Number(process.env[variable]) } : null);
 const drainWindow = numberFrom('WSNOTIFY_DRAIN_MS');
 const presenceTtl = numberFrom('WSNOTIFY_PRESENCE_TTL_MS');
+const pubsubCheck = numberFrom('WSNOTIFY_PUBSUB_CHECK_MS');
 const perAddress = numberFrom('WSNOTIFY_CONNECTIONS_PER_ADDRESS');
 
 let server;
@@ -48,6 +51,7 @@ try {
     nodeId: process.env.WSNOTIFY_NODE_ID || undefined,
     ...(drainWindow ? { drainWindowMs: drainWindow.value } : {}),
     ...(presenceTtl ? { presenceTtlMs: presenceTtl.value } : {}),
+    ...(pubsubCheck ? { pubsubCheckMs: pubsubCheck.value } : {}),
     ...(perAddress ? { connections: { perAddress: perAddress.value } } : {}),
   });
 } catch (error) {

@@ -10,7 +10,7 @@
  * `redis`: from connectRedis; `prefix`: of every key and channel;
  * `deliver(userId, text)` sends to the user's connections on this node.
  */
-export function createRedisRouting({ redis, prefix, nodeId, deliver }) {
+export function createRedisRouting({ redis, prefix, deliver }) {
   const userPrefix = `${prefix}user:`;
   const channelOf = (userId) => `${userPrefix}${userId}`;
   /** userId → the pending or done SUBSCRIBE, so that concurrent inits share one. */
@@ -22,15 +22,9 @@ export function createRedisRouting({ redis, prefix, nodeId, deliver }) {
   redis.onLoss(() => {
     for (const listener of gapStartListeners) listener();
   });
-  redis.onReconnect(async () => {
-    // node-redis subscribes again on reconnection; a SUBSCRIBE of our own
-    // answered after those tells that they are in place, so nothing
-    // published from now on is missed while the server catches up.
-    try {
-      await redis.subscriber.subscribe(`${prefix}node:${nodeId}`, () => {});
-    } catch {
-      return; // lost again; the next reconnection tries again
-    }
+  // Reported once node-redis has subscribed again to every channel, so
+  // nothing published from then on is missed while the server catches up.
+  redis.onReconnect(() => {
     for (const listener of gapListeners) listener();
   });
 

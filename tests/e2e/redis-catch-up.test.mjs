@@ -20,10 +20,10 @@ after(async () => {
   await redis?.stop();
 });
 
-/** A node process on Redis at `redisUrl`. */
-async function startNode(redisUrl) {
+/** A node process on Redis at `redisUrl`, with more of its environment in `env`. */
+async function startNode(redisUrl, env = {}) {
   const port = await freePort();
-  return startServerProcess(port, { REDIS_URL: redisUrl, WSNOTIFY_NODE_ID: `node-${port}` });
+  return startServerProcess(port, { REDIS_URL: redisUrl, WSNOTIFY_NODE_ID: `node-${port}`, ...env });
 }
 
 /** A connection of `userId` (resuming from `resume` if given), once the node has registered it. */
@@ -155,5 +155,31 @@ test('a client that connected before but got no numbered frame resumes from 0: w
   } finally {
     for (const client of clients) client.close();
     await at.kill();
+  }
+});
+
+test('a pub/sub connection that stays open but passes nothing is opened again: the chat routed meanwhile arrives', async () => {
+  const proxy = await startRedisProxy(redis.port, {
+    toClient: (connection) => (connection.deaf ? 'swallow' : undefined),
+  });
+  const [a, b] = await Promise.all([startNode(proxy.url, { WSNOTIFY_PUBSUB_CHECK_MS: '500' }), startNode(redis.url)]);
+  const clients = [];
+  try {
+    const alice = await join(a, 'deaf-alice');
+    const bob = await join(b, 'deaf-bob');
+    clients.push(alice, bob);
+    await sendChat(bob, 'deaf-bob', 'deaf-alice', 'before');
+    await alice.next((frame) => frame.message === 'before', 'the chat before');
+    // Node A's pub/sub connection stays open, and nothing from Redis reaches it any more.
+    for (const connection of proxy.subscribers()) connection.deaf = true;
+    await sendChat(bob, 'deaf-bob', 'deaf-alice', 'meanwhile');
+    await alice.next((frame) => frame.message === 'meanwhile', 'the chat routed while pub/sub passed nothing');
+    await sendChat(bob, 'deaf-bob', 'deaf-alice', 'after');
+    await alice.next((frame) => frame.message === 'after', 'the chat after');
+    assert.deepEqual(chatsOf(alice).map((frame) => frame.message), ['before', 'meanwhile', 'after']);
+  } finally {
+    for (const client of clients) client.close();
+    await Promise.all([a.kill(), b.kill()]);
+    proxy.close();
   }
 });
