@@ -1,7 +1,10 @@
 // Per-user delivery history: sequence numbers with an epoch, a replay buffer
 // bounded per user and in total (count, bytes, age), the chat ids already
 // accepted from each sender, and an optional append-only file that lets a
-// restarted (even SIGKILLed) server resume where it stopped.
+// restarted (even SIGKILLed) server resume where it stopped. What a chat
+// wrote is synced to the disk before `recordChat` returns, and so before
+// the chat is acknowledged: a crash of the machine loses no acknowledged
+// chat, and never makes the numbering hand out a number a client has seen.
 //
 // The interface the server uses (open, knows, recordChat, stats, close) is
 // the one server/history/redis.mjs provides for several nodes; join, record,
@@ -12,7 +15,8 @@
 // the epoch is a new random string, so a client can tell "seq 1 again" from
 // "an old frame" and never drops what it has not seen.
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { IDS_PER_SENDER } from '../../pkg-template/client-frames.js';
 
 export const HISTORY_DEFAULTS = {
@@ -210,19 +214,41 @@ export function createHistory(options = {}, now = () => Date.now()) {
     return lines;
   };
 
+  /** The file's descriptor for appends, opened at the first one after a (re)write of the file. */
+  let appendFd = null;
+  const closeAppends = () => {
+    if (appendFd !== null) closeSync(appendFd);
+    appendFd = null;
+  };
+
+  /** Rewrites the file from memory: on disk before it replaces the old one, and the replacement too. */
   const compact = () => {
     const lines = snapshot();
     const temporary = `${config.file}.tmp`;
-    writeFileSync(temporary, lines.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      writeSync(fd, lines.map((line) => `${line}\n`).join(''));
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     chmodSync(temporary, 0o600); // in case a stale temporary file had other bits
+    closeAppends();
     renameSync(temporary, config.file);
+    const directory = openSync(dirname(config.file), 'r');
+    try {
+      fsyncSync(directory);
+    } finally {
+      closeSync(directory);
+    }
     linesWritten = lines.length;
   };
 
   let retainedLines = 0;
   const write = (line) => {
     if (!config.file) return;
-    appendFileSync(config.file, `${line}\n`, { mode: 0o600 });
+    appendFd ??= openSync(config.file, 'a', 0o600);
+    writeSync(appendFd, `${line}\n`);
     linesWritten += 1;
     if (linesWritten > COMPACT_FACTOR * (retainedLines + users.size + 1000)) {
       compact();
@@ -328,6 +354,7 @@ export function createHistory(options = {}, now = () => Date.now()) {
       if (id !== undefined && history.seen(sender, id)) return { duplicate: true };
       const texts = recipients.map((userId) => [userId, history.record(userId, frame)]);
       if (id !== undefined) history.accept(sender, id);
+      if (appendFd !== null) fdatasyncSync(appendFd);
       return { texts, published: false };
     },
     /** Drops aged frames everywhere and enforces the user and byte bounds. */
@@ -341,9 +368,10 @@ export function createHistory(options = {}, now = () => Date.now()) {
       for (const user of users.values()) entries += user.entries.length;
       return { users: users.size, entries, bytes: totalBytes, idBytes: totalIdBytes };
     },
-    /** Stops the periodic sweep. */
+    /** Stops the periodic sweep and closes the file. */
     close() {
       if (sweepTimer) clearInterval(sweepTimer);
+      closeAppends();
     },
   };
   return history;

@@ -142,8 +142,8 @@ test('SIGKILL of the node a user is on, 10 times under 10 msg/s each way: it mov
   const bob = createRuleClient({ userId: 'bob', urls: [b.url, a.url] });
   const started = Date.now();
   try {
-    // A client that has received no numbered frame yet has no position to
-    // resume from (the SDK sends no lastSeq then): start once both are registered.
+    // A first connection sends no lastSeq and starts where the node
+    // registers it: start once both are registered.
     await until('both registered', () => alice.registered && bob.registered, 10_000);
     const flows = [traffic(alice, bob, 100), traffic(bob, alice, 100)];
     const downtimes = [];
@@ -195,8 +195,8 @@ test('rolling restart with drain, 200 clients: 0 lost, reconnects spread over th
   const drains = [];
   try {
     await until('200 connected', () => clients.every((c) => c.open), 20_000);
-    // A client that has not received a numbered frame yet has no position to
-    // resume from (the SDK sends no lastSeq then): let each get one first.
+    // Every pair's traffic flowing before the first drain (the first chats
+    // were sent while the others were still registering).
     await until('a first chat each', () => clients.every((c) => c.received.length > 0), 20_000);
     for (const draining of [a, b]) {
       const before = clients.filter((c) => c.url === draining.url);
@@ -257,8 +257,8 @@ test('Redis SIGKILL and restart under traffic: nodes reconnect by themselves; se
   const alice = createRuleClient({ userId: 'alice', urls: [a.url, b.url] });
   const bob = createRuleClient({ userId: 'bob', urls: [b.url, a.url] });
   try {
-    // A client that has received no numbered frame yet has no position to
-    // resume from (the SDK sends no lastSeq then): start once both are registered.
+    // A first connection sends no lastSeq and starts where the node
+    // registers it: start once both are registered.
     await until('both registered', () => alice.registered && bob.registered, 10_000);
     const flows = [traffic(alice, bob, 100), traffic(bob, alice, 100)];
     await sleep(1_500);
@@ -375,8 +375,8 @@ test('real clients in Chromium: a drain moves them by the hint, a SIGKILL by fai
     const report = (userId) => page.evaluate((u) => window.report(u), userId);
     const allOpen = async () => (await Promise.all(['alice', 'bob', ...idle].map(report))).every((r) => r.state === 'open');
     await until('every client open', allOpen, 20_000);
-    // Registered on the server before the first chat: a client that has
-    // received no numbered frame has no position to resume from.
+    // Registered on the server before the first chat: a first connection
+    // starts where the node registers it.
     await sleep(500);
     await page.evaluate(() => {
       window.beginSending('alice');

@@ -64,6 +64,9 @@ test('the log file survives a restart, torn last line included', () => {
   assert.deepEqual(messages(second.since('bob', 0, epoch)), ['kept']);
   assert.equal(second.since('bob', 0, epoch).recovered, true, 'same epoch after the restart');
   assert.equal(seqOf(second.record('bob', { message: 'next' })), 2, 'numbering continues');
+  second.close();
+  // What comes after the compaction on load goes into the new file, not the replaced one.
+  assert.deepEqual(messages(createHistory({ file }).since('bob', 0, epoch)), ['kept', 'next']);
   assert.equal(second.seen('ada', 'a-1'), true);
   assert.equal(second.knows('bob'), true);
   assert.ok(readFileSync(file, 'utf8').split('\n').every((line) => !line || JSON.parse(line)), 'compacted on load');
@@ -183,6 +186,20 @@ test('accepted ids are bounded apart from the frames: a flood of ids pushes out 
   assert.ok(calmIds.every((calmId) => history.seen('calm', calmId)), 'a calm sender keeps its ids');
   assert.equal(history.seen('flooder', id(999)), true, 'the flooder keeps its newest ids');
   assert.equal(history.seen('flooder', id(0)), false, 'and forgets its oldest');
+});
+
+test('chats recorded after the file was compacted while running are in the compacted file', () => {
+  const file = join(scratch, 'compacting.jsonl');
+  const history = createHistory({ file, limit: 10 });
+  const epoch = history.join('bob');
+  for (let n = 1; n <= 3_000; n += 1) history.recordChat('ada', `c-${n}`, { message: `${n}` }, ['bob']);
+  history.close();
+  // Two lines a chat (the frame, the accepted id) without a compaction.
+  assert.ok(readFileSync(file, 'utf8').split('\n').length < 6_000, 'compacted while running');
+  const reloaded = createHistory({ file, limit: 10 });
+  assert.deepEqual(messages(reloaded.since('bob', 2_995, epoch)), ['2996', '2997', '2998', '2999', '3000']);
+  assert.equal(reloaded.seen('ada', 'c-3000'), true);
+  reloaded.close();
 });
 
 test('a torn history file line does not stop the server from starting', () => {

@@ -1,10 +1,13 @@
-// A Node client that follows the wsnotify client's rules, for multi-node
-// tests with hundreds of clients: a list of URLs (the next one after a
-// failed attempt or a drain hint), `init` with lastSeq/epoch, resend of
-// unacknowledged chats after each init, drop of a numbered frame whose seq
-// is not above the last one in its epoch, drop of a chat (fromUserId, id)
-// already delivered, the `reconnect` hint obeyed at a random moment in
-// [0, afterMs], 1000/1008/44xx terminal and everything else reconnecting.
+// A Node client that follows the wsnotify client's rules
+// (src/engine/delivery.rs), for multi-node tests with hundreds of clients:
+// a list of URLs (the next one after a failed attempt or a drain hint),
+// `init` with lastSeq/epoch (lastSeq 0 once a connection had no numbered
+// frame), resend of unacknowledged chats after each init, numbering
+// started afresh after a resume that was not recovered or a frame of
+// another epoch, drop of a numbered frame whose seq is not above the last
+// one, drop of a chat (fromUserId, id) already delivered, the `reconnect`
+// hint obeyed at a random moment in [0, afterMs], 1000/1008/44xx terminal
+// and everything else reconnecting.
 import WebSocket from 'ws';
 
 export function createRuleClient({ userId, urls, backoffMs = [100, 300] }) {
@@ -12,6 +15,7 @@ export function createRuleClient({ userId, urls, backoffMs = [100, 300] }) {
   let socket = null;
   let lastSeq;
   let epoch;
+  let connectedBefore = false;
   let stopped = false;
   let nextId = 0;
   const session = Math.random().toString(36).slice(2, 10);
@@ -66,14 +70,15 @@ export function createRuleClient({ userId, urls, backoffMs = [100, 300] }) {
       socket.registered = true;
     } else if (frame.type === 'resumed') {
       client.resumes[frame.recovered ? 'recovered' : 'unrecovered'] += 1;
-      if (frame.epoch !== epoch) {
-        epoch = frame.epoch;
-        lastSeq = 0;
-      }
+      if (!frame.recovered) lastSeq = undefined;
+      if (frame.epoch !== undefined) epoch = frame.epoch;
     } else if (frame.type === 'chat') {
       if (frame.seq !== undefined) {
-        if (frame.epoch === epoch && frame.seq <= lastSeq) return;
-        epoch = frame.epoch;
+        if (frame.epoch !== undefined && frame.epoch !== epoch) {
+          epoch = frame.epoch;
+          lastSeq = undefined;
+        }
+        if (lastSeq !== undefined && frame.seq <= lastSeq) return;
         lastSeq = frame.seq;
       }
       if (frame.id !== undefined) {
@@ -117,6 +122,8 @@ export function createRuleClient({ userId, urls, backoffMs = [100, 300] }) {
       client.connections += 1;
       const init = { type: 'init', userId };
       if (lastSeq !== undefined) Object.assign(init, { lastSeq, epoch });
+      else if (connectedBefore) init.lastSeq = 0;
+      connectedBefore = true;
       ws.send(JSON.stringify(init));
       // Answered once the init is handled: the connection is registered.
       ws.send('{"type":"ping"}');
