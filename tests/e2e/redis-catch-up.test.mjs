@@ -48,10 +48,28 @@ async function sendChat(client, fromUserId, toUserId, message) {
 
 const chatsOf = (client) => client.frames.filter((frame) => frame.type === 'chat');
 
+/**
+ * Runs `body({ proxy, a, b, clients })` with node A reaching Redis through a
+ * proxy with `hooks` (and `env`), node B directly; the connections pushed
+ * to `clients`, the nodes and the proxy are stopped after it.
+ */
+async function withNodes(hooks, env, body) {
+  const proxy = await startRedisProxy(redis.port, hooks);
+  const [a, b] = await Promise.all([startNode(proxy.url, env), startNode(redis.url)]);
+  const clients = [];
+  try {
+    await body({ proxy, a, b, clients });
+  } finally {
+    for (const client of clients) client.close();
+    await Promise.all([a.kill(), b.kill()]);
+    proxy.close();
+  }
+}
+
 test('pub/sub lost again while a catch-up reads the history: the chat routed in the second gap still arrives, in order', async () => {
   let holdNextRead = false;
   let pubsubDown = false;
-  const proxy = await startRedisProxy(redis.port, {
+  const hooks = {
     toServer(connection, text) {
       if (connection.subscriber && pubsubDown) return 'cut';
       // The catch-up's read of alice's position: its answer comes 3 s late.
@@ -66,10 +84,8 @@ test('pub/sub lost again while a catch-up reads the history: the chat routed in 
       connection.holdAnswer = false;
       return 3_000;
     },
-  });
-  const [a, b] = await Promise.all([startNode(proxy.url), startNode(redis.url)]);
-  const clients = [];
-  try {
+  };
+  await withNodes(hooks, {}, async ({ proxy, a, b, clients }) => {
     const alice = await join(a, 'gap-alice');
     const bob = await join(b, 'gap-bob');
     clients.push(alice, bob);
@@ -92,17 +108,13 @@ test('pub/sub lost again while a catch-up reads the history: the chat routed in 
     await alice.next((frame) => frame.message === 'two', 'the chat of the second gap');
     assert.deepEqual(chatsOf(alice).map((frame) => frame.message), ['one', 'two', 'three']);
     assert.deepEqual(chatsOf(alice).map((frame) => frame.seq), [1, 2, 3]);
-  } finally {
-    for (const client of clients) client.close();
-    await Promise.all([a.kill(), b.kill()]);
-    proxy.close();
-  }
+  });
 });
 
 test('a connection without lastSeq gets a chat numbered while the node registers it', async () => {
   let holdRead = false;
   let readHeld = false;
-  const proxy = await startRedisProxy(redis.port, {
+  const hooks = {
     toServer(connection, text) {
       // The registration's read of carol's position reaches Redis 1 s late,
       // after node A subscribed to her channel.
@@ -111,10 +123,8 @@ test('a connection without lastSeq gets a chat numbered while the node registers
       readHeld = true;
       return 1_000;
     },
-  });
-  const [a, b] = await Promise.all([startNode(proxy.url), startNode(redis.url)]);
-  const clients = [];
-  try {
+  };
+  await withNodes(hooks, {}, async ({ a, b, clients }) => {
     const bob = await join(b, 'fresh-bob');
     clients.push(bob);
     // Carol has been here before (a chat to her is accepted), then left.
@@ -131,11 +141,7 @@ test('a connection without lastSeq gets a chat numbered while the node registers
     await carol.next((frame) => frame.id === afterwards, 'the chat after registration');
     await carol.next((frame) => frame.id === during, 'the chat during registration');
     assert.deepEqual(chatsOf(carol).map((frame) => frame.id), [during, afterwards]);
-  } finally {
-    for (const client of clients) client.close();
-    await Promise.all([a.kill(), b.kill()]);
-    proxy.close();
-  }
+  });
 });
 
 test('a client that connected before but got no numbered frame resumes from 0: what was numbered meanwhile is replayed, recovered', async () => {
@@ -159,12 +165,8 @@ test('a client that connected before but got no numbered frame resumes from 0: w
 });
 
 test('a pub/sub connection that stays open but passes nothing is opened again: the chat routed meanwhile arrives', async () => {
-  const proxy = await startRedisProxy(redis.port, {
-    toClient: (connection) => (connection.deaf ? 'swallow' : undefined),
-  });
-  const [a, b] = await Promise.all([startNode(proxy.url, { WSNOTIFY_PUBSUB_CHECK_MS: '500' }), startNode(redis.url)]);
-  const clients = [];
-  try {
+  const hooks = { toClient: (connection) => (connection.deaf ? 'swallow' : undefined) };
+  await withNodes(hooks, { WSNOTIFY_PUBSUB_CHECK_MS: '500' }, async ({ proxy, a, b, clients }) => {
     const alice = await join(a, 'deaf-alice');
     const bob = await join(b, 'deaf-bob');
     clients.push(alice, bob);
@@ -177,9 +179,5 @@ test('a pub/sub connection that stays open but passes nothing is opened again: t
     await sendChat(bob, 'deaf-bob', 'deaf-alice', 'after');
     await alice.next((frame) => frame.message === 'after', 'the chat after');
     assert.deepEqual(chatsOf(alice).map((frame) => frame.message), ['before', 'meanwhile', 'after']);
-  } finally {
-    for (const client of clients) client.close();
-    await Promise.all([a.kill(), b.kill()]);
-    proxy.close();
-  }
+  });
 });
