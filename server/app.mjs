@@ -378,6 +378,10 @@ export async function createServer(options = {}) {
     try {
       await routing.listen(userId);
       opened = await history.open(userId, lastSeq, epoch);
+      // Without lastSeq, what was numbered after the subscription is what
+      // is held (below), so every frame published before the read must
+      // have arrived: pub/sub reaches this node on a connection of its own.
+      if (lastSeq === undefined && !(await routing.caughtUp())) throw new Error('pub/sub did not catch up in time');
       storeWorked();
     } catch (error) {
       socket.registering = false;
@@ -681,7 +685,6 @@ export async function createServer(options = {}) {
       draining = true;
       clearInterval(heartbeat);
       announcer.close();
-      history.close();
       for (const socket of wss.clients) {
         // What waits is not handled (the client sends it again), and the socket is read again for the close handshake.
         socket.inbound.stop();
@@ -695,6 +698,8 @@ export async function createServer(options = {}) {
           http.closeAllConnections();
         }, 1000).unref();
       });
+      // After the sockets: a chat handled meanwhile still writes to an open history.
+      history.close();
       await backends.close();
     },
     /**

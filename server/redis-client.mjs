@@ -4,7 +4,7 @@
 // open but passes nothing. Commands issued while a connection is down fail
 // at once (no offline queue), so a chat is refused as `unavailable`
 // instead of waiting in memory for a Redis that may not come back.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { forLog } from './text.mjs';
 
@@ -27,7 +27,7 @@ export function luaScript(text) {
 }
 
 /**
- * Connects to `url`; resolves to { client, subscriber, runScript, onLoss, onReconnect, close }.
+ * Connects to `url`; resolves to { client, subscriber, runScript, pubsubCaughtUp, onLoss, onReconnect, close }.
  * `checkChannel`: a channel only this node listens to, for the pub/sub
  * check. `log` gets one line when a connection is lost and one when it is
  * back, not one per retry.
@@ -43,18 +43,26 @@ export async function connectRedis({ url, log, checkChannel, ...options }) {
     reconnectStrategy: (retries) => Math.min(config.maxReconnectDelayMs, 50 * 2 ** retries) * (0.5 + Math.random() / 2),
   };
   const client = createClient({ url, disableOfflineQueue: true, socket });
-  const subscriber = client.duplicate();
+  // A connection that gets no answer for three checks' time is cut and
+  // opened again by node-redis: an open one gets a check message every
+  // period, and one being opened must not wait on a handshake for good.
+  const subscriber = client.duplicate({ socket: { ...socket, socketTimeout: 3 * config.pubsubCheckMs } });
   const reconnectListeners = [];
   const lossListeners = [];
   let closing = false;
 
-  /** Follows `connection`: `lose(reason)` reports a loss once, until the connection is ready again. */
+  /**
+   * Follows `connection`: `lose(reason)` reports a loss once, until the
+   * connection is ready again; `losses()` counts them.
+   */
   const watch = (connection, name, { onLoss, onBack } = {}) => {
     let lost = false;
+    let losses = 0;
     let connectedOnce = false;
     const lose = (reason) => {
       if (lost || closing) return;
       lost = true;
+      losses += 1;
       log(`redis ${name}: connection lost: ${forLog(reason)}`);
       onLoss?.();
     };
@@ -66,7 +74,7 @@ export async function connectRedis({ url, log, checkChannel, ...options }) {
       if (connectedOnce) onBack?.();
       connectedOnce = true;
     });
-    return { lose, isLost: () => lost };
+    return { lose, isLost: () => lost, losses: () => losses };
   };
   watch(client, 'commands');
   const pubsub = watch(subscriber, 'subscriber', {
@@ -75,29 +83,46 @@ export async function connectRedis({ url, log, checkChannel, ...options }) {
   });
   await Promise.all([client.connect(), subscriber.connect()]);
 
-  // A pub/sub connection can stay open and pass nothing (a half-open TCP
-  // connection, a stuck proxy), and node-redis does not notice: it awaits
-  // no answer there, and an idle timeout would not fire, since the
-  // connection's own writes count as activity. So a message published to
-  // the check channel must come back; if it does not, the connection is
-  // counted lost and opened again, and node-redis subscribes again to every
-  // channel.
-  let checkAwaited = null;
-  let checks = 0;
-  await subscriber.subscribe(checkChannel, (token) => checkAwaited?.(token));
-  async function checkPubsub() {
-    if (closing || checkAwaited || pubsub.isLost()) return;
-    checks += 1;
-    const token = String(checks);
-    let timer;
+  // Tokens published to the check channel and awaited on the pub/sub
+  // connection. Pub/sub keeps Redis's order on one connection, so once a
+  // token is back, everything published before it has reached this node.
+  const awaitedTokens = new Map();
+  await subscriber.subscribe(checkChannel, (token) => awaitedTokens.get(token)?.());
+  /** Resolves to whether a token published now came back within `pubsubCheckMs` of its publish; throws if it cannot be published. */
+  async function roundTrip() {
+    const token = randomBytes(8).toString('hex');
+    let answer;
     const cameBack = new Promise((resolve) => {
-      checkAwaited = (received) => received === token && resolve(true);
-      timer = setTimeout(resolve, config.pubsubCheckMs, false);
-      timer.unref();
+      answer = resolve;
     });
+    awaitedTokens.set(token, () => answer(true));
+    let timer;
     try {
       await client.publish(checkChannel, token);
-      if ((await cameBack) || closing || pubsub.isLost()) return;
+      // Timed from the publish's answer, so that a slow command is not taken for a deaf connection.
+      timer = setTimeout(answer, config.pubsubCheckMs, false);
+      timer.unref();
+      return await cameBack;
+    } finally {
+      clearTimeout(timer);
+      awaitedTokens.delete(token);
+    }
+  }
+
+  // A pub/sub connection can stay open and pass nothing (a half-open TCP
+  // connection, a stuck proxy), and node-redis does not notice on a busy
+  // node: it awaits no answer there, and the connection's own writes keep
+  // it from timing out. So a token published to the check channel must come
+  // back; if it does not, the connection is counted lost and opened again,
+  // and node-redis subscribes again to every channel.
+  let checking = false;
+  async function checkPubsub() {
+    if (closing || checking || pubsub.isLost()) return;
+    checking = true;
+    const losses = pubsub.losses();
+    try {
+      // A loss meanwhile was reported, and the connection perhaps opened again, on its own.
+      if ((await roundTrip()) || closing || pubsub.losses() !== losses) return;
       pubsub.lose(`a check message did not come back in ${config.pubsubCheckMs} ms`);
       subscriber.destroy();
       await subscriber.connect();
@@ -105,8 +130,7 @@ export async function connectRedis({ url, log, checkChannel, ...options }) {
       // The publish failed: the commands connection is down, which is
       // reported on its own and says nothing of pub/sub; or the node is closing.
     } finally {
-      clearTimeout(timer);
-      checkAwaited = null;
+      checking = false;
     }
   }
   const checkTimer = setInterval(checkPubsub, config.pubsubCheckMs);
@@ -125,6 +149,12 @@ export async function connectRedis({ url, log, checkChannel, ...options }) {
         return client.eval(script.text, options);
       }
     },
+    /**
+     * Resolves to whether everything published before the call has reached
+     * this node's pub/sub connection (false when that took longer than
+     * `pubsubCheckMs`); throws when Redis cannot be reached.
+     */
+    pubsubCaughtUp: roundTrip,
     /** `listener()` runs when the pub/sub connection is lost: messages published from now on may be missed. */
     onLoss: (listener) => lossListeners.push(listener),
     /** `listener()` runs each time the pub/sub connection is back after a loss: messages may have been missed. */

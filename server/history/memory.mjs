@@ -53,6 +53,12 @@ const COMPACT_FACTOR = 4;
 const ENTRY_OVERHEAD = 64;
 const USER_OVERHEAD = 256;
 
+/** Writes all of `text` at `fd`'s position (a write may take less than it was given). */
+function writeAll(fd, text) {
+  const bytes = Buffer.from(text);
+  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+}
+
 /** A new epoch: 12 base36-ish characters, printable ASCII. */
 export function newEpoch() {
   return randomBytes(9).toString('base64url');
@@ -227,7 +233,7 @@ export function createHistory(options = {}, now = () => Date.now()) {
     const temporary = `${config.file}.tmp`;
     const fd = openSync(temporary, 'w', 0o600);
     try {
-      writeSync(fd, lines.map((line) => `${line}\n`).join(''));
+      writeAll(fd, lines.map((line) => `${line}\n`).join(''));
       fdatasyncSync(fd);
     } finally {
       closeSync(fd);
@@ -248,7 +254,7 @@ export function createHistory(options = {}, now = () => Date.now()) {
   const write = (line) => {
     if (!config.file) return;
     appendFd ??= openSync(config.file, 'a', 0o600);
-    writeSync(appendFd, `${line}\n`);
+    writeAll(appendFd, `${line}\n`);
     linesWritten += 1;
     if (linesWritten > COMPACT_FACTOR * (retainedLines + users.size + 1000)) {
       compact();
@@ -268,6 +274,9 @@ export function createHistory(options = {}, now = () => Date.now()) {
       if (line && typeof line === 'object') apply(line);
     }
     enforceBounds();
+  }
+  if (config.file) {
+    // Written anew even when it did not exist: the file and its directory entry are then on disk.
     compact();
     retainedLines = linesWritten;
   }

@@ -11,6 +11,8 @@ export function createMemoryRouting({ deliver }) {
     unlisten() {},
     /** Sends `text` to every connection of `userId`, wherever it is. */
     publish: (userId, text) => deliver(userId, text),
+    /** Resolves to whether everything routed before the call has reached this node (here, at once). */
+    caughtUp: async () => true,
     /** `listener()` hears when frames may start being missed, and when that is over (never, here). */
     onGapStart() {},
     onGap() {},

@@ -46,6 +46,8 @@ export function createRedisRouting({ redis, prefix, deliver }) {
       if (!subscriptions.delete(userId)) return;
       redis.subscriber.unsubscribe(channelOf(userId), onMessage).catch(() => {});
     },
+    /** Resolves to whether everything published before the call has reached this node (false past a bound). */
+    caughtUp: () => redis.pubsubCaughtUp(),
     /** Publishes `text` to `userId`'s channel (frames the history did not publish itself). */
     publish: (userId, text) => redis.client.publish(channelOf(userId), text),
     /** `listener()`: pub/sub is down; frames published from now on may be missed. */

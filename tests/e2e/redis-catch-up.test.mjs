@@ -10,7 +10,6 @@ import { freePort, startServerProcess } from '../support/server-process.mjs';
 import { until } from '../support/until.mjs';
 import { connect } from '../support/ws-client.mjs';
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let redis;
 
 before(async () => {
@@ -66,23 +65,37 @@ async function withNodes(hooks, env, body) {
   }
 }
 
+/** A promise with its `release()`, for a proxy hook to hold traffic until the test says. */
+function gate() {
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  return Object.assign(held, { release });
+}
+
 test('pub/sub lost again while a catch-up reads the history: the chat routed in the second gap still arrives, in order', async () => {
-  let holdNextRead = false;
+  let holdRead = false;
   let pubsubDown = false;
+  let threeRouted = false;
+  const readAnswer = gate();
   const hooks = {
     toServer(connection, text) {
       if (connection.subscriber && pubsubDown) return 'cut';
-      // The catch-up's read of alice's position: its answer comes 3 s late.
-      if (holdNextRead && text.includes('numbering:gap-alice')) {
-        holdNextRead = false;
+      // The catch-up's read of alice's position: its answer, and every
+      // answer after it on that connection, waits for the gate.
+      if (holdRead && text.includes('numbering:gap-alice')) {
+        holdRead = false;
         connection.holdAnswer = true;
       }
       return undefined;
     },
-    toClient(connection) {
+    toClient(connection, text) {
+      if (connection.subscriber && /subscribe/i.test(text)) connection.subscribed = true;
+      if (connection.subscriber && text.includes('"message":"three"')) threeRouted = true;
       if (!connection.holdAnswer) return undefined;
       connection.holdAnswer = false;
-      return 3_000;
+      return readAnswer;
     },
   };
   await withNodes(hooks, {}, async ({ proxy, a, b, clients }) => {
@@ -91,19 +104,20 @@ test('pub/sub lost again while a catch-up reads the history: the chat routed in 
     clients.push(alice, bob);
     await sendChat(bob, 'gap-bob', 'gap-alice', 'one');
     await alice.next((frame) => frame.message === 'one', 'the first chat');
-    // First gap: node A's pub/sub is cut and comes back; its catch-up reads alice's position (held).
-    holdNextRead = true;
+    // First gap: node A's pub/sub is cut and comes back; its catch-up reads alice's position.
+    holdRead = true;
     for (const connection of proxy.subscribers()) connection.cut();
-    await until('the catch-up reading', () => !holdNextRead, 5_000);
+    await until('the catch-up reading', () => !holdRead, 5_000);
     // Second gap during that read: a chat is routed while A hears nothing.
     pubsubDown = true;
     for (const connection of proxy.subscribers()) connection.cut();
-    await sleep(300);
     await sendChat(bob, 'gap-bob', 'gap-alice', 'two');
     pubsubDown = false;
-    await until('node A subscribed again', () => proxy.subscribers().length > 0, 5_000);
-    await sleep(500);
+    await until('node A subscribed again', () => proxy.subscribers().some((connection) => connection.subscribed), 10_000);
+    // A chat routed live to A while the read is still out, then the read's answer.
     await sendChat(bob, 'gap-bob', 'gap-alice', 'three');
+    await until('the third chat routed to node A', () => threeRouted, 5_000);
+    readAnswer.release();
     await alice.next((frame) => frame.message === 'three', 'the third chat');
     await alice.next((frame) => frame.message === 'two', 'the chat of the second gap');
     assert.deepEqual(chatsOf(alice).map((frame) => frame.message), ['one', 'two', 'three']);
@@ -111,32 +125,42 @@ test('pub/sub lost again while a catch-up reads the history: the chat routed in 
   });
 });
 
-test('a connection without lastSeq gets a chat numbered while the node registers it', async () => {
-  let holdRead = false;
-  let readHeld = false;
+test('a connection without lastSeq gets a chat numbered while the node registers it, whenever pub/sub brings it', async () => {
+  let watchRead = false;
+  const read = gate();
+  const routed = gate();
   const hooks = {
     toServer(connection, text) {
-      // The registration's read of carol's position reaches Redis 1 s late,
-      // after node A subscribed to her channel.
-      if (!holdRead || !text.includes('numbering:fresh-carol')) return undefined;
-      holdRead = false;
-      readHeld = true;
-      return 1_000;
+      // The registration's read of carol's position waits until a chat to her is numbered.
+      if (watchRead && text.includes('numbering:fresh-carol')) {
+        watchRead = false;
+        return read;
+      }
+      // Once that read is answered, node A sees to its pub/sub (a PUBLISH to its own channel).
+      if (!watchRead && text.includes('PUBLISH') && text.includes('wsnotify:node:')) routed.release();
+      return undefined;
     },
+    // The chat reaches node A's pub/sub only after the read was answered.
+    toClient: (connection, text) => (connection.subscriber && text.includes('during registration') ? routed : undefined),
   };
-  await withNodes(hooks, {}, async ({ a, b, clients }) => {
+  // No periodic check meanwhile: its PUBLISH would open the gate early.
+  await withNodes(hooks, { WSNOTIFY_PUBSUB_CHECK_MS: '60000' }, async ({ a, b, clients }) => {
     const bob = await join(b, 'fresh-bob');
     clients.push(bob);
     // Carol has been here before (a chat to her is accepted), then left.
     (await join(a, 'fresh-carol')).close();
-    holdRead = true;
+    watchRead = true;
     const carol = await connect(a.wsUrl);
     clients.push(carol);
     carol.send({ type: 'init', userId: 'fresh-carol' });
     carol.send({ type: 'ping' });
-    await until('the registration reading', () => readHeld, 5_000);
+    const registered = carol.next((frame) => frame.type === 'pong', 'carol registered');
+    // A node that does not see to its pub/sub answers the ping first: the chat is then routed.
+    registered.then(() => routed.release(), () => routed.release());
+    await until('the registration reading', () => !watchRead, 5_000);
     const during = await sendChat(bob, 'fresh-bob', 'fresh-carol', 'during registration');
-    await carol.next((frame) => frame.type === 'pong', 'carol registered');
+    read.release();
+    await registered;
     const afterwards = await sendChat(bob, 'fresh-bob', 'fresh-carol', 'after registration');
     await carol.next((frame) => frame.id === afterwards, 'the chat after registration');
     await carol.next((frame) => frame.id === during, 'the chat during registration');
@@ -164,20 +188,46 @@ test('a client that connected before but got no numbered frame resumes from 0: w
   }
 });
 
-test('a pub/sub connection that stays open but passes nothing is opened again: the chat routed meanwhile arrives', async () => {
-  const hooks = { toClient: (connection) => (connection.deaf ? 'swallow' : undefined) };
+test('pub/sub connections that stay open but pass nothing, the next one too for a while, are opened again: the chat routed meanwhile arrives', async () => {
+  let deaf = false;
+  const hooks = {
+    toClient(connection) {
+      if (!deaf || !connection.subscriber) return undefined;
+      connection.swallowed = true;
+      return 'swallow';
+    },
+  };
   await withNodes(hooks, { WSNOTIFY_PUBSUB_CHECK_MS: '500' }, async ({ proxy, a, b, clients }) => {
     const alice = await join(a, 'deaf-alice');
     const bob = await join(b, 'deaf-bob');
     clients.push(alice, bob);
     await sendChat(bob, 'deaf-bob', 'deaf-alice', 'before');
     await alice.next((frame) => frame.message === 'before', 'the chat before');
-    // Node A's pub/sub connection stays open, and nothing from Redis reaches it any more.
-    for (const connection of proxy.subscribers()) connection.deaf = true;
-    await sendChat(bob, 'deaf-bob', 'deaf-alice', 'meanwhile');
-    await alice.next((frame) => frame.message === 'meanwhile', 'the chat routed while pub/sub passed nothing');
+    // Node A's pub/sub connection stays open, and nothing from Redis reaches it any more,
+    // while users keep arriving on A, so that the connection keeps writing (a SUBSCRIBE each).
+    const first = new Set(proxy.subscribers());
+    deaf = true;
+    let joiners = 0;
+    const arriving = setInterval(() => {
+      joiners += 1;
+      const userId = `deaf-joiner-${joiners}`;
+      connect(a.wsUrl).then((joiner) => {
+        clients.push(joiner);
+        joiner.send({ type: 'init', userId });
+      }, () => {});
+    }, 200);
+    try {
+      await sendChat(bob, 'deaf-bob', 'deaf-alice', 'meanwhile');
+      // The connection A opens instead hears nothing either, its handshake included, until this ends.
+      await until('a new pub/sub connection, deaf too', () => proxy.subscribers().some((c) => !first.has(c) && c.swallowed), 10_000);
+    } finally {
+      clearInterval(arriving);
+    }
+    deaf = false;
+    const arrived = (message) => () => chatsOf(alice).some((frame) => frame.message === message);
+    await until('the chat routed while pub/sub passed nothing', arrived('meanwhile'), 15_000);
     await sendChat(bob, 'deaf-bob', 'deaf-alice', 'after');
-    await alice.next((frame) => frame.message === 'after', 'the chat after');
+    await until('the chat after', arrived('after'), 10_000);
     assert.deepEqual(chatsOf(alice).map((frame) => frame.message), ['before', 'meanwhile', 'after']);
   });
 });

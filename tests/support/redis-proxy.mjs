@@ -4,8 +4,6 @@
 import { createServer, connect as connectTcp } from 'node:net';
 import { freePort } from './server-process.mjs';
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Starts a proxy to the redis-server on `targetPort`; resolves to
  * { url, connections, close() }. For each chunk, `hooks.toServer(connection,
@@ -20,6 +18,8 @@ export async function startRedisProxy(targetPort, hooks = {}) {
   let count = 0;
   const server = createServer((client) => {
     const upstream = connectTcp(targetPort, '127.0.0.1');
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     const connection = {
       id: (count += 1),
       subscriber: false,
@@ -36,7 +36,7 @@ export async function startRedisProxy(targetPort, hooks = {}) {
           const verdict = hook?.(connection, chunk.toString('latin1'));
           if (verdict === 'cut') return connection.cut();
           if (verdict === 'swallow') return undefined;
-          if (typeof verdict === 'number') await sleep(verdict);
+          await verdict;
           if (!to.destroyed) to.write(chunk);
           return undefined;
         });
