@@ -685,6 +685,7 @@ export async function createServer(options = {}) {
       draining = true;
       clearInterval(heartbeat);
       announcer.close();
+      history.close();
       for (const socket of wss.clients) {
         // What waits is not handled (the client sends it again), and the socket is read again for the close handshake.
         socket.inbound.stop();
@@ -698,8 +699,6 @@ export async function createServer(options = {}) {
           http.closeAllConnections();
         }, 1000).unref();
       });
-      // After the sockets: a chat handled meanwhile still writes to an open history.
-      history.close();
       await backends.close();
     },
     /**

@@ -15,7 +15,7 @@
 // the epoch is a new random string, so a client can tell "seq 1 again" from
 // "an old frame" and never drops what it has not seen.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IDS_PER_SENDER } from '../../pkg-template/client-frames.js';
 
@@ -52,12 +52,6 @@ const COMPACT_FACTOR = 4;
 /** Bookkeeping bytes counted per kept frame, id and user, beside their text. */
 const ENTRY_OVERHEAD = 64;
 const USER_OVERHEAD = 256;
-
-/** Writes all of `text` at `fd`'s position (a write may take less than it was given). */
-function writeAll(fd, text) {
-  const bytes = Buffer.from(text);
-  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
-}
 
 /** A new epoch: 12 base36-ish characters, printable ASCII. */
 export function newEpoch() {
@@ -220,41 +214,33 @@ export function createHistory(options = {}, now = () => Date.now()) {
     return lines;
   };
 
-  /** The file's descriptor for appends, opened at the first one after a (re)write of the file. */
-  let appendFd = null;
-  const closeAppends = () => {
-    if (appendFd !== null) closeSync(appendFd);
-    appendFd = null;
+  /** Syncs `path` to the disk with `sync`: fdatasyncSync for a file's data, fsyncSync (what a directory needs) by default. */
+  const syncToDisk = (path, sync = fsyncSync) => {
+    const fd = openSync(path, 'r');
+    try {
+      sync(fd);
+    } finally {
+      closeSync(fd);
+    }
   };
 
   /** Rewrites the file from memory: on disk before it replaces the old one, and the replacement too. */
   const compact = () => {
     const lines = snapshot();
     const temporary = `${config.file}.tmp`;
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeAll(fd, lines.map((line) => `${line}\n`).join(''));
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(temporary, lines.map((line) => `${line}\n`).join(''), { mode: 0o600 });
     chmodSync(temporary, 0o600); // in case a stale temporary file had other bits
-    closeAppends();
+    syncToDisk(temporary, fdatasyncSync);
     renameSync(temporary, config.file);
-    const directory = openSync(dirname(config.file), 'r');
-    try {
-      fsyncSync(directory);
-    } finally {
-      closeSync(directory);
-    }
+    syncToDisk(dirname(config.file));
     linesWritten = lines.length;
   };
 
   let retainedLines = 0;
+  // Opened for each line, so that a file replaced meanwhile is written, not an unlinked one.
   const write = (line) => {
     if (!config.file) return;
-    appendFd ??= openSync(config.file, 'a', 0o600);
-    writeAll(appendFd, `${line}\n`);
+    appendFileSync(config.file, `${line}\n`, { mode: 0o600 });
     linesWritten += 1;
     if (linesWritten > COMPACT_FACTOR * (retainedLines + users.size + 1000)) {
       compact();
@@ -363,7 +349,8 @@ export function createHistory(options = {}, now = () => Date.now()) {
       if (id !== undefined && history.seen(sender, id)) return { duplicate: true };
       const texts = recipients.map((userId) => [userId, history.record(userId, frame)]);
       if (id !== undefined) history.accept(sender, id);
-      if (appendFd !== null) fdatasyncSync(appendFd);
+      // On the disk before the chat is acknowledged.
+      if (config.file) syncToDisk(config.file, fdatasyncSync);
       return { texts, published: false };
     },
     /** Drops aged frames everywhere and enforces the user and byte bounds. */
@@ -377,10 +364,9 @@ export function createHistory(options = {}, now = () => Date.now()) {
       for (const user of users.values()) entries += user.entries.length;
       return { users: users.size, entries, bytes: totalBytes, idBytes: totalIdBytes };
     },
-    /** Stops the periodic sweep and closes the file. */
+    /** Stops the periodic sweep. */
     close() {
       if (sweepTimer) clearInterval(sweepTimer);
-      closeAppends();
     },
   };
   return history;
