@@ -375,13 +375,18 @@ export async function createServer(options = {}) {
     }
     log(`init user=${forLog(userId)} tabs=${presence.connectionCount(userId)}${lastSeq === undefined ? '' : ` lastSeq=${lastSeq}`}`);
     let opened;
+    const gapsBefore = gapsStarted;
     try {
       await routing.listen(userId);
       opened = await history.open(userId, lastSeq, epoch);
       // Without lastSeq, what was numbered after the subscription is what
       // is held (below), so every frame published before the read must
-      // have arrived: pub/sub reaches this node on a connection of its own.
-      if (lastSeq === undefined && !(await routing.caughtUp())) throw new Error('pub/sub did not catch up in time');
+      // have arrived (pub/sub reaches this node on a connection of its
+      // own), and none may have been lost to a gap: else the client tries
+      // again, then with lastSeq 0.
+      if (lastSeq === undefined && !(await caughtUpSince(gapsBefore))) {
+        throw new Error('pub/sub did not catch up with the registration');
+      }
       storeWorked();
     } catch (error) {
       socket.registering = false;
@@ -402,6 +407,12 @@ export async function createServer(options = {}) {
     }
     if (socket.needsCatchUp) return readAgain(socket, opened);
     releaseHeld(socket, opened);
+  }
+
+  /** Whether pub/sub has brought here all that was published before now, with no gap since `gaps` (a `gapsStarted`). */
+  async function caughtUpSince(gaps) {
+    const noGap = () => !routingGap && gapsStarted === gaps;
+    return noGap() && (await routing.caughtUp()) && noGap();
   }
 
   /**
@@ -443,8 +454,11 @@ export async function createServer(options = {}) {
     releaseHeld(socket, opened);
   }
   let routingGap = false;
+  /** Gaps started so far: a registration tells by it whether one started while it read. */
+  let gapsStarted = 0;
   routing.onGapStart(() => {
     routingGap = true;
+    gapsStarted += 1;
     for (const socket of wss.clients) {
       if (socket.userId === undefined) continue;
       socket.needsCatchUp = true;

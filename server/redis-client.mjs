@@ -34,8 +34,8 @@ export function luaScript(text) {
  */
 export async function connectRedis({ url, log, checkChannel, ...options }) {
   const config = { ...REDIS_DEFAULTS, ...options };
-  if (!(Number.isFinite(config.pubsubCheckMs) && config.pubsubCheckMs >= 100)) {
-    throw new RangeError(`the pub/sub check interval must be at least 100 ms, not ${forLog(String(config.pubsubCheckMs))}`);
+  if (!(Number.isFinite(config.pubsubCheckMs) && config.pubsubCheckMs >= 100 && config.pubsubCheckMs <= 600_000)) {
+    throw new RangeError(`the pub/sub check interval must be from 100 to 600000 ms, not ${forLog(String(config.pubsubCheckMs))}`);
   }
   const socket = {
     connectTimeout: config.connectTimeoutMs,
@@ -43,10 +43,14 @@ export async function connectRedis({ url, log, checkChannel, ...options }) {
     reconnectStrategy: (retries) => Math.min(config.maxReconnectDelayMs, 50 * 2 ** retries) * (0.5 + Math.random() / 2),
   };
   const client = createClient({ url, disableOfflineQueue: true, socket });
-  // A connection that gets no answer for three checks' time is cut and
-  // opened again by node-redis: an open one gets a check message every
-  // period, and one being opened must not wait on a handshake for good.
-  const subscriber = client.duplicate({ socket: { ...socket, socketTimeout: 3 * config.pubsubCheckMs } });
+  // A pub/sub connection with no traffic either way for three periods is
+  // cut and opened again by node-redis, so that one being opened does not
+  // wait on its handshake for good; an open one pings every period (and
+  // gets the check messages), so it is never that quiet.
+  const subscriber = client.duplicate({
+    pingInterval: config.pubsubCheckMs,
+    socket: { ...socket, socketTimeout: 3 * config.pubsubCheckMs },
+  });
   const reconnectListeners = [];
   const lossListeners = [];
   let closing = false;
@@ -66,7 +70,12 @@ export async function connectRedis({ url, log, checkChannel, ...options }) {
       log(`redis ${name}: connection lost: ${forLog(reason)}`);
       onLoss?.();
     };
-    connection.on('error', (error) => lose(String(error?.message ?? error)));
+    connection.on('error', (error) => {
+      const message = String(error?.message ?? error);
+      // node-redis reports some errors on a connection it keeps: no loss, and no 'ready' to end one.
+      if (connection.isReady) log(`redis ${name}: ${forLog(message)}`);
+      else lose(message);
+    });
     connection.on('ready', () => {
       if (lost) log(`redis ${name}: connected again`);
       lost = false;

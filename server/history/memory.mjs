@@ -237,10 +237,19 @@ export function createHistory(options = {}, now = () => Date.now()) {
   };
 
   let retainedLines = 0;
+  // After a failed append, part of its line may be in the file: the next
+  // line starts on a line of its own, so that only the torn one is lost.
+  let tornLine = false;
   // Opened for each line, so that a file replaced meanwhile is written, not an unlinked one.
   const write = (line) => {
     if (!config.file) return;
-    appendFileSync(config.file, `${line}\n`, { mode: 0o600 });
+    try {
+      appendFileSync(config.file, `${tornLine ? '\n' : ''}${line}\n`, { mode: 0o600 });
+    } catch (error) {
+      tornLine = true;
+      throw error;
+    }
+    tornLine = false;
     linesWritten += 1;
     if (linesWritten > COMPACT_FACTOR * (retainedLines + users.size + 1000)) {
       compact();

@@ -4,12 +4,14 @@
 // an exact step. Clients are raw `ws` clients speaking docs/PROTOCOL.md.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createClient as createRedisClient } from 'redis';
 import { startRedis } from '../support/redis-process.mjs';
 import { startRedisProxy } from '../support/redis-proxy.mjs';
 import { freePort, startServerProcess } from '../support/server-process.mjs';
 import { until } from '../support/until.mjs';
 import { connect } from '../support/ws-client.mjs';
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let redis;
 
 before(async () => {
@@ -166,6 +168,71 @@ test('a connection without lastSeq gets a chat numbered while the node registers
     await carol.next((frame) => frame.id === during, 'the chat during registration');
     assert.deepEqual(chatsOf(carol).map((frame) => frame.id), [during, afterwards]);
   });
+});
+
+test('a pub/sub gap while a connection without lastSeq registers: the init is refused with 1013, and the retry from lastSeq 0 gets the chat of the gap', async () => {
+  let watchRead = false;
+  let pubsubDown = false;
+  const read = gate();
+  const hooks = {
+    toServer(connection, text) {
+      if (connection.subscriber && pubsubDown) return 'cut';
+      if (watchRead && text.includes('numbering:gapfresh-carol')) {
+        watchRead = false;
+        return read;
+      }
+      return undefined;
+    },
+    toClient(connection, text) {
+      if (connection.subscriber && /subscribe/i.test(text)) connection.subscribed = true;
+      return undefined;
+    },
+  };
+  await withNodes(hooks, {}, async ({ proxy, a, b, clients }) => {
+    const bob = await join(b, 'gapfresh-bob');
+    clients.push(bob);
+    (await join(a, 'gapfresh-carol')).close();
+    watchRead = true;
+    const carol = await connect(a.wsUrl);
+    clients.push(carol);
+    carol.send({ type: 'init', userId: 'gapfresh-carol' });
+    await until('the registration reading', () => !watchRead, 5_000);
+    // Node A's pub/sub is lost while the chat is routed, and back before the read is answered.
+    const before = new Set(proxy.subscribers());
+    pubsubDown = true;
+    for (const connection of before) connection.cut();
+    const lost = await sendChat(bob, 'gapfresh-bob', 'gapfresh-carol', 'routed during the gap');
+    pubsubDown = false;
+    await until('node A subscribed again', () => proxy.subscribers().some((c) => !before.has(c) && c.subscribed), 10_000);
+    read.release();
+    const closed = await Promise.race([carol.closed, sleep(10_000).then(() => ({ code: 'still open 10 s later' }))]);
+    assert.equal(closed.code, 1013, JSON.stringify(carol.frames));
+    const again = await join(a, 'gapfresh-carol', { lastSeq: 0 });
+    clients.push(again);
+    await again.next((frame) => frame.id === lost, 'the chat of the gap');
+  });
+});
+
+test('a Redis busy for longer than a check period is not taken for a deaf pub/sub connection', async () => {
+  const at = await startNode(redis.url, { WSNOTIFY_PUBSUB_CHECK_MS: '500' });
+  const busy = createRedisClient({ url: redis.url });
+  try {
+    await busy.connect();
+    // Every command waits 1.2 s, the check's PUBLISH included; its token comes back at once after.
+    const script = `local function us(t) return tonumber(t[1]) * 1000000 + tonumber(t[2]) end
+      local start = us(redis.call('TIME'))
+      while us(redis.call('TIME')) - start < tonumber(ARGV[1]) do end
+      return 1`;
+    for (let round = 0; round < 2; round += 1) {
+      await sleep(300);
+      await busy.eval(script, { arguments: ['1200000'] });
+    }
+    await sleep(1_000);
+    assert.doesNotMatch(at.output(), /subscriber: connection lost/);
+  } finally {
+    if (busy.isOpen) busy.destroy();
+    await at.kill();
+  }
 });
 
 test('a client that connected before but got no numbered frame resumes from 0: what was numbered meanwhile is replayed, recovered', async () => {

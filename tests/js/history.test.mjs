@@ -1,6 +1,6 @@
 // Delivery history: numbering, replay, gaps, de-duplication, durability.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -200,6 +200,24 @@ test('chats recorded after the file was compacted while running are in the compa
   assert.deepEqual(messages(reloaded.since('bob', 2_995, epoch)), ['2996', '2997', '2998', '2999', '3000']);
   assert.equal(reloaded.seen('ada', 'c-3000'), true);
   reloaded.close();
+});
+
+test('after an append that failed part-way, the next chat starts a line of its own and survives a restart', () => {
+  const file = join(scratch, 'torn-append.jsonl');
+  const history = createHistory({ file });
+  const epoch = history.join('bob');
+  history.recordChat('ada', 'c-1', { message: 'first' }, ['bob']);
+  // An append that fails: the file is a directory for a moment.
+  renameSync(file, `${file}.away`);
+  mkdirSync(file);
+  assert.throws(() => history.recordChat('ada', 'c-2', { message: 'torn' }, ['bob']));
+  rmdirSync(file);
+  renameSync(`${file}.away`, file);
+  // What such a failure may leave: part of the line, without its end.
+  appendFileSync(file, '{"k":"d","u":"bob","t":1,"f":{"mess');
+  history.recordChat('ada', 'c-3', { message: 'third' }, ['bob']);
+  history.close();
+  assert.deepEqual(messages(createHistory({ file }).since('bob', 0, epoch)), ['first', 'third']);
 });
 
 test('a torn history file line does not stop the server from starting', () => {

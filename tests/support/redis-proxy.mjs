@@ -9,9 +9,10 @@ import { freePort } from './server-process.mjs';
  * { url, connections, close() }. For each chunk, `hooks.toServer(connection,
  * text)` and `hooks.toClient(connection, text)` may return 'cut' (both sides
  * of the connection are destroyed), 'swallow' (the chunk is dropped, the
- * connection stays open), a number of ms to hold the chunk (and what
- * follows it on that side) back, or nothing to pass it on. A connection is
- * { id, subscriber, cut() }; `subscriber` is set once it sent a SUBSCRIBE.
+ * connection stays open), a promise that never rejects, to hold the chunk
+ * (and what follows it on that side) back until it settles, or nothing to
+ * pass it on. A connection is { id, subscriber, cut() }; `subscriber` is
+ * set once it sent a SUBSCRIBE. Chunks are passed on without Nagle's delay.
  */
 export async function startRedisProxy(targetPort, hooks = {}) {
   const connections = new Set();

@@ -41,6 +41,8 @@ export async function startServerProcess(port, env = {}) {
   return {
     url: `http://127.0.0.1:${port}/`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
+    /** What the server printed so far (its log). */
+    output: () => output,
     /** Sends `signal` without waiting (SIGSTOP, SIGCONT). */
     signal: (signal) => child.kill(signal),
     async kill(signal = 'SIGKILL') {
