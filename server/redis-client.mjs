@@ -119,11 +119,11 @@ export async function connectRedis({ url, log, checkChannel, ...options }) {
   }
 
   // A pub/sub connection can stay open and pass nothing (a half-open TCP
-  // connection, a stuck proxy), and node-redis does not notice on a busy
-  // node: it awaits no answer there, and the connection's own writes keep
-  // it from timing out. So a token published to the check channel must come
-  // back; if it does not, the connection is counted lost and opened again,
-  // and node-redis subscribes again to every channel.
+  // connection, a stuck proxy), and node-redis does not notice: an
+  // unanswered ping fails nothing, and the connection's own writes (pings,
+  // SUBSCRIBEs) keep it from timing out. So a token published to the check
+  // channel must come back; if it does not, the connection is counted lost
+  // and opened again, and node-redis subscribes again to every channel.
   let checking = false;
   async function checkPubsub() {
     if (closing || checking || pubsub.isLost()) return;
