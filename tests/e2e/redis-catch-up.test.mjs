@@ -76,14 +76,44 @@ function gate() {
   return Object.assign(held, { release });
 }
 
+/**
+ * Node A's read of `userId`'s position at registration, held until
+ * `release()`: `toServer` is the proxy hook's part; `start(a)` opens a
+ * connection of `userId` without lastSeq on node A (after one before it,
+ * so that `userId` is known) and resolves to it once A is reading.
+ */
+function heldRegistration(userId) {
+  const answer = gate();
+  const held = {
+    armed: false,
+    /** Whether the read reached the proxy (and is held). */
+    reading: false,
+    release: answer.release,
+    toServer(text) {
+      if (!held.armed || !text.includes(`numbering:${userId}`)) return undefined;
+      held.armed = false;
+      held.reading = true;
+      return answer;
+    },
+    async start(a) {
+      (await join(a, userId)).close();
+      held.armed = true;
+      const client = await connect(a.wsUrl);
+      client.send({ type: 'init', userId });
+      client.send({ type: 'ping' });
+      await until(`the registration reading of ${userId}`, () => held.reading, 5_000);
+      return client;
+    },
+  };
+  return held;
+}
+
 test('pub/sub lost again while a catch-up reads the history: the chat routed in the second gap still arrives, in order', async () => {
   let holdRead = false;
-  let pubsubDown = false;
   let threeRouted = false;
   const readAnswer = gate();
   const hooks = {
     toServer(connection, text) {
-      if (connection.subscriber && pubsubDown) return 'cut';
       // The catch-up's read of alice's position: its answer, and every
       // answer after it on that connection, waits for the gate.
       if (holdRead && text.includes('numbering:gap-alice')) {
@@ -93,7 +123,6 @@ test('pub/sub lost again while a catch-up reads the history: the chat routed in 
       return undefined;
     },
     toClient(connection, text) {
-      if (connection.subscriber && /subscribe/i.test(text)) connection.subscribed = true;
       if (connection.subscriber && text.includes('"message":"three"')) threeRouted = true;
       if (!connection.holdAnswer) return undefined;
       connection.holdAnswer = false;
@@ -111,11 +140,9 @@ test('pub/sub lost again while a catch-up reads the history: the chat routed in 
     for (const connection of proxy.subscribers()) connection.cut();
     await until('the catch-up reading', () => !holdRead, 5_000);
     // Second gap during that read: a chat is routed while A hears nothing.
-    pubsubDown = true;
-    for (const connection of proxy.subscribers()) connection.cut();
+    const endOutage = proxy.pubsubOutage();
     await sendChat(bob, 'gap-bob', 'gap-alice', 'two');
-    pubsubDown = false;
-    await until('node A subscribed again', () => proxy.subscribers().some((connection) => connection.subscribed), 10_000);
+    await endOutage();
     // A chat routed live to A while the read is still out, then the read's answer.
     await sendChat(bob, 'gap-bob', 'gap-alice', 'three');
     await until('the third chat routed to node A', () => threeRouted, 5_000);
@@ -128,19 +155,14 @@ test('pub/sub lost again while a catch-up reads the history: the chat routed in 
 });
 
 test('a connection without lastSeq gets a chat numbered while the node registers it, whenever pub/sub brings it', async () => {
-  let watchRead = false;
-  const read = gate();
+  // The registration's read of carol's position waits until a chat to her is numbered.
+  const read = heldRegistration('fresh-carol');
   const routed = gate();
   const hooks = {
     toServer(connection, text) {
-      // The registration's read of carol's position waits until a chat to her is numbered.
-      if (watchRead && text.includes('numbering:fresh-carol')) {
-        watchRead = false;
-        return read;
-      }
       // Once that read is answered, node A sees to its pub/sub (a PUBLISH to its own channel).
-      if (!watchRead && text.includes('PUBLISH') && text.includes('wsnotify:node:')) routed.release();
-      return undefined;
+      if (read.reading && text.includes('PUBLISH') && text.includes('wsnotify:node:')) routed.release();
+      return read.toServer(text);
     },
     // The chat reaches node A's pub/sub only after the read was answered.
     toClient: (connection, text) => (connection.subscriber && text.includes('during registration') ? routed : undefined),
@@ -149,17 +171,11 @@ test('a connection without lastSeq gets a chat numbered while the node registers
   await withNodes(hooks, { WSNOTIFY_PUBSUB_CHECK_MS: '60000' }, async ({ a, b, clients }) => {
     const bob = await join(b, 'fresh-bob');
     clients.push(bob);
-    // Carol has been here before (a chat to her is accepted), then left.
-    (await join(a, 'fresh-carol')).close();
-    watchRead = true;
-    const carol = await connect(a.wsUrl);
+    const carol = await read.start(a);
     clients.push(carol);
-    carol.send({ type: 'init', userId: 'fresh-carol' });
-    carol.send({ type: 'ping' });
     const registered = carol.next((frame) => frame.type === 'pong', 'carol registered');
     // A node that does not see to its pub/sub answers the ping first: the chat is then routed.
     registered.then(() => routed.release(), () => routed.release());
-    await until('the registration reading', () => !watchRead, 5_000);
     const during = await sendChat(bob, 'fresh-bob', 'fresh-carol', 'during registration');
     read.release();
     await registered;
@@ -171,39 +187,16 @@ test('a connection without lastSeq gets a chat numbered while the node registers
 });
 
 test('a pub/sub gap while a connection without lastSeq registers: the init is refused with 1013, and the retry from lastSeq 0 gets the chat of the gap', async () => {
-  let watchRead = false;
-  let pubsubDown = false;
-  const read = gate();
-  const hooks = {
-    toServer(connection, text) {
-      if (connection.subscriber && pubsubDown) return 'cut';
-      if (watchRead && text.includes('numbering:gapfresh-carol')) {
-        watchRead = false;
-        return read;
-      }
-      return undefined;
-    },
-    toClient(connection, text) {
-      if (connection.subscriber && /subscribe/i.test(text)) connection.subscribed = true;
-      return undefined;
-    },
-  };
-  await withNodes(hooks, {}, async ({ proxy, a, b, clients }) => {
+  const read = heldRegistration('gapfresh-carol');
+  await withNodes({ toServer: (connection, text) => read.toServer(text) }, {}, async ({ proxy, a, b, clients }) => {
     const bob = await join(b, 'gapfresh-bob');
     clients.push(bob);
-    (await join(a, 'gapfresh-carol')).close();
-    watchRead = true;
-    const carol = await connect(a.wsUrl);
+    const carol = await read.start(a);
     clients.push(carol);
-    carol.send({ type: 'init', userId: 'gapfresh-carol' });
-    await until('the registration reading', () => !watchRead, 5_000);
     // Node A's pub/sub is lost while the chat is routed, and back before the read is answered.
-    const before = new Set(proxy.subscribers());
-    pubsubDown = true;
-    for (const connection of before) connection.cut();
+    const endOutage = proxy.pubsubOutage();
     const lost = await sendChat(bob, 'gapfresh-bob', 'gapfresh-carol', 'routed during the gap');
-    pubsubDown = false;
-    await until('node A subscribed again', () => proxy.subscribers().some((c) => !before.has(c) && c.subscribed), 10_000);
+    await endOutage();
     read.release();
     const closed = await Promise.race([carol.closed, sleep(10_000).then(() => ({ code: 'still open 10 s later' }))]);
     assert.equal(closed.code, 1013, JSON.stringify(carol.frames));
