@@ -294,16 +294,15 @@ function createConnection(userId, latest) {
     created.connect();
   }
 
-  /** Hands what was sent while loading to `created`, in order. */
-  function flushEarly(created) {
+  /** Takes what was sent while loading, in order, out of the held sends. */
+  function takeEarly() {
     earlyChars = 0;
-    for (const { send } of early.splice(0)) send(created);
+    return early.splice(0);
   }
 
-  /** Refuses every send `stopped` says has nowhere to go, each reported with its id. */
-  function refuseEarly() {
-    earlyChars = 0;
-    for (const { refuse } of early.splice(0)) refuse();
+  /** Hands what was sent while loading to `created`, in order. */
+  function flushEarly(created) {
+    for (const { send } of takeEarly()) send(created);
   }
 
   function start() {
@@ -328,7 +327,8 @@ function createConnection(userId, latest) {
         update({ state: 'closed', readyState: 3 });
         report(error);
         stopped = { code: error?.code ?? 'load_failed', why: 'the client could not be created' };
-        refuseEarly();
+        // Each held send is refused as `stopped` says, with its id.
+        for (const { refuse } of takeEarly()) refuse();
       },
     );
   }
