@@ -133,11 +133,13 @@ export class Client {
       }
       // One connection for the tabs of this origin (tabs.js); the options are checked here as always.
       return new tabs.SharedClient(options, {
-        validate: (checked) => {
-          const probe = new WasmClient(checked);
-          const { delivery } = probe;
-          probe.free();
-          return delivery;
+        probe: (use) => {
+          const probe = new WasmClient(options);
+          try {
+            return use(probe);
+          } finally {
+            probe.free();
+          }
         },
         createInner: (leading) => new Client({ ...leading, persist: false }),
       });

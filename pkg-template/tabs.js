@@ -149,8 +149,8 @@ export class SharedClient {
   #options;
   #createInner;
   #mode;
+  #probe;
   #limits;
-  #maxFrameBytes;
   #tabId = randomHex(4);
   #channel;
   #usesLocks = hasLocks();
@@ -206,17 +206,19 @@ export class SharedClient {
   #windowOff = [];
 
   /**
-   * `validate(options)` throws what `new Client(options)` throws and returns
-   * the delivery it would start with; `createInner(options)` creates the
-   * leader's real client.
+   * `probe(use)` calls `use` with a client of these options that never
+   * connects, and frees it: its constructor throws what `new Client(options)`
+   * throws, and its members check arguments by the module's own rules, so
+   * a follower refuses what the leader's client would, at the call.
+   * `createInner(options)` creates the leader's real client.
    */
-  constructor(options, { validate, createInner }) {
-    const delivery = validate(options);
+  constructor(options, { probe, createInner }) {
+    const delivery = probe((client) => client.delivery);
+    this.#probe = probe;
     this.#options = options;
     this.#createInner = createInner;
     this.#mode = options.mode ?? 'wsnotify';
     this.#limits = { maxFrames: options.outbox?.maxFrames ?? 1000, maxBytes: options.outbox?.maxBytes ?? 1048576 };
-    this.#maxFrameBytes = options.maxFrameBytes ?? 65536;
     this.#mirror = { state: 'idle', attempt: 0, delivery };
     this.#channel = new BroadcastChannel(scopeOf(options));
     this.#channel.onmessage = (event) => this.#receive(event.data);
@@ -288,11 +290,7 @@ export class SharedClient {
     this.#alive();
     code ??= 1000;
     reason ??= '';
-    if (typeof reason !== 'string') throw codedError('invalid_argument', 'reason must be a string');
-    if (typeof code !== 'number' || !(code === 1000 || (code >= 3000 && code <= 4999)) || !Number.isInteger(code)) {
-      throw codedError('invalid_close_code', `close code ${typeof code === 'number' ? code : typeof code} is not 1000 or 3000-4999`);
-    }
-    if (utf8Length(String(reason)) > 123) throw codedError('close_reason_too_long', 'a close reason is at most 123 bytes');
+    this.#probe((client) => client.close(code, reason));
     if (!this.#active) return;
     this.#active = false;
     this.#local = 'closed';
@@ -341,11 +339,6 @@ export class SharedClient {
 
   sendChat(toUserId, message, id) {
     this.#alive();
-    if (this.#mode === 'generic') throw codedError('unsupported', 'sendChat is for the wsnotify mode');
-    if (toUserId !== null && toUserId !== undefined && typeof toUserId !== 'string') {
-      throw codedError('invalid_argument', 'toUserId must be a string or null');
-    }
-    if (typeof message !== 'string') throw codedError('invalid_argument', 'message must be a string');
     return this.#send({ kind: 'chat', to: toUserId ?? null, message }, id);
   }
 
@@ -368,12 +361,7 @@ export class SharedClient {
 
   sendText(text, id) {
     this.#alive();
-    if (typeof text !== 'string') throw codedError('invalid_argument', 'text must be a string');
-    const value = text;
-    if (utf8Length(value) > this.#maxFrameBytes) {
-      throw codedError('frame_too_large', `a frame of ${utf8Length(value)} bytes is over maxFrameBytes`);
-    }
-    return this.#send({ kind: 'text', text: value }, id);
+    return this.#send({ kind: 'text', text }, id);
   }
 
   /**
@@ -602,15 +590,15 @@ export class SharedClient {
   // ---- sends -----------------------------------------------------------------
 
   #send(op, id) {
-    if (id !== undefined && id !== null) {
-      if (typeof id !== 'string') throw codedError('invalid_argument', 'id must be a string of 1 to 128 characters');
-      // Counted in characters (code points), as the client in the module counts them.
-      const chars = [...id].length;
-      if (chars < 1 || chars > 128) throw codedError('invalid_id', 'a message id is 1-128 characters');
-      if (this.#pendingIds.has(id)) throw codedError('invalid_id', `the message id ${id} is in use`);
-    }
+    const messageId = id ?? `${this.#tabId}-${this.#nextId + 1}`;
+    // The arguments, checked by the module's rules (the mode, the types, the
+    // recipient, the id, the frame's size), with the id this send will have.
+    this.#probe((client) => (op.kind === 'chat'
+      ? client.sendChat(op.to, op.message, messageId)
+      : client.sendText(op.text, messageId)));
+    if (this.#pendingIds.has(messageId)) throw codedError('invalid_id', `the message id ${messageId} is in use`);
     if (!this.#active && this.#local === 'closed') throw codedError('closed', 'the client is closed');
-    const messageId = id ?? `${this.#tabId}-${++this.#nextId}`;
+    if (id === undefined || id === null) this.#nextId += 1;
     const bytes = utf8Length(op.kind === 'chat' ? op.message : op.text);
     if (this.#pending.size >= this.#limits.maxFrames || this.#pendingBytes + bytes > this.#limits.maxBytes) {
       throw codedError('outbox_full', 'the outbox is full', { id: messageId });

@@ -244,10 +244,10 @@ test('a JSON frame nested too deep for the channel reaches every tab: it crosses
   for (const { errors } of tabs) assert.deepEqual(errors, []);
 });
 
-test('typed errors: a follower refuses sends beyond its outbox bound and values whose JSON is no object, and every member throws after free()', async (t) => {
+test('typed errors: a follower refuses at the call what its own client would, sends beyond its outbox bound and values whose JSON is no object, and every member throws after free()', async (t) => {
   const [leader] = await tabsOf(t, 'eve', 1);
   const follower = await tab(t);
-  const { results, freed, notObjects, badArguments } = await follower.page.evaluate(
+  const { results, freed, notObjects, badArguments, badSends } = await follower.page.evaluate(
     ([options]) => window.outboxBound(options),
     [optionsOf('eve')],
   );
@@ -256,6 +256,11 @@ test('typed errors: a follower refuses sends beyond its outbox bound and values 
     'invalid_close_code', 'invalid_close_code', 'invalid_argument', 'invalid_argument',
     'invalid_argument', 'invalid_argument', 'invalid_argument', 'invalid_argument',
   ], 'close(Symbol), close(revoked proxy), retry(Symbol), retry(42), on(123), on(a throwing toString), claim(a cycle), claim(a BigInt)');
+  assert.deepEqual(badSends.follower, badSends.alone, 'a follower refuses at the call what a client of its own refuses');
+  assert.deepEqual(badSends.alone, [
+    'invalid_recipient', 'invalid_recipient', 'invalid_argument', 'frame_too_large', 'invalid_id',
+    'invalid_argument', 'invalid_argument', 'invalid_close_code', 'close_reason_too_long',
+  ]);
   assert.match(results[0], /^[0-9a-f]{8}-1$/);
   assert.match(results[1], /^[0-9a-f]{8}-2$/);
   assert.equal(results[2], 'outbox_full');

@@ -122,6 +122,28 @@ window.outboxBound = async (options) => {
       return error?.code ?? `untyped: ${error}`;
     }
   }));
+  // Sends and closes the module refuses: the follower throws, at the call,
+  // what a client of its own (never connected) throws for the same call.
+  const alone = await createClient({ ...options, shareAcrossTabs: undefined });
+  const refusals = (target) => [
+    () => target.sendChat('', 'to no one'),
+    () => target.sendChat('x'.repeat(65), 'to a name too long'),
+    () => target.sendChat(42, 'to a number'),
+    () => target.sendChat('bob', 'x'.repeat(70_000)),
+    () => target.sendChat('bob', 'an empty id', ''),
+    () => target.sendChat('bob', 'a lone surrogate', '\ud800'),
+    () => target.sendText(Symbol('text')),
+    () => target.close(1001),
+    () => target.close(1000, 'x'.repeat(124)),
+  ].map((call) => {
+    try {
+      return `no error: ${call()}`;
+    } catch (error) {
+      return error?.code ?? `untyped: ${error}`;
+    }
+  });
+  const badSends = { follower: refusals(client), alone: refusals(alone) };
+  alone.free();
   const results = [];
   for (let n = 0; n < 3; n += 1) {
     try {
@@ -137,7 +159,7 @@ window.outboxBound = async (options) => {
   } catch (error) {
     freed = error.code;
   }
-  return { results, freed, notObjects, badArguments };
+  return { results, freed, notObjects, badArguments, badSends };
 };
 
 /** Creates a client in a module worker: sharing is off there. */
