@@ -18,17 +18,26 @@
 //
 // Any failure of the storage (IndexedDB missing or blocked, an error, a full
 // quota that evicting this client's oldest records cannot cure) is reported
-// once as `persistence_unavailable`; the client goes on in memory.
+// once as `persistence_unavailable`; the client goes on in memory, and only
+// takes out of the store what it had put there (acknowledged chats must not
+// come back after a reload). A record this version cannot read (another
+// version's, a foreign writer's) is deleted, reported the same way.
 //
 // The module imports nothing: the entry loads it with a dynamic import (a
 // chunk of its own for app bundlers) and hands it the symbols by which it
 // reaches the client's hidden members.
 
 const DB_NAME = 'wsnotify';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 const MESSAGES = 'messages';
 const POSITIONS = 'positions';
 const DAY_MS = 86_400_000;
+/** A resume position not moved for this long is deleted (a user who no longer signs in on this browser). */
+const POSITION_EXPIRY_MS = 30 * DAY_MS;
+/** The client's default `ackTimeout` (the options table of the package's README). */
+const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+/** Past the ack timeout, when to look whether the client found that the server sends no acks. */
+const ACK_CHECK_MARGIN_MS = 100;
 /** How often a client looks for records of pages that went since it started (a tab closed with chats unsent). */
 const SWEEP_MS = 5000;
 /** Opening IndexedDB can hang (a blocked upgrade, some private modes): give up after this long. */
@@ -42,6 +51,7 @@ function settingsOf(options) {
     maxMessages: given.maxMessages ?? outbox?.maxFrames ?? 1000,
     maxBytes: given.maxBytes ?? outbox?.maxBytes ?? 1048576,
     expiryMs: given.expiryMs ?? DAY_MS,
+    ackTimeoutMs: options.ackTimeout ?? DEFAULT_ACK_TIMEOUT_MS,
   };
 }
 
@@ -88,10 +98,24 @@ function openDatabase() {
     }
     request.onupgradeneeded = () => {
       const db = request.result;
+      const upgrade = request.transaction;
       if (!db.objectStoreNames.contains(MESSAGES)) {
         db.createObjectStore(MESSAGES, { keyPath: 'key' }).createIndex('scope', 'scope');
       }
       if (!db.objectStoreNames.contains(POSITIONS)) db.createObjectStore(POSITIONS, { keyPath: 'scope' });
+      // Version 2: records expire by their own date, whoever's they are.
+      const messages = upgrade.objectStore(MESSAGES);
+      if (!messages.indexNames.contains('expires')) messages.createIndex('expires', 'expires');
+      const positions = upgrade.objectStore(POSITIONS);
+      if (!positions.indexNames.contains('at')) positions.createIndex('at', 'at');
+      messages.openCursor().onsuccess = (event) => {
+        const cursor = event.target.result;
+        if (!cursor) return;
+        if (typeof cursor.value?.expires !== 'number') {
+          cursor.update({ ...cursor.value, expires: (Number(cursor.value?.at) || 0) + DAY_MS });
+        }
+        cursor.continue();
+      };
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -104,14 +128,17 @@ function openDatabase() {
   });
 }
 
-/** Runs `use(objectStore)` in one transaction; resolves when it committed. */
+/**
+ * Runs `use(objectStore)` (for a list of names, `use(transaction)`) in one
+ * transaction; resolves when it committed.
+ */
 function transact(db, name, mode, use) {
   return new Promise((resolve, reject) => {
     let result;
     let transaction;
     try {
       transaction = db.transaction(name, mode);
-      result = use(transaction.objectStore(name));
+      result = use(Array.isArray(name) ? transaction : transaction.objectStore(name));
     } catch (error) {
       reject(error);
       return;
@@ -122,19 +149,48 @@ function transact(db, name, mode, use) {
   });
 }
 
+/** Whether `record` has the shape this version writes (a chat record). */
+function readable(record) {
+  return typeof record?.id === 'string' && typeof record.message === 'string'
+    && (record.to === null || typeof record.to === 'string')
+    && Number.isFinite(record.at) && Number.isFinite(record.order);
+}
+
+/** Deletes, in every scope, the chats past their expiry and the positions not moved for POSITION_EXPIRY_MS. */
+function deleteExpired(db) {
+  const now = Date.now();
+  const deleteUpTo = (store, bound) => {
+    store.openCursor(IDBKeyRange.upperBound(bound, true)).onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (!cursor) return;
+      cursor.delete();
+      cursor.continue();
+    };
+  };
+  return transact(db, [MESSAGES, POSITIONS], 'readwrite', (stores) => {
+    deleteUpTo(stores.objectStore(MESSAGES).index('expires'), now);
+    deleteUpTo(stores.objectStore(POSITIONS).index('at'), now - POSITION_EXPIRY_MS);
+  });
+}
+
 /**
  * Claims, under the scope's lock, the scope's records whose owner is gone
- * (its lock released), dropping expired ones; resolves to them, oldest
- * first, with the stored resume position.
+ * (its lock released), dropping expired and unreadable ones; resolves to
+ * them, oldest first, with the stored resume position and how many records
+ * were unreadable.
  */
 async function load(db, scope, owner, expiryMs) {
   const read = async (alive) => {
     const records = await transact(db, MESSAGES, 'readonly', (store) => done(store.index('scope').getAll(scope)));
     const now = Date.now();
     const claimed = [];
+    let unreadable = 0;
     await transact(db, MESSAGES, 'readwrite', (store) => {
       for (const record of records) {
-        if (now - record.at > expiryMs) store.delete(record.key);
+        if (!readable(record)) {
+          unreadable += 1;
+          store.delete(record.key);
+        } else if (now - record.at > expiryMs) store.delete(record.key);
         else if (!alive.has(ownerLock(record.owner))) {
           record.owner = owner;
           store.put(record);
@@ -144,7 +200,7 @@ async function load(db, scope, owner, expiryMs) {
     });
     const position = await transact(db, POSITIONS, 'readonly', (store) => done(store.get(scope)));
     claimed.sort((a, b) => a.order - b.order);
-    return { claimed, position: position ?? null };
+    return { claimed, position: position ?? null, unreadable };
   };
   const locks = typeof navigator === 'object' ? navigator.locks : undefined;
   if (typeof locks?.request !== 'function') return read(new Set());
@@ -176,10 +232,11 @@ export async function openPersisted(options, construct, hidden) {
   let db = null;
   let releaseOwner = () => {};
   let problem = null;
-  let loaded = { claimed: [], position: null };
+  let loaded = { claimed: [], position: null, unreadable: 0 };
   try {
     releaseOwner = await holdOwnerLock(owner);
     db = await openDatabase();
+    await deleteExpired(db);
     loaded = await load(db, scope, owner, settings.expiryMs);
   } catch (error) {
     problem = error;
@@ -192,15 +249,26 @@ export async function openPersisted(options, construct, hidden) {
     prepared.resume = stored.epoch ? { lastSeq: stored.lastSeq, epoch: stored.epoch } : { lastSeq: stored.lastSeq };
   }
   let client;
+  let unreadable = loaded.unreadable;
   try {
-    client = construct(prepared);
+    try {
+      client = construct(prepared);
+    } catch (error) {
+      // The options were checked before the store was read: what the client
+      // refuses is the stored position, which is deleted; it starts without.
+      if (prepared.resume === options.resume) throw error;
+      unreadable += 1;
+      prepared.resume = options.resume;
+      client = construct(prepared);
+      if (db) transact(db, POSITIONS, 'readwrite', (store) => store.delete(scope)).catch(() => {});
+    }
   } catch (error) {
     releaseOwner();
     db?.close();
     throw error;
   }
   return new Persistence(client, {
-    db, scope, owner, settings, releaseOwner, problem, loaded, resume: prepared.resume, hidden,
+    db, scope, owner, settings, releaseOwner, problem, loaded, unreadable, resume: prepared.resume, hidden,
   }).client;
 }
 
@@ -214,21 +282,31 @@ class Persistence {
   /** This client's records in the store, oldest first: id → record. */
   #live = new Map();
   #liveBytes = 0;
-  /** Failed chats, out of the store until `retry(id)` queues them again (bounded like the store). */
+  /** The ids of those written to a socket while awaiting an ack. */
+  #sentIds = new Set();
+  /** Failed chats, for `retry(id)` to store them again (bounded like the store). */
   #failed = new Map();
   #lastOrder = 0;
   #position;
   #positionDue = false;
   #reported = false;
+  /** False once storage failed: nothing more is put, what this client stored is still taken out. */
+  #storing = true;
   #sweep = null;
-  /** While a `sendChat` runs: the ids it settled before it returned (not to be stored). */
-  #settledInSend = null;
+  /** The look, past the ack timeout, at whether the server sends acks (see #onStatus). */
+  #ackCheck = null;
+  /**
+   * While a `sendChat` runs (a callback may send again inside it): the chats
+   * it returned, the order in which the client queued them, those already
+   * settled (not to be stored) and those written awaiting an ack.
+   */
+  #sending = null;
   #send;
   #hidden;
   /** Before `createClient` resolved, no `onError` listener exists yet: reports wait for the next task. */
   #starting = true;
 
-  constructor(client, { db, scope, owner, settings, releaseOwner, problem, loaded, resume, hidden }) {
+  constructor(client, { db, scope, owner, settings, releaseOwner, problem, loaded, unreadable, resume, hidden }) {
     this.client = client;
     this.#hidden = hidden;
     this.#db = db;
@@ -238,6 +316,9 @@ class Persistence {
     this.#releaseOwner = releaseOwner;
     this.#position = resume ? { lastSeq: resume.lastSeq, epoch: resume.epoch ?? null } : null;
     if (problem) this.#unavailable(problem);
+    if (unreadable > 0) {
+      this.#report('persistence_unavailable', `${unreadable} stored record(s) could not be read (another version's?) and were deleted`);
+    }
     setTimeout(() => {
       this.#starting = false;
     }, 0);
@@ -250,20 +331,19 @@ class Persistence {
         configurable: true,
         writable: true,
         value: (toUserId, message, id) => {
-          let messageId;
-          this.#settledInSend = new Set();
+          const outermost = this.#sending === null;
+          if (outermost) this.#sending = { chats: [], queued: new Map(), settled: new Set(), sent: new Set() };
+          const sending = this.#sending;
           try {
-            messageId = send(toUserId, message, id);
+            const messageId = send(toUserId, message, id);
+            sending.chats.push({ id: messageId, to: toUserId ?? null, message });
+            return messageId;
           } finally {
-            const settled = this.#settledInSend;
-            this.#settledInSend = null;
-            // Written to an open socket at most once, it is already done:
-            // stored now, it would be sent again after a reload.
-            if (messageId !== undefined && !settled.has(messageId)) {
-              this.#keep({ id: messageId, to: toUserId ?? null, message: String(message), at: Date.now() });
+            if (outermost) {
+              this.#sending = null;
+              this.#keepSent(sending);
             }
           }
-          return messageId;
         },
       },
       free: {
@@ -275,9 +355,12 @@ class Persistence {
         },
       },
     });
-    client.onDelivery(({ id, status }) => this.#onStatus(id, status));
+    client.onDelivery(({ id, status, code }) => this.#onStatus(id, status, code));
     client.onChat((chat) => this.#onChat(chat));
     client.on('resumed', (resumed) => {
+      // `on` gets a frame the client refused too (invalid_frame): only one of
+      // the shape docs/PROTOCOL.md gives moves the position.
+      if (typeof resumed.recovered !== 'boolean' || !(resumed.epoch === undefined || typeof resumed.epoch === 'string')) return;
       // Lost history: the numbering starts afresh, from 0 under the new epoch.
       const epoch = typeof resumed.epoch === 'string' ? resumed.epoch : (this.#position?.epoch ?? null);
       if (resumed.recovered === false) this.#savePosition({ lastSeq: 0, epoch });
@@ -286,6 +369,7 @@ class Persistence {
     client.onOpen(() => {
       // Connected once: what is numbered for this user from now on is replayed after a reload.
       if (!this.#position) this.#savePosition({ lastSeq: 0, epoch: null });
+      this.#armAckCheck();
     });
 
     client[hidden.restored] = Object.freeze(this.#requeue(loaded.claimed));
@@ -318,6 +402,7 @@ class Persistence {
         continue;
       }
       this.#lastOrder = Math.max(this.#lastOrder, record.order);
+      record.bytes = utf8Length(record.message);
       this.#live.set(record.id, record);
       this.#liveBytes += record.bytes;
       queued.push(Object.freeze({ id: record.id, toUserId: record.to, message: record.message, at: record.at }));
@@ -327,23 +412,48 @@ class Persistence {
 
   #claimOrphans() {
     // A closed client sends nothing: it leaves orphans to the tabs that can.
-    if (!this.#db || this.client.state === 'closed') return;
+    if (!this.#db || !this.#storing || this.client.state === 'closed') return;
     load(this.#db, this.#scope, this.#owner, this.#limits.expiryMs).then(({ claimed }) => {
       // Freed meanwhile: what was claimed stays in the store for the next start.
-      if (this.#db) this.#requeue(claimed);
+      if (this.#db && this.#storing) this.#requeue(claimed);
     }, (error) => this.#unavailable(error));
   }
 
-  #onStatus(id, status) {
-    if (this.#settledInSend && (status === 'acked' || status === 'failed'
-      || (status === 'sent' && this.client.delivery !== 'at-least-once'))) {
-      this.#settledInSend.add(id);
+  /**
+   * Stores the chats a `sendChat` (and the sends of callbacks inside it)
+   * returned, in the order the client queued them; not those already
+   * settled: written to an open socket at most once, a chat is done, and
+   * stored it would be sent again after a reload.
+   */
+  #keepSent({ chats, queued, settled, sent }) {
+    const rank = (chat) => queued.get(chat.id) ?? queued.size;
+    for (const chat of chats.sort((a, b) => rank(a) - rank(b))) {
+      if (settled.has(chat.id)) continue;
+      this.#keep({ ...chat, at: Date.now() });
+      if (sent.has(chat.id)) this.#markSent(chat.id);
     }
+  }
+
+  #onStatus(id, status, code) {
+    const atLeastOnce = this.client.delivery === 'at-least-once';
+    if (this.#sending) {
+      if (status === 'queued') this.#sending.queued.set(id, this.#sending.queued.size);
+      else if (status === 'sent' && atLeastOnce) this.#sending.sent.add(id);
+      // Failed as closed, it is kept all the same (see below).
+      else if (!(status === 'failed' && code === 'closed')) this.#sending.settled.add(id);
+    }
+    if (!atLeastOnce) this.#dropSent();
     if (status === 'acked') this.#drop(id);
-    else if (status === 'sent' && this.client.delivery !== 'at-least-once') this.#drop(id);
+    else if (status === 'sent' && !atLeastOnce) this.#drop(id);
+    else if (status === 'sent') this.#markSent(id);
     else if (status === 'failed') {
+      // Failed because the client stopped (it gave up, a terminal close,
+      // `close()`): never refused by the server, it stays in the store (and
+      // within its bounds) and the next start sends it. Refused by the
+      // server: it goes.
       const record = this.#live.get(id);
-      this.#drop(id);
+      if (code === 'closed') this.#sentIds.delete(id);
+      else this.#drop(id);
       if (record) {
         this.#failed.set(id, record);
         if (this.#failed.size > this.#limits.maxMessages) this.#failed.delete(this.#failed.keys().next().value);
@@ -354,6 +464,33 @@ class Persistence {
       this.#failed.delete(id);
       this.#keep({ id, to: record.to, message: record.message, at: Date.now() });
     }
+  }
+
+  /** A stored chat was written to a socket and awaits its ack. */
+  #markSent(id) {
+    if (!this.#live.has(id)) return;
+    this.#sentIds.add(id);
+    this.#armAckCheck();
+  }
+
+  /**
+   * With at-least-once delivery, a server that sends no acks is found out
+   * after `ackTimeout` with nothing acknowledged; `delivery` then reads
+   * "unconfirmed" and no chat reports a status more. Looked at once the
+   * client's wait (started no later than this call) is over.
+   */
+  #armAckCheck() {
+    clearTimeout(this.#ackCheck);
+    if (this.#sentIds.size === 0) return;
+    this.#ackCheck = setTimeout(() => {
+      this.#ackCheck = null;
+      if (this.client.delivery !== 'at-least-once') this.#dropSent();
+    }, this.#limits.ackTimeoutMs + ACK_CHECK_MARGIN_MS);
+  }
+
+  /** Without acks, a chat written to a socket is done: out of the store, or a reload would send it again. */
+  #dropSent() {
+    for (const id of [...this.#sentIds]) this.#drop(id);
   }
 
   #onChat(chat) {
@@ -380,11 +517,11 @@ class Persistence {
 
   /** Stores a chat just queued; past the bounds, this client's oldest records leave the store first. */
   #keep({ id, to, message, at }) {
-    if (!this.#db) return;
+    if (!this.#db || !this.#storing) return;
     this.#lastOrder = Math.max(this.#lastOrder + 1, Date.now() * 1000);
     const record = {
-      key: `${this.#scope}\n${id}`, scope: this.#scope, id, to, message, at, order: this.#lastOrder,
-      bytes: utf8Length(message), owner: this.#owner,
+      key: `${this.#scope}\n${id}`, scope: this.#scope, id, to, message, at, expires: at + this.#limits.expiryMs,
+      order: this.#lastOrder, bytes: utf8Length(message), owner: this.#owner,
     };
     this.#drop(id);
     this.#live.set(id, record);
@@ -425,6 +562,7 @@ class Persistence {
     const record = this.#live.get(id);
     if (!record) return Promise.resolve();
     this.#live.delete(id);
+    this.#sentIds.delete(id);
     this.#liveBytes -= record.bytes;
     return this.#delete(record.key);
   }
@@ -445,13 +583,15 @@ class Persistence {
     });
   }
 
-  /** Storage failed: once, `persistence_unavailable`; from now on the client works in memory only. */
+  /**
+   * Storage failed: once, `persistence_unavailable`; from now on the client
+   * keeps new chats in memory only, and still takes out of the store those
+   * it had put there as they are acknowledged (otherwise a reload would
+   * bring them back), as far as the store lets it.
+   */
   #unavailable(error) {
     clearInterval(this.#sweep);
-    this.#db?.close();
-    this.#db = null;
-    this.#live.clear();
-    this.#liveBytes = 0;
+    this.#storing = false;
     if (this.#reported) return;
     this.#reported = true;
     const reason = `${error?.name ?? 'Error'}: ${error?.message ?? error}`;
@@ -466,6 +606,7 @@ class Persistence {
 
   #stop() {
     clearInterval(this.#sweep);
+    clearTimeout(this.#ackCheck);
     this.#db?.close();
     this.#db = null;
     this.#releaseOwner();

@@ -14,6 +14,7 @@ import { collectPageErrors, launchBrowser } from '../support/browser.mjs';
 import { servePage } from '../support/page-site.mjs';
 import { freePort, startServerProcess } from '../support/server-process.mjs';
 import { until } from '../support/until.mjs';
+import { WebSocketServer } from 'ws';
 
 const figures = {};
 let site;
@@ -388,4 +389,175 @@ test('a tab whose client is closed leaves the chats of a tab that went away to a
   assert.deepEqual(unexpected((await closed.report()).errors), []);
   const next = await page(t);
   assert.deepEqual((await next.start(options)).map((message) => message.id), ids, 'restored by the next tab');
+});
+
+/** A server of the wsnotify dialect that acks every chat (or none), and records the chats and inits it got. */
+async function chatServer(t, { acks = true, onInit = () => {}, port = undefined } = {}) {
+  port ??= await freePort();
+  const received = [];
+  const inits = [];
+  const wss = new WebSocketServer({ port, host: '127.0.0.1' });
+  wss.on('connection', (socket) => {
+    socket.on('message', (raw) => {
+      const frame = JSON.parse(raw);
+      if (frame.type === 'init') {
+        inits.push({ lastSeq: frame.lastSeq, epoch: frame.epoch });
+        onInit(socket, inits.length);
+      } else if (frame.type === 'chat') {
+        received.push(frame.id);
+        if (acks) socket.send(JSON.stringify({ type: 'ack', id: frame.id }));
+      }
+    });
+  });
+  t.after(() => new Promise((resolve) => {
+    for (const socket of wss.clients) socket.terminate();
+    wss.close(resolve);
+  }));
+  return { url: `ws://127.0.0.1:${port}/ws`, received, inits };
+}
+
+/** Writes `record` into a store of the page's IndexedDB, as another version or writer might have. */
+const plant = (tab, store, record) => tab.page.evaluate(([name, value]) => new Promise((resolve, reject) => {
+  const request = indexedDB.open('wsnotify');
+  request.onsuccess = () => {
+    const transaction = request.result.transaction(name, 'readwrite');
+    transaction.objectStore(name).put(value);
+    transaction.oncomplete = () => {
+      request.result.close();
+      resolve();
+    };
+    transaction.onerror = () => reject(transaction.error);
+  };
+}), [store, record]);
+
+test('a chat sent inside an onDelivery callback of another send: both ids returned, both stored, in the order queued', async (t) => {
+  const tab = await page(t);
+  const result = await tab.page.evaluate(async () => {
+    const { createClient } = await import('/pkg/index.js');
+    const client = await createClient({ url: 'ws://127.0.0.1:1/ws', userId: 'nested-sender', persist: 'nested', delivery: 'at-least-once' });
+    let inner = null;
+    client.onDelivery(({ status }) => {
+      if (status === 'queued' && inner === null) inner = client.sendChat('bob', 'inner');
+    });
+    try {
+      return { outer: client.sendChat('bob', 'outer'), inner };
+    } catch (error) {
+      return { threw: `${error.code ?? error}` };
+    } finally {
+      client.free();
+    }
+  });
+  assert.equal(result.threw, undefined);
+  const stored = (await tab.stored()).filter((record) => [result.outer, result.inner].includes(record.id));
+  assert.deepEqual(stored.map((record) => record.message), ['outer', 'inner']);
+  assert.deepEqual(await tab.page.evaluate(() => window.uncaught), []);
+});
+
+test('chats failed as closed (the client gave up) stay in the store and are sent on the next start', async (t) => {
+  const port = await freePort();
+  const options = senderOptions(`ws://127.0.0.1:${port}/ws`, 'gives-up', { reconnect: { baseDelayMs: 50, maxDelayMs: 100, maxRetries: 2 } });
+  const tab = await page(t);
+  await tab.start(options);
+  const ids = await tab.send('bob', 'typed-offline', 3);
+  await waitState(tab, 'closed');
+  const failed = (await tab.report()).statuses.filter((s) => s.status === 'failed');
+  assert.deepEqual(failed.map((s) => [s.id, s.code]), ids.map((id) => [id, 'closed']));
+  assert.deepEqual((await tab.stored()).map((record) => record.id).filter((id) => ids.includes(id)), ids);
+  await tab.reload();
+  const server = await chatServer(t, { port });
+  const restored = await tab.start(options);
+  assert.deepEqual(restored.map((message) => message.id), ids);
+  await until('the three arrive', async () => server.received.length === 3);
+  assert.deepEqual(server.received, ids);
+});
+
+test('unreadable records (another version, a foreign writer): deleted and reported, the client starts and restores the rest', async (t) => {
+  const tab = await page(t);
+  const url = `ws://127.0.0.1:${await freePort()}/ws`;
+  const options = senderOptions(url, 'foreign');
+  await tab.start(options);
+  const [kept] = await tab.send('bob', 'kept', 1);
+  await tab.page.evaluate(() => window.tab.client.free());
+  const scope = JSON.stringify(['', url, 'foreign']);
+  await plant(tab, 'positions', { scope, lastSeq: '17', epoch: null, at: Date.now() });
+  await plant(tab, 'messages', { key: `${scope}\nbroken`, scope, id: 'broken', at: Date.now() });
+  await tab.reload();
+  const restored = await tab.start(options);
+  assert.deepEqual(restored.map((message) => message.id), [kept]);
+  await until('the report', async () => unexpected((await tab.report()).errors).length > 0);
+  assert.deepEqual(unexpected((await tab.report()).errors).map((error) => error.code), ['persistence_unavailable']);
+  assert.equal((await tab.stored()).some((record) => record.id === 'broken'), false);
+  assert.deepEqual(await tab.page.evaluate(() => window.uncaught), []);
+});
+
+test('at-least-once against a server that sends no acks: a chat is sent once, not again at each reload', async (t) => {
+  const server = await chatServer(t, { acks: false });
+  const options = { url: server.url, userId: 'no-acks', delivery: 'at-least-once', ackTimeout: 300, persist: 'no-acks' };
+  const tab = await page(t);
+  await tab.start(options);
+  await waitState(tab, 'open');
+  const [id] = await tab.send('bob', 'once', 1);
+  await until('acks_unsupported', async () => (await tab.report()).errors.some((error) => error.code === 'acks_unsupported'));
+  await until('out of the store', async () => !(await tab.stored()).some((record) => record.id === id), 5_000);
+  await tab.reload();
+  assert.deepEqual(await tab.start(options), []);
+  await waitState(tab, 'open');
+  assert.deepEqual(server.received, [id]);
+});
+
+test('after a failed IndexedDB write, chats stored before it are still taken out when acknowledged: none comes back', async (t) => {
+  const server = await chatServer(t);
+  const tab = await page(t, {
+    init: () => {
+      const put = IDBObjectStore.prototype.put;
+      let chats = 0;
+      IDBObjectStore.prototype.put = function failingThird(value, ...rest) {
+        if (this.name === 'messages' && value?.message?.startsWith('fails-') && (chats += 1) === 3) {
+          throw new DOMException('disk error', 'UnknownError');
+        }
+        return put.call(this, value, ...rest);
+      };
+    },
+  });
+  const options = { url: server.url, userId: 'write-fails', delivery: 'at-least-once', persist: 'write-fails' };
+  await tab.start(options);
+  await waitState(tab, 'open');
+  const ids = await tab.send('bob', 'fails', 3);
+  await until('three acks', async () => (await tab.report()).statuses.filter((s) => s.status === 'acked').length === 3);
+  assert.deepEqual((await tab.report()).errors.map((error) => error.code), ['persistence_unavailable']);
+  await until('the acknowledged out of the store', async () =>
+    !(await tab.stored()).some((record) => ids.includes(record.id)), 5_000);
+  await tab.reload();
+  assert.deepEqual(await tab.start(options), []);
+});
+
+test('a resumed frame the client refuses does not move the stored position', async (t) => {
+  const server = await chatServer(t, {
+    onInit: (socket, count) => {
+      if (count !== 1) return;
+      socket.send(JSON.stringify({
+        type: 'chat', fromUserId: 'bob', toUserId: 'refused-resume', message: 'm', timestamp: new Date().toISOString(), id: 'b1', seq: 5, epoch: 'e1',
+      }));
+      socket.send(JSON.stringify({ type: 'resumed', recovered: false, epoch: 7 }));
+    },
+  });
+  const options = { url: server.url, userId: 'refused-resume', persist: 'refused-resume' };
+  const tab = await page(t);
+  await tab.start(options);
+  await until('the refusal', async () => (await tab.report()).errors.some((error) => error.code === 'invalid_frame'));
+  await tab.reload();
+  await tab.start(options);
+  await until('a second init', async () => server.inits.length === 2);
+  assert.deepEqual(server.inits[1], { lastSeq: 5, epoch: 'e1' });
+});
+
+test('expired chats of another user and URL are deleted by the next start of any', async (t) => {
+  const tab = await page(t);
+  const url = `ws://127.0.0.1:${await freePort()}/ws`;
+  await tab.start({ url, userId: 'left-for-good', persist: { name: 'expiry', expiryMs: 1 } });
+  const [left] = await tab.send('bob', 'left-here', 1);
+  await tab.page.evaluate(() => window.tab.client.free());
+  await sleep(10);
+  await tab.start({ url: `${url}?other`, userId: 'someone-else', persist: { name: 'expiry' } });
+  await until('deleted', async () => !(await tab.stored()).some((record) => record.id === left), 5_000);
 });
