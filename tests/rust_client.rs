@@ -13,7 +13,10 @@ use browser_support::*;
 use futures_util::StreamExt;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen_test::*;
-use wsnotify::client::{Chat, Client, Event, Options, State};
+use wsnotify::client::{
+    Chat, Client, Event, HeartbeatConfig, Options, OutboxLimits, ReconnectPolicy, State,
+    Subscription,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -215,4 +218,206 @@ async fn a_thousand_clients_created_and_dropped_leave_memory_flat() {
     }
     TimeoutFuture::new(100).await;
     assert_eq!(wasm_memory_bytes(), before, "wasm memory grew");
+}
+
+#[wasm_bindgen_test]
+fn a_callback_that_owns_subscriptions_can_be_dropped_and_can_drop_its_own() {
+    let client = Client::new(options(&unique_user("rust-owns"))).unwrap();
+    // A callback holding another subscription (a component's list of them).
+    let inner = client.on_open(|| {});
+    let outer = client.on_event(move |_| {
+        let _ = &inner;
+    });
+    drop(outer);
+    // A callback that unsubscribes itself ("once"), dropped with the client.
+    let slot: Rc<RefCell<Option<Subscription>>> = Rc::new(RefCell::new(None));
+    let me = Rc::clone(&slot);
+    *slot.borrow_mut() = Some(client.on_open(move || {
+        me.borrow_mut().take();
+    }));
+    drop(slot);
+    drop(client);
+}
+
+#[wasm_bindgen_test]
+async fn a_once_callback_unsubscribes_itself_when_it_runs() {
+    let client = Client::new(options(&unique_user("rust-once"))).unwrap();
+    let calls = recorder::<()>();
+    let slot: Rc<RefCell<Option<Subscription>>> = Rc::new(RefCell::new(None));
+    let (me, seen) = (Rc::clone(&slot), Rc::clone(&calls));
+    *slot.borrow_mut() = Some(client.on_state_change(move |_| {
+        seen.borrow_mut().push(());
+        me.borrow_mut().take();
+    }));
+    open(&client).await;
+    assert_eq!(calls.borrow().len(), 1, "called once, then unsubscribed");
+}
+
+#[wasm_bindgen_test]
+async fn the_event_stream_sees_the_give_up_before_it_ends() {
+    let client = Client::new(Options {
+        url: "ws://127.0.0.1:9/nothing".into(),
+        reconnect: Some(ReconnectPolicy {
+            max_retries: Some(1),
+            base_delay_ms: 10,
+            max_delay_ms: 20,
+            ..ReconnectPolicy::default()
+        }),
+        ..options("rust-gives-up")
+    })
+    .unwrap();
+    let mut events = client.events();
+    client.connect();
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        match events.next().await {
+            Some(event) => seen.push(event),
+            None => break,
+        }
+    }
+    let gave_up = seen
+        .iter()
+        .position(|event| matches!(event, Event::GiveUp { retries: 1 }));
+    assert_eq!(gave_up, Some(seen.len() - 2), "{seen:?}");
+    assert!(
+        matches!(seen.last(), Some(Event::StateChange(change)) if change.state == State::Closed),
+        "{seen:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn options_out_of_range_are_refused_as_the_javascript_api_refuses_them() {
+    let base = || options("rust-options");
+    let reconnect = |policy: ReconnectPolicy| Some(policy);
+    let cases = [
+        (
+            "connect_timeout_ms",
+            Options {
+                connect_timeout_ms: 0,
+                ..base()
+            },
+        ),
+        (
+            "max_frame_bytes",
+            Options {
+                max_frame_bytes: 0,
+                ..base()
+            },
+        ),
+        (
+            "max_buffered_bytes",
+            Options {
+                max_buffered_bytes: 0,
+                ..base()
+            },
+        ),
+        (
+            "ack_timeout_ms",
+            Options {
+                ack_timeout_ms: 0,
+                ..base()
+            },
+        ),
+        (
+            "outbox.max_frames",
+            Options {
+                outbox: OutboxLimits {
+                    max_frames: 0,
+                    ..OutboxLimits::default()
+                },
+                ..base()
+            },
+        ),
+        (
+            "reconnect.jitter",
+            Options {
+                reconnect: reconnect(ReconnectPolicy {
+                    jitter: 5.0,
+                    ..Default::default()
+                }),
+                ..base()
+            },
+        ),
+        (
+            "reconnect.factor",
+            Options {
+                reconnect: reconnect(ReconnectPolicy {
+                    factor: f64::NAN,
+                    ..Default::default()
+                }),
+                ..base()
+            },
+        ),
+        (
+            "reconnect.base_delay_ms",
+            Options {
+                reconnect: reconnect(ReconnectPolicy {
+                    base_delay_ms: 0,
+                    ..Default::default()
+                }),
+                ..base()
+            },
+        ),
+        (
+            "reconnect.max_delay_ms",
+            Options {
+                reconnect: reconnect(ReconnectPolicy {
+                    base_delay_ms: 5_000,
+                    max_delay_ms: 10,
+                    ..Default::default()
+                }),
+                ..base()
+            },
+        ),
+        (
+            "heartbeat.interval_ms",
+            Options {
+                heartbeat: Some(HeartbeatConfig {
+                    interval_ms: 0,
+                    ..HeartbeatConfig::default()
+                }),
+                ..base()
+            },
+        ),
+        (
+            "url",
+            Options {
+                url: Default::default(),
+                ..base()
+            },
+        ),
+        (
+            "list",
+            Options {
+                url: vec![ws_url().to_owned(), String::new()].into(),
+                ..base()
+            },
+        ),
+    ];
+    for (field, options) in cases {
+        match Client::new(options) {
+            Err(error) => assert_eq!(error.code(), "invalid_options", "{field}: {error}"),
+            Ok(_) => panic!("{field}: accepted"),
+        }
+    }
+    assert!(Client::new(base()).is_ok(), "the defaults are in range");
+}
+
+#[cfg(feature = "serde")]
+#[wasm_bindgen_test]
+fn send_json_refuses_anything_but_an_object() {
+    let client = Client::new(options(&unique_user("rust-json"))).unwrap();
+    let refused = [
+        client.send_json(&42),
+        client.send_json(&[1, 2]),
+        client.send_json("text"),
+    ];
+    for result in refused {
+        assert_eq!(
+            result.map_err(|error| error.code().to_owned()),
+            Err("not_serializable".to_owned())
+        );
+    }
+    let object = std::collections::BTreeMap::from([("type", "typing")]);
+    assert!(client.send_json(&object).is_ok(), "an object is sent");
 }

@@ -547,7 +547,8 @@ fn invalid_options_and_sends_are_typed_errors() {
 
 /// With several problems in the options, the error names the first one the
 /// parser meets (it reads `mode`, `userId`, `url`, … `persist`, then looks
-/// for unknown keys), whatever else is wrong after it.
+/// for unknown keys, then checks the ranges of the numbers it read),
+/// whatever else is wrong after it.
 #[wasm_bindgen_test]
 fn invalid_options_name_their_first_problem() {
     for (options, message) in [
@@ -556,8 +557,20 @@ fn invalid_options_name_their_first_problem() {
             r#"mode must be "wsnotify" or "generic""#,
         ),
         (
-            r#"{"url":"ws://x","userId":"x","reconnect":{"factor":0.5,"jitter":2},"typo":1}"#,
+            r#"{"url":"ws://x","userId":"x","reconnect":{"factor":0.5,"jitter":2}}"#,
             "reconnect.factor must be a finite number >= 1",
+        ),
+        (
+            r#"{"url":"ws://x","userId":"x","reconnect":{"factor":0.5},"typo":1}"#,
+            "unknown option `typo`",
+        ),
+        (
+            r#"{"url":"ws://x","userId":"x","connectTimeout":0,"reconnect":{"baseDelayMs":9,"maxDelayMs":8}}"#,
+            "connectTimeout must be greater than 0",
+        ),
+        (
+            r#"{"url":"ws://x","userId":"x","reconnect":{"baseDelayMs":9,"maxDelayMs":8}}"#,
+            "reconnect.maxDelayMs must be at least the base delay",
         ),
         (
             r#"{"url":[],"userId":"x","heartbeat":{"intervalMs":0}}"#,

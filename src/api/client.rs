@@ -14,6 +14,7 @@ use super::types::{
 };
 use crate::browser::{js_string, text_within, Driver};
 use crate::engine::{CloseError, Mode, SendError};
+use crate::protocol::NOT_AN_OBJECT;
 
 /// A WebSocket client that reconnects by itself, queues what is sent while
 /// the connection is down, and delivers typed messages.
@@ -160,7 +161,7 @@ impl Client {
         let text = js_sys::JSON::stringify(&value).map_err(|exception| {
             ClientError::NotSerializable(crate::browser::describe_exception(&exception))
         })?;
-        let not_an_object = || ClientError::NotSerializable("a frame must be a JSON object".into());
+        let not_an_object = || ClientError::NotSerializable(NOT_AN_OBJECT.into());
         let text = self
             .bounded_string(&text, "", |len, max| {
                 SendError::FrameTooLarge { len, max }.into()

@@ -11,7 +11,9 @@ use super::error::ClientError;
 use crate::browser::{
     describe_exception, is_array, DriverOptions, Endpoint, EndpointAnswer, EndpointProvider,
 };
-use crate::engine::{ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, ReconnectPolicy};
+use crate::engine::{
+    ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, ReconnectPolicy, Setting,
+};
 use crate::message::Message;
 use crate::protocol::{UserId, MAX_COUNT};
 
@@ -187,16 +189,9 @@ impl<'p> Section<'p> {
         None
     }
 
-    /// A whole number greater than 0, or `default` when absent.
-    fn positive(&self, name: &'static str, default: u32) -> u32 {
-        match self.whole(name) {
-            Some(0) => {
-                self.problem.report_must_be(name, "greater than 0");
-                default
-            }
-            Some(value) => value,
-            None => default,
-        }
+    /// A whole number, or `default` when absent (or not one, reported).
+    fn whole_or(&self, name: &'static str, default: u32) -> u32 {
+        self.whole(name).unwrap_or(default)
     }
 
     fn string(&self, name: &'static str) -> Option<String> {
@@ -322,15 +317,15 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
     }
     if let Some(outbox) = options.section("outbox") {
         let limits = &mut config.outbox;
-        limits.max_frames = outbox.positive("outbox.maxFrames", limits.max_frames as u32) as usize;
-        limits.max_bytes = outbox.positive("outbox.maxBytes", limits.max_bytes as u32) as usize;
+        limits.max_frames = outbox.whole_or("outbox.maxFrames", limits.max_frames as u32) as usize;
+        limits.max_bytes = outbox.whole_or("outbox.maxBytes", limits.max_bytes as u32) as usize;
         outbox.reject_unread("outbox");
     }
-    config.connect_timeout_ms = options.positive("connectTimeout", config.connect_timeout_ms);
+    config.connect_timeout_ms = options.whole_or("connectTimeout", config.connect_timeout_ms);
     config.max_frame_bytes =
-        options.positive("maxFrameBytes", config.max_frame_bytes as u32) as usize;
+        options.whole_or("maxFrameBytes", config.max_frame_bytes as u32) as usize;
     config.max_buffered_bytes =
-        options.positive("maxBufferedBytes", config.max_buffered_bytes as u32) as usize;
+        options.whole_or("maxBufferedBytes", config.max_buffered_bytes as u32) as usize;
     let should_reconnect = options.get("shouldReconnect").and_then(|predicate| {
         problem.require(
             predicate.dyn_into::<Function>().ok(),
@@ -356,7 +351,7 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
         }
         _ => Delivery::AtLeastOnce,
     };
-    config.ack_timeout_ms = options.positive("ackTimeout", config.ack_timeout_ms);
+    config.ack_timeout_ms = options.whole_or("ackTimeout", config.ack_timeout_ms);
     let binary_type = match options.choice(
         "binaryType",
         &["arraybuffer", "blob"],
@@ -374,6 +369,9 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 
     options.reject_unread("");
     drop(options);
+    if let Some((setting, what)) = config.out_of_range() {
+        problem.report_must_be(option_name(setting), what);
+    }
     if let Some(error) = problem.0.into_inner() {
         return Err(error);
     }
@@ -445,10 +443,34 @@ fn persist(options: &Section, mode: Mode) {
     };
     let settings = Section::new(object, problem);
     settings.string("persist.name");
-    settings.positive("persist.maxMessages", 1);
-    settings.positive("persist.maxBytes", 1);
-    settings.positive("persist.expiryMs", 1);
+    for name in [
+        "persist.maxMessages",
+        "persist.maxBytes",
+        "persist.expiryMs",
+    ] {
+        if settings.whole(name) == Some(0) {
+            problem.report_must_be(name, "greater than 0");
+        }
+    }
     settings.reject_unread("persist");
+}
+
+/// The option that sets `setting`.
+fn option_name(setting: Setting) -> &'static str {
+    match setting {
+        Setting::ConnectTimeout => "connectTimeout",
+        Setting::MaxFrameBytes => "maxFrameBytes",
+        Setting::MaxBufferedBytes => "maxBufferedBytes",
+        Setting::AckTimeout => "ackTimeout",
+        Setting::OutboxMaxFrames => "outbox.maxFrames",
+        Setting::OutboxMaxBytes => "outbox.maxBytes",
+        Setting::ReconnectBaseDelay => "reconnect.baseDelayMs",
+        Setting::ReconnectMaxDelay => "reconnect.maxDelayMs",
+        Setting::ReconnectFactor => "reconnect.factor",
+        Setting::ReconnectJitter => "reconnect.jitter",
+        Setting::HeartbeatInterval => "heartbeat.intervalMs",
+        Setting::HeartbeatTimeout => "heartbeat.timeoutMs",
+    }
 }
 
 /// A non-empty array of URL strings, tried in turn.
@@ -497,24 +519,14 @@ fn reconnect_policy(toggle: Toggle, policy: &mut ReconnectPolicy) {
         }
         Toggle::Settings(settings) => settings,
     };
-    let problem = settings.problem;
     if let Some(factor) = settings.number("reconnect.factor") {
-        match factor >= 1.0 && factor.is_finite() {
-            true => policy.factor = factor,
-            false => problem.report_must_be("reconnect.factor", "a finite number >= 1"),
-        }
+        policy.factor = factor;
     }
     if let Some(jitter) = settings.number("reconnect.jitter") {
-        match (0.0..=1.0).contains(&jitter) {
-            true => policy.jitter = jitter,
-            false => problem.report_must_be("reconnect.jitter", "between 0 and 1"),
-        }
+        policy.jitter = jitter;
     }
-    policy.base_delay_ms = settings.positive("reconnect.baseDelayMs", policy.base_delay_ms);
-    policy.max_delay_ms = settings.positive("reconnect.maxDelayMs", policy.max_delay_ms);
-    if policy.max_delay_ms < policy.base_delay_ms {
-        problem.report_must_be("reconnect.maxDelayMs", "at least baseDelayMs");
-    }
+    policy.base_delay_ms = settings.whole_or("reconnect.baseDelayMs", policy.base_delay_ms);
+    policy.max_delay_ms = settings.whole_or("reconnect.maxDelayMs", policy.max_delay_ms);
     if let Some(stable_after_ms) = settings.whole("reconnect.stableAfterMs") {
         policy.stable_after_ms = stable_after_ms;
     }
@@ -534,8 +546,8 @@ fn heartbeat(toggle: Toggle) -> Option<HeartbeatConfig> {
     if let Some(pong) = settings.string("heartbeat.pong") {
         heartbeat.pong = pong;
     }
-    heartbeat.interval_ms = settings.positive("heartbeat.intervalMs", heartbeat.interval_ms);
-    heartbeat.timeout_ms = settings.positive("heartbeat.timeoutMs", heartbeat.timeout_ms);
+    heartbeat.interval_ms = settings.whole_or("heartbeat.intervalMs", heartbeat.interval_ms);
+    heartbeat.timeout_ms = settings.whole_or("heartbeat.timeoutMs", heartbeat.timeout_ms);
     settings.reject_unread("heartbeat");
     Some(heartbeat)
 }

@@ -34,10 +34,12 @@ impl Registry {
         self.next_id
     }
 
-    pub(super) fn remove(&mut self, id: u32) {
-        if self.callbacks.iter().any(|(entry, _)| *entry == id) {
-            Rc::make_mut(&mut self.callbacks).retain(|(entry, _)| *entry != id);
-        }
+    /// Takes callback `id` out and returns it: the caller drops it once the
+    /// registry is no longer borrowed, since what it captured (another
+    /// [`Subscription`](super::Subscription), the client) may unregister too.
+    pub(super) fn remove(&mut self, id: u32) -> Option<Callback> {
+        let index = self.callbacks.iter().position(|(entry, _)| *entry == id)?;
+        Some(Rc::make_mut(&mut self.callbacks).remove(index).1)
     }
 
     pub(super) fn add_stream(&mut self, queue: &Rc<RefCell<Queue>>) {
@@ -45,12 +47,14 @@ impl Registry {
         self.streams.push(Rc::downgrade(queue));
     }
 
-    /// Nothing is delivered any more, and every stream ends.
-    pub(super) fn close(&mut self) {
-        self.callbacks = Rc::default();
+    /// Nothing is delivered any more, and every stream ends; returns the
+    /// callbacks, for the caller to drop once the registry is no longer
+    /// borrowed (see [`Registry::remove`]).
+    pub(super) fn close(&mut self) -> Rc<Vec<(u32, Callback)>> {
         for stream in self.streams.drain(..).filter_map(|stream| stream.upgrade()) {
             stream.borrow_mut().end();
         }
+        std::mem::take(&mut self.callbacks)
     }
 }
 

@@ -59,7 +59,8 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(registry) = self.registry.upgrade() {
-            registry.borrow_mut().remove(self.id);
+            let removed = registry.borrow_mut().remove(self.id);
+            drop(removed);
         }
     }
 }
@@ -251,7 +252,7 @@ impl Client {
     }
 
     /// Every event from now on, as a stream that ends when the client
-    /// closes for good or is dropped.
+    /// closes for good or is dropped (see [`Events`]).
     pub fn events(&self) -> Events {
         let queue = Rc::new(RefCell::new(Queue::default()));
         if self.state() == State::Closed {
@@ -269,7 +270,8 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        self.registry.borrow_mut().close();
+        let callbacks = self.registry.borrow_mut().close();
         self.driver.stop();
+        drop(callbacks);
     }
 }

@@ -56,5 +56,6 @@ pub use stream::{Events, STREAM_CAPACITY};
 
 pub use crate::browser::Format;
 pub use crate::engine::{
-    CloseInfo, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy, State, StateChange,
+    CloseInfo, Delivery, DeliveryStatus, DeliveryUpdate, HeartbeatConfig, Mode, OutboxLimits,
+    ReconnectPolicy, State, StateChange,
 };

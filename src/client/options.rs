@@ -8,6 +8,7 @@ use super::error::Error;
 use crate::browser::{DriverOptions, Endpoint, EndpointProvider};
 use crate::engine::{
     CloseInfo, ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits, ReconnectPolicy,
+    Setting,
 };
 use crate::protocol::UserId;
 
@@ -94,7 +95,8 @@ impl std::fmt::Debug for Url {
 /// ```
 #[derive(Clone)]
 pub struct Options {
-    /// Where to connect. Default: none.
+    /// Where to connect. Default: none (the empty URL, refused by
+    /// [`Client::new`](super::Client::new)).
     pub url: Url,
     /// The protocol. Default [`Mode::Wsnotify`].
     pub mode: Mode,
@@ -115,6 +117,9 @@ pub struct Options {
     pub outbox: OutboxLimits,
     /// Delivery guarantee for chats. Default at-most-once.
     pub delivery: Delivery,
+    /// With at-least-once delivery: no ack at all within this many ms means
+    /// the server sends none (`acks_unsupported`). Default 10,000.
+    pub ack_timeout_ms: u32,
     /// How long an attempt may take to open, ms. Default 5000.
     pub connect_timeout_ms: u32,
     /// Largest frame received or sent, bytes. Default 65,536.
@@ -146,6 +151,7 @@ impl Default for Options {
             heartbeat: None,
             outbox: defaults.outbox,
             delivery: defaults.delivery,
+            ack_timeout_ms: defaults.ack_timeout_ms,
             connect_timeout_ms: defaults.connect_timeout_ms,
             max_frame_bytes: defaults.max_frame_bytes,
             max_buffered_bytes: defaults.max_buffered_bytes,
@@ -196,18 +202,26 @@ impl Options {
         config.heartbeat = self.heartbeat;
         config.outbox = self.outbox;
         config.delivery = self.delivery;
+        config.ack_timeout_ms = self.ack_timeout_ms;
         config.connect_timeout_ms = self.connect_timeout_ms;
         config.max_frame_bytes = self.max_frame_bytes;
         config.max_buffered_bytes = self.max_buffered_bytes;
         if self.should_reconnect.is_some() {
             config.close_policy = ClosePolicy::Custom;
         }
+        if let Some((setting, what)) = config.out_of_range() {
+            return Err(invalid(&[field_name(setting), " must be ", what].concat()));
+        }
         let endpoint = match self.url {
+            Url::One(url) if url.is_empty() => return Err(invalid("url must be set")),
             Url::One(url) => {
                 config.urls = vec![url];
                 None
             }
             Url::List(urls) if urls.is_empty() => return Err(invalid("the URL list is empty")),
+            Url::List(urls) if urls.iter().any(String::is_empty) => {
+                return Err(invalid("a URL of the list is empty"))
+            }
             Url::List(urls) => {
                 config.urls = urls;
                 None
@@ -229,6 +243,24 @@ impl Options {
             },
             should_reconnect: self.should_reconnect,
         })
+    }
+}
+
+/// The field of [`Options`] that sets `setting`.
+fn field_name(setting: Setting) -> &'static str {
+    match setting {
+        Setting::ConnectTimeout => "connect_timeout_ms",
+        Setting::MaxFrameBytes => "max_frame_bytes",
+        Setting::MaxBufferedBytes => "max_buffered_bytes",
+        Setting::AckTimeout => "ack_timeout_ms",
+        Setting::OutboxMaxFrames => "outbox.max_frames",
+        Setting::OutboxMaxBytes => "outbox.max_bytes",
+        Setting::ReconnectBaseDelay => "reconnect.base_delay_ms",
+        Setting::ReconnectMaxDelay => "reconnect.max_delay_ms",
+        Setting::ReconnectFactor => "reconnect.factor",
+        Setting::ReconnectJitter => "reconnect.jitter",
+        Setting::HeartbeatInterval => "heartbeat.interval_ms",
+        Setting::HeartbeatTimeout => "heartbeat.timeout_ms",
     }
 }
 

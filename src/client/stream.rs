@@ -50,8 +50,9 @@ impl Queue {
 }
 
 /// Every [`Event`] of a client, in order, until the client closes for good
-/// (state `Closed`) or is dropped; then the stream ends. Made by
-/// [`Client::events`](super::Client::events).
+/// (state `Closed`, its last event, after a give-up) or is dropped; then the
+/// stream ends. Made by [`Client::events`](super::Client::events). A client
+/// started again after that (`connect`, `reconnect`) needs a new stream.
 ///
 /// ```no_run
 /// # async fn run(client: wsnotify::client::Client) {

@@ -10,7 +10,9 @@ use super::handle::{Client, Subscription};
 
 impl Client {
     /// Sends `value` as one JSON frame; returns a local id. The value goes to
-    /// JavaScript with `serde-wasm-bindgen` and out with `JSON.stringify`.
+    /// JavaScript with `serde-wasm-bindgen` and out with `JSON.stringify`;
+    /// anything but a JSON object (a number, a list, a string) is
+    /// [`Error::NotSerializable`].
     ///
     /// ```no_run
     /// #[derive(serde::Serialize)]
@@ -28,6 +30,11 @@ impl Client {
             .ok()
             .and_then(|text| text.as_string())
             .ok_or_else(|| Error::NotSerializable("not representable as JSON".into()))?;
+        if !text.starts_with('{') {
+            return Err(Error::NotSerializable(
+                crate::protocol::NOT_AN_OBJECT.into(),
+            ));
+        }
         self.send_text(text)
     }
 

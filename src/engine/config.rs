@@ -195,7 +195,82 @@ pub struct Config {
     pub resume_from: Option<(u64, Option<String>)>,
 }
 
+/// A number of [`Config`] that can be out of its range (see
+/// [`Config::out_of_range`]); each front end names it in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// [`Config::connect_timeout_ms`].
+    ConnectTimeout,
+    /// [`Config::max_frame_bytes`].
+    MaxFrameBytes,
+    /// [`Config::max_buffered_bytes`].
+    MaxBufferedBytes,
+    /// [`Config::ack_timeout_ms`].
+    AckTimeout,
+    /// [`OutboxLimits::max_frames`].
+    OutboxMaxFrames,
+    /// [`OutboxLimits::max_bytes`].
+    OutboxMaxBytes,
+    /// [`ReconnectPolicy::base_delay_ms`].
+    ReconnectBaseDelay,
+    /// [`ReconnectPolicy::max_delay_ms`].
+    ReconnectMaxDelay,
+    /// [`ReconnectPolicy::factor`].
+    ReconnectFactor,
+    /// [`ReconnectPolicy::jitter`].
+    ReconnectJitter,
+    /// [`HeartbeatConfig::interval_ms`].
+    HeartbeatInterval,
+    /// [`HeartbeatConfig::timeout_ms`].
+    HeartbeatTimeout,
+}
+
 impl Config {
+    /// The first number out of its range, with what it must be: the one
+    /// home of these rules, for every front end's options.
+    pub fn out_of_range(&self) -> Option<(Setting, &'static str)> {
+        let policy = &self.reconnect;
+        let (interval_ms, timeout_ms) = self.heartbeat.as_ref().map_or((1, 1), |heartbeat| {
+            (heartbeat.interval_ms, heartbeat.timeout_ms)
+        });
+        let zero = if self.connect_timeout_ms == 0 {
+            Some(Setting::ConnectTimeout)
+        } else if self.max_frame_bytes == 0 {
+            Some(Setting::MaxFrameBytes)
+        } else if self.max_buffered_bytes == 0 {
+            Some(Setting::MaxBufferedBytes)
+        } else if self.ack_timeout_ms == 0 {
+            Some(Setting::AckTimeout)
+        } else if self.outbox.max_frames == 0 {
+            Some(Setting::OutboxMaxFrames)
+        } else if self.outbox.max_bytes == 0 {
+            Some(Setting::OutboxMaxBytes)
+        } else if policy.base_delay_ms == 0 {
+            Some(Setting::ReconnectBaseDelay)
+        } else if policy.max_delay_ms == 0 {
+            Some(Setting::ReconnectMaxDelay)
+        } else if interval_ms == 0 {
+            Some(Setting::HeartbeatInterval)
+        } else if timeout_ms == 0 {
+            Some(Setting::HeartbeatTimeout)
+        } else {
+            None
+        };
+        if let Some(setting) = zero {
+            return Some((setting, "greater than 0"));
+        }
+        if !(policy.factor >= 1.0 && policy.factor.is_finite()) {
+            return Some((Setting::ReconnectFactor, "a finite number >= 1"));
+        }
+        if !(0.0..=1.0).contains(&policy.jitter) {
+            return Some((Setting::ReconnectJitter, "between 0 and 1"));
+        }
+        if policy.max_delay_ms < policy.base_delay_ms {
+            return Some((Setting::ReconnectMaxDelay, "at least the base delay"));
+        }
+        None
+    }
+
     /// A configuration with every default, for `url` and `user_id`, in
     /// [`Mode::Wsnotify`].
     pub fn new(url: impl Into<String>, user_id: UserId) -> Self {

@@ -667,14 +667,15 @@ impl Engine {
     }
 
     /// Ends in `Closed` without the user asking: terminal close, refused
-    /// URL, or (`gave_up_after`) exhausted retries.
+    /// URL, or (`gave_up_after`) exhausted retries, reported before the
+    /// state change, so that the change to `Closed` is the last event.
     fn end(&mut self, gave_up_after: Option<u32>) {
         self.cancel_all_timers();
         self.reject_outbox();
-        self.transition(State::Closed, None);
         if let Some(retries) = gave_up_after {
             self.emit(Event::GiveUp { retries });
         }
+        self.transition(State::Closed, None);
     }
 
     /// Moves on to the next configured URL (a URL provider replaces it at

@@ -12,6 +12,10 @@ use super::json::{scan_object, unescape, Kind, Raw, Scanned};
 /// The largest count (`seq`, `online`) accepted: JavaScript's largest safe integer.
 pub const MAX_COUNT: u64 = (1 << 53) - 1;
 
+/// Why a frame is refused that is not a JSON object: every frame of the
+/// protocol is one, and so is every frame sent as JSON.
+pub const NOT_AN_OBJECT: &str = "a frame must be a JSON object";
+
 /// The default limit on an incoming frame, in bytes of UTF-8: 64 KiB.
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
 
@@ -81,7 +85,7 @@ impl DecodeError {
                 .text(" at byte ")
                 .number(*at as u64)
                 .done(),
-            Self::NotAnObject => "a frame must be a JSON object".into(),
+            Self::NotAnObject => NOT_AN_OBJECT.into(),
             Self::MissingType => "a frame needs a string field \"type\"".into(),
             Self::MissingField { frame_type, field } => Message::new(frame_type)
                 .text(" frame is missing the field \"")

@@ -23,7 +23,7 @@ mod json;
 
 pub use decode::{
     check_size, decode, decode_with_limit, string_field, DecodeError, DEFAULT_MAX_FRAME_BYTES,
-    MAX_COUNT,
+    MAX_COUNT, NOT_AN_OBJECT,
 };
 pub use encode::{encode, encode_chat};
 pub use frames::{
