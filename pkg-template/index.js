@@ -132,9 +132,10 @@ export class Client {
         throw error;
       }
       // One connection for the tabs of this origin (tabs.js); the options are checked here as always.
+      const checked = { ...options };
       return new tabs.SharedClient(options, {
         probe: (use) => {
-          const probe = new WasmClient(options);
+          const probe = new WasmClient(checked);
           try {
             return use(probe);
           } finally {

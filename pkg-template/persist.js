@@ -28,12 +28,16 @@
 // reaches the client's hidden members.
 
 const DB_NAME = 'wsnotify';
-const DB_VERSION = 2;
+const DB_VERSION = 1;
 const MESSAGES = 'messages';
 const POSITIONS = 'positions';
 const DAY_MS = 86_400_000;
-/** A resume position not moved for this long is deleted (a user who no longer signs in on this browser). */
-const POSITION_EXPIRY_MS = 30 * DAY_MS;
+/**
+ * At most this many resume positions (one per user, URL and name) are kept
+ * per origin; past it, the least recently moved goes (its user's next start
+ * resumes from nothing).
+ */
+const MAX_POSITIONS = 100;
 /** The client's default `ackTimeout` (the options table of the package's README). */
 const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 /** Past the ack timeout, when to look whether the client found that the server sends no acks. */
@@ -98,24 +102,10 @@ function openDatabase() {
     }
     request.onupgradeneeded = () => {
       const db = request.result;
-      const upgrade = request.transaction;
       if (!db.objectStoreNames.contains(MESSAGES)) {
         db.createObjectStore(MESSAGES, { keyPath: 'key' }).createIndex('scope', 'scope');
       }
       if (!db.objectStoreNames.contains(POSITIONS)) db.createObjectStore(POSITIONS, { keyPath: 'scope' });
-      // Version 2: records expire by their own date, whoever's they are.
-      const messages = upgrade.objectStore(MESSAGES);
-      if (!messages.indexNames.contains('expires')) messages.createIndex('expires', 'expires');
-      const positions = upgrade.objectStore(POSITIONS);
-      if (!positions.indexNames.contains('at')) positions.createIndex('at', 'at');
-      messages.openCursor().onsuccess = (event) => {
-        const cursor = event.target.result;
-        if (!cursor) return;
-        if (typeof cursor.value?.expires !== 'number') {
-          cursor.update({ ...cursor.value, expires: (Number(cursor.value?.at) || 0) + DAY_MS });
-        }
-        cursor.continue();
-      };
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -156,20 +146,36 @@ function readable(record) {
     && Number.isFinite(record.at) && Number.isFinite(record.order);
 }
 
-/** Deletes, in every scope, the chats past their expiry and the positions not moved for POSITION_EXPIRY_MS. */
+/**
+ * Whether `record` is past its expiry at `now`: the one its writer set
+ * (`expires`; a day for records written before it was kept), or
+ * `expiryMs` after it was written, whichever comes first.
+ */
+function expired(record, now, expiryMs = Infinity) {
+  return now > Math.min(record.expires ?? record.at + DAY_MS, record.at + expiryMs);
+}
+
+/**
+ * Deletes, in every scope, the chats past their expiry and the positions
+ * beyond the MAX_POSITIONS most recently moved: whoever's they are, so that
+ * a user who no longer signs in on this browser leaves nothing for good.
+ */
 function deleteExpired(db) {
   const now = Date.now();
-  const deleteUpTo = (store, bound) => {
-    store.openCursor(IDBKeyRange.upperBound(bound, true)).onsuccess = (event) => {
+  return transact(db, [MESSAGES, POSITIONS], 'readwrite', (stores) => {
+    stores.objectStore(MESSAGES).openCursor().onsuccess = (event) => {
       const cursor = event.target.result;
       if (!cursor) return;
-      cursor.delete();
+      if (!readable(cursor.value) || expired(cursor.value, now)) cursor.delete();
       cursor.continue();
     };
-  };
-  return transact(db, [MESSAGES, POSITIONS], 'readwrite', (stores) => {
-    deleteUpTo(stores.objectStore(MESSAGES).index('expires'), now);
-    deleteUpTo(stores.objectStore(POSITIONS).index('at'), now - POSITION_EXPIRY_MS);
+    const positions = stores.objectStore(POSITIONS);
+    positions.getAll().onsuccess = (event) => {
+      const oldestFirst = event.target.result.sort((a, b) => (Number(a.at) || 0) - (Number(b.at) || 0));
+      for (const position of oldestFirst.slice(0, Math.max(0, oldestFirst.length - MAX_POSITIONS))) {
+        positions.delete(position.scope);
+      }
+    };
   });
 }
 
@@ -181,22 +187,24 @@ function deleteExpired(db) {
  */
 async function load(db, scope, owner, expiryMs) {
   const read = async (alive) => {
-    const records = await transact(db, MESSAGES, 'readonly', (store) => done(store.index('scope').getAll(scope)));
     const now = Date.now();
     const claimed = [];
     let unreadable = 0;
+    // Read and claimed in one transaction: nothing deleted in between comes back.
     await transact(db, MESSAGES, 'readwrite', (store) => {
-      for (const record of records) {
-        if (!readable(record)) {
-          unreadable += 1;
-          store.delete(record.key);
-        } else if (now - record.at > expiryMs) store.delete(record.key);
-        else if (!alive.has(ownerLock(record.owner))) {
-          record.owner = owner;
-          store.put(record);
-          claimed.push(record);
+      store.index('scope').getAll(scope).onsuccess = (event) => {
+        for (const record of event.target.result) {
+          if (!readable(record)) {
+            unreadable += 1;
+            store.delete(record.key);
+          } else if (expired(record, now, expiryMs)) store.delete(record.key);
+          else if (!alive.has(ownerLock(record.owner))) {
+            record.owner = owner;
+            store.put(record);
+            claimed.push(record);
+          }
         }
-      }
+      };
     });
     const position = await transact(db, POSITIONS, 'readonly', (store) => done(store.get(scope)));
     claimed.sort((a, b) => a.order - b.order);
@@ -290,7 +298,7 @@ class Persistence {
   #position;
   #positionDue = false;
   #reported = false;
-  /** False once storage failed: nothing more is put, what this client stored is still taken out. */
+  /** False once storage failed: no chat is stored any more (the position still is), those stored still leave. */
   #storing = true;
   #sweep = null;
   /** The look, past the ack timeout, at whether the server sends acks (see #onStatus). */
@@ -301,6 +309,8 @@ class Persistence {
    * settled (not to be stored) and those written awaiting an ack.
    */
   #sending = null;
+  /** Set by the application's `close()` until the client connects again: the chats it fails are let go. */
+  #closedByApp = false;
   #send;
   #hidden;
   /** Before `createClient` resolved, no `onError` listener exists yet: reports wait for the next task. */
@@ -326,7 +336,22 @@ class Persistence {
     const send = client.sendChat.bind(client);
     this.#send = send;
     const free = client.free.bind(client);
+    const close = client.close.bind(client);
     Object.defineProperties(client, {
+      close: {
+        configurable: true,
+        writable: true,
+        value: (code, reason) => {
+          const before = this.#closedByApp;
+          this.#closedByApp = true;
+          try {
+            return close(code, reason);
+          } catch (error) {
+            this.#closedByApp = before;
+            throw error;
+          }
+        },
+      },
       sendChat: {
         configurable: true,
         writable: true,
@@ -366,6 +391,9 @@ class Persistence {
       if (resumed.recovered === false) this.#savePosition({ lastSeq: 0, epoch });
       else if (this.#position) this.#savePosition({ ...this.#position, epoch });
     });
+    client.onStateChange(({ state }) => {
+      if (state === 'connecting') this.#closedByApp = false;
+    });
     client.onOpen(() => {
       // Connected once: what is numbered for this user from now on is replayed after a reload.
       if (!this.#position) this.#savePosition({ lastSeq: 0, epoch: null });
@@ -390,9 +418,16 @@ class Persistence {
     const queued = [];
     for (const record of records) {
       if (this.#live.has(record.id)) continue;
+      // Listed before it is queued: on an open socket, its statuses come
+      // inside the send (written at most once, it is done at once).
+      record.bytes = utf8Length(record.message);
+      this.#live.set(record.id, record);
+      this.#liveBytes += record.bytes;
       try {
         this.#send(record.to, record.message, record.id);
       } catch (error) {
+        this.#live.delete(record.id);
+        this.#liveBytes -= record.bytes;
         if (error.code === 'closed' || error.code === 'outbox_full') {
           this.#write(MESSAGES, (store) => store.put({ ...record, owner: null }));
           continue;
@@ -402,9 +437,6 @@ class Persistence {
         continue;
       }
       this.#lastOrder = Math.max(this.#lastOrder, record.order);
-      record.bytes = utf8Length(record.message);
-      this.#live.set(record.id, record);
-      this.#liveBytes += record.bytes;
       queued.push(Object.freeze({ id: record.id, toUserId: record.to, message: record.message, at: record.at }));
     }
     return queued;
@@ -440,19 +472,15 @@ class Persistence {
       if (status === 'queued') this.#sending.queued.set(id, this.#sending.queued.size);
       else if (status === 'sent' && atLeastOnce) this.#sending.sent.add(id);
       // Failed as closed, it is kept all the same (see below).
-      else if (!(status === 'failed' && code === 'closed')) this.#sending.settled.add(id);
+      else if (!(status === 'failed' && this.#outlives(code))) this.#sending.settled.add(id);
     }
     if (!atLeastOnce) this.#dropSent();
     if (status === 'acked') this.#drop(id);
     else if (status === 'sent' && !atLeastOnce) this.#drop(id);
     else if (status === 'sent') this.#markSent(id);
     else if (status === 'failed') {
-      // Failed because the client stopped (it gave up, a terminal close,
-      // `close()`): never refused by the server, it stays in the store (and
-      // within its bounds) and the next start sends it. Refused by the
-      // server: it goes.
       const record = this.#live.get(id);
-      if (code === 'closed') this.#sentIds.delete(id);
+      if (this.#outlives(code)) this.#sentIds.delete(id);
       else this.#drop(id);
       if (record) {
         this.#failed.set(id, record);
@@ -464,6 +492,16 @@ class Persistence {
       this.#failed.delete(id);
       this.#keep({ id, to: record.to, message: record.message, at: Date.now() });
     }
+  }
+
+  /**
+   * Whether a chat that failed with `code` stays in the store (within its
+   * bounds) for the next start: when the client stopped by itself (it gave
+   * up, or the server closed for good), never when the server refused the
+   * chat or the application closed the client.
+   */
+  #outlives(code) {
+    return code === 'closed' && !this.#closedByApp;
   }
 
   /** A stored chat was written to a socket and awaits its ack. */

@@ -167,6 +167,8 @@ export class SharedClient {
   #local = 'idle';
   /** The state (and attempt) this tab's listeners last heard of. */
   #shown = { state: 'idle', attempt: 0 };
+  /** "closed" from the leader's give-up to its change to closed, which follows it (as without sharing). */
+  #stateAhead = null;
   #listeners = new Map();
   /** This tab's sends, by number, until the leader has them (or their ack came). */
   #pending = new Map();
@@ -245,7 +247,7 @@ export class SharedClient {
 
   get state() {
     this.#alive();
-    return this.#active ? this.#shown.state : this.#local;
+    return this.#active ? (this.#stateAhead ?? this.#shown.state) : this.#local;
   }
 
   get readyState() {
@@ -494,6 +496,7 @@ export class SharedClient {
 
   /** Tells this tab's listeners of a new state (once per change); `open` also calls `onOpen` when `withOpen`. */
   #show(next, withOpen = false, extra = {}) {
+    this.#stateAhead = null;
     if (this.#shown.state === next.state && this.#shown.attempt === next.attempt) return;
     this.#shown = { state: next.state, attempt: next.attempt };
     this.#emit('stateChange', 'onStateChange', { ...extra, state: next.state, attempt: next.attempt });
@@ -536,6 +539,7 @@ export class SharedClient {
         this.#emit('close', 'onClose', message.info);
         break;
       case 'giveUp':
+        this.#stateAhead = 'closed';
         this.#emit('giveUp', 'onGiveUp', message.info);
         break;
       default:

@@ -396,7 +396,10 @@ fn options_out_of_range_are_refused_as_the_javascript_api_refuses_them() {
     ];
     for (field, options) in cases {
         match Client::new(options) {
-            Err(error) => assert_eq!(error.code(), "invalid_options", "{field}: {error}"),
+            Err(error) => {
+                assert_eq!(error.code(), "invalid_options", "{field}: {error}");
+                assert!(error.to_string().contains(field), "{field}: {error}");
+            }
             Ok(_) => panic!("{field}: accepted"),
         }
     }

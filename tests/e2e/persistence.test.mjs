@@ -561,3 +561,59 @@ test('expired chats of another user and URL are deleted by the next start of any
   await tab.start({ url: `${url}?other`, userId: 'someone-else', persist: { name: 'expiry' } });
   await until('deleted', async () => !(await tab.stored()).some((record) => record.id === left), 5_000);
 });
+
+test('a chat sent inside onDelivery of another, on an open socket: both written at once, both stored until acked, in order', async (t) => {
+  const server = await chatServer(t, { acks: false });
+  const tab = await page(t);
+  await tab.start({ url: server.url, userId: 'nested-open', delivery: 'at-least-once', ackTimeout: 60_000, persist: 'nested-open' });
+  await waitState(tab, 'open');
+  const ids = await tab.page.evaluate(() => {
+    const { client } = window.tab;
+    let inner = null;
+    const off = client.onDelivery(({ status }) => {
+      if (status === 'queued' && inner === null) inner = client.sendChat('bob', 'inner');
+    });
+    const outer = client.sendChat('bob', 'outer');
+    off();
+    return [outer, inner];
+  });
+  await until('both received', async () => server.received.length === 2);
+  await until('both stored', async () => (await tab.stored()).filter((record) => ids.includes(record.id)).length === 2);
+  const stored = (await tab.stored()).filter((record) => ids.includes(record.id));
+  assert.deepEqual(stored.map((record) => record.message), ['outer', 'inner']);
+});
+
+test('chats failed by the application\'s own close() leave the store: a later start does not send them', async (t) => {
+  const url = `ws://127.0.0.1:${await freePort()}/ws`;
+  const options = senderOptions(url, 'closes-itself');
+  const tab = await page(t);
+  await tab.start(options);
+  const ids = await tab.send('bob', 'then-closed', 2);
+  await tab.page.evaluate(() => window.tab.client.close());
+  const failed = (await tab.report()).statuses.filter((s) => s.status === 'failed');
+  assert.deepEqual(failed.map((s) => [s.id, s.code]), ids.map((id) => [id, 'closed']));
+  await until('out of the store', async () => !(await tab.stored()).some((record) => ids.includes(record.id)), 5_000);
+  await tab.reload();
+  assert.deepEqual(await tab.start(options), []);
+});
+
+test('a chat left by a closed tab and sent at most once by another tab\'s sweep leaves the store', async (t) => {
+  const server = await chatServer(t);
+  const options = { url: server.url, userId: 'swept', persist: 'swept' };
+  const leaving = await page(t);
+  const [id] = await leaving.page.evaluate(async (settings) => {
+    const { createClient } = await import('/pkg/index.js');
+    const client = await createClient(settings); // never connected: the chat stays queued, and stored
+    const sent = client.sendChat('bob', 'left-behind');
+    window.keep = client;
+    return [sent];
+  }, options);
+  await until('stored', async () => (await leaving.stored()).some((record) => record.id === id));
+  const staying = await page(t);
+  await staying.start(options);
+  await waitState(staying, 'open');
+  await leaving.page.close();
+  // The staying tab looks for orphans every 5 s.
+  await until('sent by the staying tab', async () => server.received.includes(id), 12_000);
+  await until('out of the store', async () => !(await staying.stored()).some((record) => record.id === id), 5_000);
+});

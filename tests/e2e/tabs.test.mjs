@@ -512,3 +512,32 @@ test('the options: shareAcrossTabs and resume are checked, and resume is where t
   assert.equal(init.lastSeq, 7);
   assert.equal(init.epoch, 'e-nia');
 });
+
+test('when the leader\'s client gives up, every tab reads state "closed" inside onGiveUp, as without sharing', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const url = `ws://127.0.0.1:${wss.address().port}`;
+  t.after(() => wss.close());
+  const tabs = [await tab(t), await tab(t)];
+  for (const { page } of tabs) {
+    await page.evaluate(async (address) => {
+      const { createClient } = await import('/pkg/index.js');
+      const client = await createClient({
+        url: address, mode: 'generic', shareAcrossTabs: 'gives-up', reconnect: { maxRetries: 1, baseDelayMs: 50, maxDelayMs: 100 },
+      });
+      window.gaveUp = [];
+      client.onGiveUp(({ retries }) => window.gaveUp.push({ retries, state: client.state }));
+      client.onError(() => {}); // the failed attempts, expected here
+      client.connect();
+      window.givingUp = client;
+    }, url);
+  }
+  const inEveryTab = (read) => Promise.all(tabs.map(({ page }) => page.evaluate(read)));
+  await until('both tabs open', async () => (await inEveryTab(() => window.givingUp.state)).every((state) => state === 'open'));
+  for (const socket of wss.clients) socket.terminate();
+  await new Promise((resolve) => wss.close(resolve));
+  await until('both gave up', async () => (await inEveryTab(() => window.gaveUp.length)).every((count) => count === 1));
+  assert.deepEqual(await inEveryTab(() => window.gaveUp), [[{ retries: 1, state: 'closed' }], [{ retries: 1, state: 'closed' }]]);
+  assert.deepEqual(await inEveryTab(() => window.givingUp.state), ['closed', 'closed']);
+  for (const { errors } of tabs) assert.deepEqual(errors.filter((line) => !/WebSocket connection to/.test(line)), []);
+});
