@@ -143,7 +143,8 @@ function transact(db, name, mode, use) {
 function readable(record) {
   return typeof record?.id === 'string' && typeof record.message === 'string'
     && (record.to === null || typeof record.to === 'string')
-    && Number.isFinite(record.at) && Number.isFinite(record.order);
+    && Number.isFinite(record.at) && Number.isFinite(record.order)
+    && (record.expires === undefined || Number.isFinite(record.expires));
 }
 
 /**
@@ -156,17 +157,23 @@ function expired(record, now, expiryMs = Infinity) {
 }
 
 /**
- * Deletes, in every scope, the chats past their expiry and the positions
- * beyond the MAX_POSITIONS most recently moved: whoever's they are, so that
- * a user who no longer signs in on this browser leaves nothing for good.
+ * Deletes, in every scope, the chats past their expiry, the records this
+ * version cannot read, and the positions beyond the MAX_POSITIONS most
+ * recently moved: whoever's they are, so that a user who no longer signs in
+ * on this browser leaves nothing for good. Resolves to how many records
+ * were unreadable.
  */
-function deleteExpired(db) {
+async function deleteExpired(db) {
   const now = Date.now();
-  return transact(db, [MESSAGES, POSITIONS], 'readwrite', (stores) => {
+  let unreadable = 0;
+  await transact(db, [MESSAGES, POSITIONS], 'readwrite', (stores) => {
     stores.objectStore(MESSAGES).openCursor().onsuccess = (event) => {
       const cursor = event.target.result;
       if (!cursor) return;
-      if (!readable(cursor.value) || expired(cursor.value, now)) cursor.delete();
+      if (!readable(cursor.value)) {
+        unreadable += 1;
+        cursor.delete();
+      } else if (expired(cursor.value, now)) cursor.delete();
       cursor.continue();
     };
     const positions = stores.objectStore(POSITIONS);
@@ -177,6 +184,7 @@ function deleteExpired(db) {
       }
     };
   });
+  return unreadable;
 }
 
 /**
@@ -244,8 +252,9 @@ export async function openPersisted(options, construct, hidden) {
   try {
     releaseOwner = await holdOwnerLock(owner);
     db = await openDatabase();
-    await deleteExpired(db);
+    const unreadable = await deleteExpired(db);
     loaded = await load(db, scope, owner, settings.expiryMs);
+    loaded.unreadable += unreadable;
   } catch (error) {
     problem = error;
     db?.close();

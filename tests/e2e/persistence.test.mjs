@@ -485,7 +485,9 @@ test('unreadable records (another version, a foreign writer): deleted and report
   const restored = await tab.start(options);
   assert.deepEqual(restored.map((message) => message.id), [kept]);
   await until('the report', async () => unexpected((await tab.report()).errors).length > 0);
-  assert.deepEqual(unexpected((await tab.report()).errors).map((error) => error.code), ['persistence_unavailable']);
+  const reported = unexpected((await tab.report()).errors);
+  assert.deepEqual(reported.map((error) => error.code), ['persistence_unavailable']);
+  assert.match(reported[0].message, /^2 stored record/, 'the position and the chat record');
   assert.equal((await tab.stored()).some((record) => record.id === 'broken'), false);
   assert.deepEqual(await tab.page.evaluate(() => window.uncaught), []);
 });
