@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen_test::*;
 use wsnotify::client::{
-    Chat, Client, Event, HeartbeatConfig, Options, OutboxLimits, ReconnectPolicy, State,
+    Chat, Client, Event, Events, HeartbeatConfig, Options, OutboxLimits, ReconnectPolicy, State,
     Subscription,
 };
 
@@ -31,6 +31,18 @@ fn options(user: &str) -> Options {
 /// A list the callbacks append to, shared with the test.
 fn recorder<T>() -> Rc<RefCell<Vec<T>>> {
     Rc::new(RefCell::new(Vec::new()))
+}
+
+/// What `events` yields until it ends (at most 50 events).
+async fn until_ended(events: &mut Events) -> Vec<Event> {
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        let Some(event) = events.next().await else {
+            break;
+        };
+        seen.push(event);
+    }
+    seen
 }
 
 async fn open(client: &Client) {
@@ -176,13 +188,7 @@ async fn the_event_stream_ends_when_the_client_closes() {
     let mut events = client.events();
     open(&client).await;
     client.close(1000, "done").unwrap();
-    let mut seen = Vec::new();
-    for _ in 0..50 {
-        match events.next().await {
-            Some(event) => seen.push(event),
-            None => break,
-        }
-    }
+    let seen = until_ended(&mut events).await;
     assert!(
         matches!(seen.first(), Some(Event::StateChange(change)) if change.state == State::Connecting)
     );
@@ -268,13 +274,7 @@ async fn the_event_stream_sees_the_give_up_before_it_ends() {
     .unwrap();
     let mut events = client.events();
     client.connect();
-    let mut seen = Vec::new();
-    for _ in 0..50 {
-        match events.next().await {
-            Some(event) => seen.push(event),
-            None => break,
-        }
-    }
+    let seen = until_ended(&mut events).await;
     let gave_up = seen
         .iter()
         .position(|event| matches!(event, Event::GiveUp { retries: 1 }));

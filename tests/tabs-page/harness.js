@@ -87,19 +87,22 @@ window.members = () => {
   return { shared: own, plain: names(Client.prototype) };
 };
 
+/** What `call()` returned (as `shown` shows it), or the code of what it threw. */
+function outcomeOf(call, shown = (value) => value) {
+  try {
+    return shown(call());
+  } catch (error) {
+    return error?.code ?? `untyped: ${error}`;
+  }
+}
+
 /** A client of this tab with a tiny outbox, never connected: what a send beyond the bound throws. */
 window.outboxBound = async (options) => {
   const client = await createClient({ ...options, outbox: { maxFrames: 2 } });
   const { proxy: revoked, revoke } = Proxy.revocable({}, {});
   revoke();
   // Values whose JSON is no object, or which throw when read: refused, typed, before any send.
-  const notObjects = [new Date(0), revoked, [1]].map((value) => {
-    try {
-      return `sent ${client.sendJson(value)}`;
-    } catch (error) {
-      return error.code ?? `untyped: ${error}`;
-    }
-  });
+  const notObjects = [new Date(0), revoked, [1]].map((value) => outcomeOf(() => client.sendJson(value), (id) => `sent ${id}`));
   // Arguments of the wrong type: the plain client's typed errors, never a
   // TypeError of a conversion, nor the application's own exception.
   const cyclic = {};
@@ -135,30 +138,12 @@ window.outboxBound = async (options) => {
     () => target.sendText(Symbol('text')),
     () => target.close(1001),
     () => target.close(1000, 'x'.repeat(124)),
-  ].map((call) => {
-    try {
-      return `no error: ${call()}`;
-    } catch (error) {
-      return error?.code ?? `untyped: ${error}`;
-    }
-  });
+  ].map((call) => outcomeOf(call, (value) => `no error: ${value}`));
   const badSends = { follower: refusals(client), alone: refusals(alone) };
   alone.free();
-  const results = [];
-  for (let n = 0; n < 3; n += 1) {
-    try {
-      results.push(client.sendChat('bob', `bounded-${n}`));
-    } catch (error) {
-      results.push(error.code);
-    }
-  }
-  let freed;
+  const results = [0, 1, 2].map((n) => outcomeOf(() => client.sendChat('bob', `bounded-${n}`)));
   client.free();
-  try {
-    client.sendChat('bob', 'after free');
-  } catch (error) {
-    freed = error.code;
-  }
+  const freed = outcomeOf(() => client.sendChat('bob', 'after free'));
   return { results, freed, notObjects, badArguments, badSends };
 };
 
