@@ -9,6 +9,7 @@
 // age limit on the replay history (500 chats per user).
 
 import { IDS_PER_SENDER, MAX_CLIENT_FRAME_BYTES, parseClientFrame, relayedChat } from './client-frames.js';
+import { resumeFrom } from './resume.js';
 
 const HISTORY_LIMIT = 500;
 
@@ -54,13 +55,7 @@ function createHistory() {
     },
     since(userId, lastSeq, epoch) {
       const user = userOf(userId);
-      const all = () => user.entries.map((entry) => entry.text);
-      if ((epoch !== undefined && epoch !== user.epoch) || lastSeq > user.seq) {
-        return { recovered: false, epoch: user.epoch, frames: all() };
-      }
-      const frames = user.entries.filter((entry) => entry.seq > lastSeq).map((entry) => entry.text);
-      const firstKept = user.entries[0]?.seq ?? user.seq + 1;
-      return { recovered: firstKept <= lastSeq + 1, epoch: user.epoch, frames };
+      return { epoch: user.epoch, ...resumeFrom(user, user.entries, lastSeq, epoch) };
     },
   };
 }

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IDS_PER_SENDER } from '../../pkg-template/client-frames.js';
+import { resumeFrom } from '../../pkg-template/resume.js';
 
 export const HISTORY_DEFAULTS = {
   /** Frames kept per user for replay. */
@@ -330,13 +331,7 @@ export function createHistory(options = {}, now = () => Date.now()) {
     since(userId, lastSeq, epoch) {
       const user = userOf(userId);
       trim(user);
-      const all = () => user.entries.map((entry) => entry.text);
-      if ((epoch !== undefined && epoch !== user.epoch) || lastSeq > user.seq) {
-        return { recovered: false, epoch: user.epoch, frames: all() };
-      }
-      const frames = user.entries.filter((entry) => entry.seq > lastSeq).map((entry) => entry.text);
-      const firstKept = user.entries[0]?.seq ?? user.seq + 1;
-      return { recovered: firstKept <= lastSeq + 1, epoch: user.epoch, frames };
+      return { epoch: user.epoch, ...resumeFrom(user, user.entries, lastSeq, epoch) };
     },
     /**
      * A connection of `userId` starts: makes the user known and, when

@@ -12,6 +12,7 @@
 // a client resuming across the restart is told `recovered: false`.
 import { luaScript } from '../redis-client.mjs';
 import { HISTORY_DEFAULTS, newEpoch } from './memory.mjs';
+import { resumeFrom } from '../../pkg-template/resume.js';
 
 export const REDIS_HISTORY_DEFAULTS = {
   limit: HISTORY_DEFAULTS.limit,
@@ -115,26 +116,6 @@ if ARGV[8] == '1' then
 end
 return result
 `);
-
-/**
- * What `lastSeq` of `epoch` missed, given the user's current `state` and the
- * kept `entries` ([{ seq, text }], oldest first).
- */
-export function resumeFrom(state, entries, lastSeq, epoch) {
-  const textsAbove = (seq) => entries.filter((entry) => entry.seq > seq).map((entry) => entry.text);
-  // No epoch: a client that was never told one resumes from the current
-  // numbering, as with the history in memory.
-  if ((epoch === undefined || epoch === state.epoch) && lastSeq <= state.seq) {
-    const firstKept = entries[0]?.seq ?? state.seq + 1;
-    return { recovered: firstKept <= lastSeq + 1, frames: textsAbove(lastSeq) };
-  }
-  // Numbering of before a restart of Redis: frames stored just before the
-  // restart may be gone. The new epoch numbers on from where the store
-  // stopped (`hole`), which is below lastSeq when Redis lost numbers the
-  // client saw: every frame above `hole` is of the new epoch, unseen.
-  if (epoch !== undefined && epoch === state.prev) return { recovered: false, frames: textsAbove(Math.min(lastSeq, state.hole)) };
-  return { recovered: false, frames: entries.map((entry) => entry.text) };
-}
 
 /** `redis`: from connectRedis; `channelOf(userId)`: the routing channel; `options` as in REDIS_HISTORY_DEFAULTS. */
 export function createRedisHistory({ redis, prefix, channelOf, ...options }) {
