@@ -13,9 +13,9 @@ import { median } from './stats.mjs';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 // Five rounds, not three: from one 100,000-message run to the next the same
-// contestant's rate moves by up to 10 % on this 2-core machine, and the
-// median of more runs moves less. (Seven would risk the 20-minute bound
-// when the machine is slow.)
+// contestant's rate moves (bench/findings.md, "How the benchmark is run"),
+// and the median of more runs moves less. (Seven would risk the 20-minute
+// bound when the machine is slow.)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // Unmeasured messages each contestant receives and sends before the first
 // round, so that no one's first measured run pays for JIT and wasm tier-up.
@@ -23,8 +23,8 @@ const WARM_UP = Math.min(10_000, N);
 const ROUND_TRIPS = 1_000;
 // Round trips are taken in 100 interleaved blocks of 10 per contestant
 // (see `roundTrips` in bench/page/bench.js), after 100 unmeasured ones: in
-// one run per contestant, the p50 of the same client moved between 0.4 and
-// 1.6 ms from run to run, more than the differences being measured.
+// one run per contestant, the p50 of the same client moved from run to run
+// by more than the differences being measured (bench/findings.md).
 const ROUND_TRIP_BLOCKS = 100;
 const ROUND_TRIP_WARM_UP = 100;
 const RECONNECTS = 1_000;

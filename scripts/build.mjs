@@ -83,7 +83,7 @@ export async function build() {
   // types are turned off above); wasm-opt has to be allowed to keep them.
   const features = ['--enable-bulk-memory', '--enable-mutable-globals', '--enable-nontrapping-float-to-int',
     '--enable-sign-ext', '--enable-multivalue'];
-  // The function-name section (a third of the module), the producers section
+  // The function-name section (a large part of the module), the producers section
   // and the target-features section are for debuggers and linkers, not for
   // the people downloading the package.
   const strip = ['--strip-debug', '--strip-producers', '--strip-target-features'];

@@ -14,8 +14,8 @@ use futures_util::StreamExt;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen_test::*;
 use wsnotify::client::{
-    Chat, Client, Event, Events, HeartbeatConfig, Options, OutboxLimits, ReconnectPolicy, State,
-    Subscription,
+    Chat, Client, Delivery, DeliveryState, DeliveryStatus, DeliveryUpdate, Event, Events,
+    HeartbeatConfig, Options, OutboxLimits, ReconnectPolicy, Resume, State, Subscription,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -89,6 +89,89 @@ async fn two_rust_clients_chat_both_ways() {
         .unwrap();
     assert_eq!(chat.to_user_id.as_deref(), Some(bob.as_str()));
     assert!(chat.seq.is_some() && chat.epoch.is_some() && !chat.timestamp.is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_client_resumes_after_its_last_chat_and_chats_keep_the_ids_the_application_chose() {
+    let (ada, bob) = (
+        unique_user("rust-resume-ada"),
+        unique_user("rust-resume-bob"),
+    );
+    let a = Client::new(Options {
+        delivery: Delivery::AtLeastOnce,
+        ..options(&ada)
+    })
+    .unwrap();
+    assert_eq!(a.delivery(), DeliveryState::AtLeastOnce);
+    let statuses = recorder::<DeliveryUpdate>();
+    let _statuses = a.on_delivery({
+        let statuses = Rc::clone(&statuses);
+        move |update| statuses.borrow_mut().push(update.clone())
+    });
+    let chats = recorder::<Chat>();
+    let record = || {
+        let chats = Rc::clone(&chats);
+        move |chat: &Chat| chats.borrow_mut().push(chat.clone())
+    };
+    let first_bob = Client::new(options(&bob)).unwrap();
+    let subscription = first_bob.on_chat(record());
+    open(&a).await;
+    open(&first_bob).await;
+
+    let id = a
+        .send_chat_with_id(Some(&bob), "seen", "rust-chosen-1")
+        .unwrap();
+    assert_eq!(id, "rust-chosen-1");
+    wait_for("the first chat at bob", WAIT_MS, || {
+        chats.borrow().len() == 1
+    })
+    .await;
+    let seen = chats.borrow()[0].clone();
+    assert_eq!(seen.id.as_deref(), Some("rust-chosen-1"));
+    wait_for("its ack", WAIT_MS, || {
+        statuses
+            .borrow()
+            .iter()
+            .any(|update| update.id == id && update.status == DeliveryStatus::Acked)
+    })
+    .await;
+    drop(subscription);
+    drop(first_bob);
+
+    // Bob is away: the server keeps what comes for him.
+    a.send_chat_with_id(Some(&bob), "missed", "rust-chosen-2")
+        .unwrap();
+    wait_for("the second ack", WAIT_MS, || {
+        statuses
+            .borrow()
+            .iter()
+            .any(|update| update.id == "rust-chosen-2" && update.status == DeliveryStatus::Acked)
+    })
+    .await;
+    let bob_again = Client::new(Options {
+        resume: Some(Resume {
+            last_seq: seen.seq.unwrap(),
+            epoch: seen.epoch.clone(),
+        }),
+        ..options(&bob)
+    })
+    .unwrap();
+    let _chats = bob_again.on_chat(record());
+    open(&bob_again).await;
+    wait_for("the missed chat at bob", WAIT_MS, || {
+        chats.borrow().len() == 2
+    })
+    .await;
+    let missed = chats.borrow()[1].clone();
+    assert_eq!(
+        missed.message, "missed",
+        "only what came after the position"
+    );
+    assert_eq!(missed.id.as_deref(), Some("rust-chosen-2"));
+    assert_eq!(missed.seq, seen.seq.map(|seq| seq + 1));
+
+    let error = a.send_chat_with_id(None, "no id", "").unwrap_err();
+    assert_eq!(error.code(), "invalid_id");
 }
 
 #[cfg(feature = "serde")]
@@ -375,6 +458,16 @@ fn options_out_of_range_are_refused_as_the_javascript_api_refuses_them() {
                 heartbeat: Some(HeartbeatConfig {
                     interval_ms: 0,
                     ..HeartbeatConfig::default()
+                }),
+                ..base()
+            },
+        ),
+        (
+            "resume.last_seq",
+            Options {
+                resume: Some(Resume {
+                    last_seq: 1 << 53,
+                    epoch: None,
                 }),
                 ..base()
             },

@@ -585,6 +585,14 @@ fn invalid_options_name_their_first_problem() {
             "resume.lastSeq must be a whole number from 0 to 2^53 - 1",
         ),
         (
+            r#"{"url":"ws://x","userId":"x","resume":{"lastSeq":9007199254740992}}"#,
+            "resume.lastSeq must be a whole number from 0 to 2^53 - 1",
+        ),
+        (
+            r#"{"url":"ws://x","userId":"x","resume":{"lastSeq":1e300}}"#,
+            "resume.lastSeq must be a whole number from 0 to 2^53 - 1",
+        ),
+        (
             r#"{"url":"ws://x","mode":"generic","delivery":"at-least-once","persist":true}"#,
             r#"delivery "at-least-once" needs the acks of the wsnotify mode"#,
         ),

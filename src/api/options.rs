@@ -12,10 +12,10 @@ use crate::browser::{
     describe_exception, is_array, DriverOptions, Endpoint, EndpointAnswer, EndpointProvider,
 };
 use crate::engine::{
-    ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, ReconnectPolicy, Setting,
+    ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, ReconnectPolicy, Setting, LAST_SEQ_RANGE,
 };
 use crate::message::Message;
-use crate::protocol::{UserId, MAX_COUNT};
+use crate::protocol::UserId;
 
 /// The first problem found in the options. The parser goes on to its one
 /// exit instead of returning at each option, but reads nothing more from the
@@ -391,12 +391,14 @@ pub(crate) fn parse(options: JsValue) -> Result<ParsedOptions, ClientError> {
 
 /// `resume: { lastSeq, epoch? }`: where the first `init` resumes from.
 fn resume_from(resume: &Section) -> (u64, Option<String>) {
+    // A whole number at least 0; its upper bound is `Config::out_of_range`'s
+    // (a larger one saturates, and is still larger than the bound).
     let last_seq = match resume.number("resume.lastSeq") {
-        Some(seq) if seq.fract() == 0.0 && (0.0..=MAX_COUNT as f64).contains(&seq) => seq as u64,
+        Some(seq) if seq.fract() == 0.0 && seq >= 0.0 => seq as u64,
         _ => {
             resume
                 .problem
-                .report_must_be("resume.lastSeq", "a whole number from 0 to 2^53 - 1");
+                .report_must_be("resume.lastSeq", LAST_SEQ_RANGE);
             0
         }
     };
@@ -470,6 +472,7 @@ fn option_name(setting: Setting) -> &'static str {
         Setting::ReconnectJitter => "reconnect.jitter",
         Setting::HeartbeatInterval => "heartbeat.intervalMs",
         Setting::HeartbeatTimeout => "heartbeat.timeoutMs",
+        Setting::ResumeLastSeq => "resume.lastSeq",
     }
 }
 

@@ -86,11 +86,12 @@ export interface CommonOptions {
   /** Overrides the close-code policy: return `true` to reconnect after `close`. */
   shouldReconnect?: (close: CloseInfo) => boolean;
   /**
-   * One connection for all the tabs of this origin with the same URL, user
-   * and delivery: `true`, or a channel name to scope it. One tab (the leader) holds
-   * the socket; the others get its frames and send through it. Where Web
-   * Locks and BroadcastChannel are missing, or in a worker, each tab has its
-   * own socket (`sharing` reads "off"). Default off.
+   * One connection for all the tabs of this origin with the same channel
+   * name, mode, URL, user and delivery: `true`, or a channel name to scope
+   * it. One tab (the leader) holds the socket; the others get its frames and
+   * send through it. In a worker, or without BroadcastChannel, each client
+   * has its own socket (`sharing` reads "off"); without Web Locks the tabs
+   * still share, electing the leader by heartbeats. Default off.
    */
   shareAcrossTabs?: boolean | string;
   /** Where the first `init` resumes from, as if frames up to `lastSeq` had been received. Default none. */

@@ -11,7 +11,7 @@ use super::events::{Chat, Event, Message, Notification};
 use super::options::{Options, Parts};
 use super::stream::{Events, Queue};
 use crate::browser::Driver;
-use crate::engine::{CloseInfo, State, StateChange};
+use crate::engine::{CloseInfo, DeliveryState, DeliveryUpdate, State, StateChange};
 
 /// A WebSocket client that reconnects by itself, queues what is sent while
 /// the connection is down, and delivers typed messages: the JavaScript
@@ -123,6 +123,28 @@ impl Client {
             .with_engine(|engine| engine.send_chat(to, message))?)
     }
 
+    /// [`Client::send_chat`] under the application's own message `id` (1 to
+    /// 128 characters, never reused: the server and the receiver drop a
+    /// repeat), e.g. one stored with the message so that a send after a
+    /// reload is recognised as the same message; `invalid_id` otherwise.
+    ///
+    /// ```no_run
+    /// # fn run(client: wsnotify::client::Client) -> Result<(), wsnotify::client::Error> {
+    /// client.send_chat_with_id(Some("bob"), "hi", "draft-17")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn send_chat_with_id(
+        &self,
+        to: Option<&str>,
+        message: &str,
+        id: &str,
+    ) -> Result<String, Error> {
+        let id = Some(id.to_owned());
+        Ok(self
+            .driver
+            .with_engine(|engine| engine.send_chat_as(to, message, id))?)
+    }
+
     /// Queues again, with the same id, a chat whose delivery status
     /// ([`Event::Delivery`]) went to `failed`; `not_retryable` otherwise.
     ///
@@ -141,6 +163,15 @@ impl Client {
         Ok(self.driver.with_engine(|engine| engine.send_text(text))?)
     }
 
+    /// [`Client::send_text`] under the application's own local `id` (1 to
+    /// 128 characters), which [`Error::NotSent`] names if it is never sent.
+    pub fn send_text_with_id(&self, text: impl Into<String>, id: &str) -> Result<String, Error> {
+        let (text, id) = (text.into(), Some(id.to_owned()));
+        Ok(self
+            .driver
+            .with_engine(|engine| engine.send_text_as(text, id))?)
+    }
+
     /// The connection state.
     pub fn state(&self) -> State {
         self.driver.read(|engine| engine.state())
@@ -149,6 +180,12 @@ impl Client {
     /// The retry number: 0 on a first connect, n for the n-th retry.
     pub fn attempt(&self) -> u32 {
         self.driver.read(|engine| engine.attempt())
+    }
+
+    /// The delivery guarantee chats have now: at-least-once turns into
+    /// [`DeliveryState::Unconfirmed`] when the server sends no acks.
+    pub fn delivery(&self) -> DeliveryState {
+        self.driver.read(|engine| engine.delivery())
     }
 
     /// Frames waiting for the connection (or, at-least-once, for their ack).
@@ -238,6 +275,24 @@ impl Client {
         self.on_event(move |event| {
             if let Event::Open = event {
                 callback();
+            }
+        })
+    }
+
+    /// `callback(update)` for every change of a chat's delivery status.
+    pub fn on_delivery(&self, callback: impl Fn(&DeliveryUpdate) + 'static) -> Subscription {
+        self.on_event(move |event| {
+            if let Event::Delivery(update) = event {
+                callback(update);
+            }
+        })
+    }
+
+    /// `callback(retries)` when retries are exhausted and the client closes.
+    pub fn on_give_up(&self, callback: impl Fn(u32) + 'static) -> Subscription {
+        self.on_event(move |event| {
+            if let Event::GiveUp { retries } = event {
+                callback(*retries);
             }
         })
     }

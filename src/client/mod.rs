@@ -51,11 +51,11 @@ mod typed;
 pub use error::Error;
 pub use events::{Chat, Event, Message, Notification};
 pub use handle::{Client, Subscription};
-pub use options::{ClosePredicate, Options, Url, UrlProvider};
+pub use options::{ClosePredicate, Options, Resume, Url, UrlProvider};
 pub use stream::{Events, STREAM_CAPACITY};
 
 pub use crate::browser::Format;
 pub use crate::engine::{
-    CloseInfo, Delivery, DeliveryStatus, DeliveryUpdate, HeartbeatConfig, Mode, OutboxLimits,
-    ReconnectPolicy, State, StateChange,
+    CloseInfo, Delivery, DeliveryState, DeliveryStatus, DeliveryUpdate, HeartbeatConfig, Mode,
+    OutboxLimits, ReconnectPolicy, State, StateChange,
 };

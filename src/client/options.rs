@@ -135,6 +135,30 @@ pub struct Options {
     /// standard policy (1000, 1008 and 4400-4499 end the client). Default
     /// none.
     pub should_reconnect: Option<ClosePredicate>,
+    /// Where the first `init` resumes from (wsnotify mode), e.g. the last
+    /// [`Chat`](super::Chat)'s `seq` and `epoch` kept across a reload: the
+    /// server replays what came after. Default none (nothing missed).
+    pub resume: Option<Resume>,
+}
+
+/// A position in the user's numbered chats: the last `seq` seen, of `epoch`.
+///
+/// ```
+/// use wsnotify::client::{Options, Resume};
+/// let options = Options {
+///     url: "wss://example.com/socket".into(),
+///     user_id: Some("ada".into()),
+///     resume: Some(Resume { last_seq: 41, epoch: Some("kYz3".into()) }),
+///     ..Options::default()
+/// };
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resume {
+    /// The `seq` of the last chat seen (0: none yet), at most 2^53 - 1.
+    pub last_seq: u64,
+    /// The `epoch` that `seq` belongs to, when the server gave one.
+    pub epoch: Option<String>,
 }
 
 impl Default for Options {
@@ -157,6 +181,7 @@ impl Default for Options {
             max_buffered_bytes: defaults.max_buffered_bytes,
             binary_as_blob: false,
             should_reconnect: None,
+            resume: None,
         }
     }
 }
@@ -209,6 +234,7 @@ impl Options {
         if self.should_reconnect.is_some() {
             config.close_policy = ClosePolicy::Custom;
         }
+        config.resume_from = self.resume.map(|resume| (resume.last_seq, resume.epoch));
         if let Some((setting, what)) = config.out_of_range() {
             return Err(invalid(&[field_name(setting), " must be ", what].concat()));
         }
@@ -261,6 +287,7 @@ fn field_name(setting: Setting) -> &'static str {
         Setting::ReconnectJitter => "reconnect.jitter",
         Setting::HeartbeatInterval => "heartbeat.interval_ms",
         Setting::HeartbeatTimeout => "heartbeat.timeout_ms",
+        Setting::ResumeLastSeq => "resume.last_seq",
     }
 }
 

@@ -1,6 +1,6 @@
 //! Engine options, each with a documented default.
 
-use crate::protocol::{UserId, DEFAULT_MAX_FRAME_BYTES};
+use crate::protocol::{UserId, DEFAULT_MAX_FRAME_BYTES, MAX_COUNT};
 
 /// Reconnection with exponential backoff and jitter.
 #[derive(Debug, Clone, PartialEq)]
@@ -223,7 +223,12 @@ pub enum Setting {
     HeartbeatInterval,
     /// [`HeartbeatConfig::timeout_ms`].
     HeartbeatTimeout,
+    /// The `seq` of [`Config::resume_from`].
+    ResumeLastSeq,
 }
+
+/// What the `seq` of a resume position must be: a count of the protocol.
+pub const LAST_SEQ_RANGE: &str = "a whole number from 0 to 2^53 - 1";
 
 impl Config {
     /// The first number out of its range, with what it must be: the one
@@ -267,6 +272,13 @@ impl Config {
         }
         if policy.max_delay_ms < policy.base_delay_ms {
             return Some((Setting::ReconnectMaxDelay, "at least the base delay"));
+        }
+        if self
+            .resume_from
+            .as_ref()
+            .is_some_and(|(seq, _)| *seq > MAX_COUNT)
+        {
+            return Some((Setting::ResumeLastSeq, LAST_SEQ_RANGE));
         }
         None
     }

@@ -56,7 +56,7 @@ mod outputs;
 pub use backoff::{delay_ms, delay_window_ms, nominal_delay_ms, Rng};
 pub use config::{
     is_terminal_code, ClosePolicy, Config, Delivery, HeartbeatConfig, Mode, OutboxLimits,
-    ReconnectPolicy, Setting,
+    ReconnectPolicy, Setting, LAST_SEQ_RANGE,
 };
 pub use dedupe::RecentIds;
 pub use errors::{CloseError, ErrorEvent, SendError};
