@@ -42,8 +42,12 @@ const MAX_POSITIONS = 100;
 const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 /** Past the ack timeout, when to look whether the client found that the server sends no acks. */
 const ACK_CHECK_MARGIN_MS = 100;
+/** The server's error codes for a chat it did not take now but may later (docs/PROTOCOL.md). */
+const SEND_LATER = new Set(['unavailable', 'rate_limited']);
 /** How often a client looks for records of pages that went since it started (a tab closed with chats unsent). */
 const SWEEP_MS = 5000;
+/** The states in which a client takes the records of pages that went (see #claimOrphans). */
+const SENDING_STATES = new Set(['connecting', 'open', 'reconnecting']);
 /** Opening IndexedDB can hang (a blocked upgrade, some private modes): give up after this long. */
 const OPEN_TIMEOUT_MS = 3000;
 
@@ -67,6 +71,12 @@ function scopeOf(options, name) {
 
 const ownerLock = (owner) => `wsnotify-persist-owner:${owner}`;
 
+/** The page's Web Locks, or null where there are none (insecure contexts, old browsers). */
+function webLocks() {
+  const locks = typeof navigator === 'object' ? navigator.locks : undefined;
+  return typeof locks?.request === 'function' ? locks : null;
+}
+
 function randomId() {
   const values = new Uint8Array(8);
   crypto.getRandomValues(values);
@@ -77,17 +87,13 @@ function utf8Length(text) {
   return new TextEncoder().encode(text).length;
 }
 
-/** An IDBRequest as a promise. */
-function done(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
 function openDatabase() {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`IndexedDB did not open within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`IndexedDB did not open within ${OPEN_TIMEOUT_MS} ms`));
+    }, OPEN_TIMEOUT_MS);
     const finish = (settle, value) => {
       clearTimeout(timer);
       settle(value);
@@ -109,6 +115,11 @@ function openDatabase() {
     };
     request.onsuccess = () => {
       const db = request.result;
+      // Given up on already: nobody would ever close it.
+      if (timedOut) {
+        db.close();
+        return;
+      }
       // Another tab upgrading the database: let it, this one stops persisting.
       db.onversionchange = () => db.close();
       finish(resolve, db);
@@ -134,7 +145,9 @@ function transact(db, name, mode, use) {
       return;
     }
     transaction.oncomplete = () => resolve(result);
-    transaction.onerror = () => reject(transaction.error);
+    // A failed request's error reaches the transaction before the
+    // transaction aborts, while `transaction.error` is still null.
+    transaction.onerror = (event) => reject(event.target.error ?? transaction.error);
     transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
   });
 }
@@ -198,8 +211,14 @@ async function load(db, scope, owner, expiryMs) {
     const now = Date.now();
     const claimed = [];
     let unreadable = 0;
-    // Read and claimed in one transaction: nothing deleted in between comes back.
-    await transact(db, MESSAGES, 'readwrite', (store) => {
+    let position = null;
+    // Read and claimed in one transaction, with the position: nothing
+    // deleted in between comes back, and a read that fails claims nothing.
+    await transact(db, [MESSAGES, POSITIONS], 'readwrite', (stores) => {
+      stores.objectStore(POSITIONS).get(scope).onsuccess = (event) => {
+        position = event.target.result ?? null;
+      };
+      const store = stores.objectStore(MESSAGES);
       store.index('scope').getAll(scope).onsuccess = (event) => {
         for (const record of event.target.result) {
           if (!readable(record)) {
@@ -214,12 +233,11 @@ async function load(db, scope, owner, expiryMs) {
         }
       };
     });
-    const position = await transact(db, POSITIONS, 'readonly', (store) => done(store.get(scope)));
     claimed.sort((a, b) => a.order - b.order);
-    return { claimed, position: position ?? null, unreadable };
+    return { claimed, position, unreadable };
   };
-  const locks = typeof navigator === 'object' ? navigator.locks : undefined;
-  if (typeof locks?.request !== 'function') return read(new Set());
+  const locks = webLocks();
+  if (!locks) return read(new Set());
   return locks.request(`wsnotify-persist:${scope}`, async () => {
     const { held = [] } = await locks.query();
     return read(new Set(held.map((lock) => lock.name)));
@@ -228,8 +246,8 @@ async function load(db, scope, owner, expiryMs) {
 
 /** Holds this client's owner lock until `release()`; resolves once it is held. */
 function holdOwnerLock(owner) {
-  const locks = typeof navigator === 'object' ? navigator.locks : undefined;
-  if (typeof locks?.request !== 'function') return Promise.resolve(() => {});
+  const locks = webLocks();
+  if (!locks) return Promise.resolve(() => {});
   return new Promise((resolve, reject) => {
     locks.request(ownerLock(owner), () => new Promise((release) => resolve(release))).catch(reject);
   });
@@ -335,9 +353,7 @@ class Persistence {
     this.#releaseOwner = releaseOwner;
     this.#position = resume ? { lastSeq: resume.lastSeq, epoch: resume.epoch ?? null } : null;
     if (problem) this.#unavailable(problem);
-    if (unreadable > 0) {
-      this.#report('persistence_unavailable', `${unreadable} stored record(s) could not be read (another version's?) and were deleted`);
-    }
+    this.#reportUnreadable(unreadable);
     setTimeout(() => {
       this.#starting = false;
     }, 0);
@@ -413,7 +429,9 @@ class Persistence {
     // A page that was still going when this one started (a reload racing
     // its predecessor's unload, another tab closed later) leaves its records
     // to whoever finds them: looked for now and then.
-    if (this.#db) this.#sweep = setInterval(() => this.#claimOrphans(), SWEEP_MS);
+    // Without Web Locks no owner can be told alive: a sweep would take the
+    // records of every open tab.
+    if (this.#db && webLocks()) this.#sweep = setInterval(() => this.#claimOrphans(), SWEEP_MS);
   }
 
   /**
@@ -452,11 +470,15 @@ class Persistence {
   }
 
   #claimOrphans() {
-    // A closed client sends nothing: it leaves orphans to the tabs that can.
-    if (!this.#db || !this.#storing || this.client.state === 'closed') return;
-    load(this.#db, this.#scope, this.#owner, this.#limits.expiryMs).then(({ claimed }) => {
-      // Freed meanwhile: what was claimed stays in the store for the next start.
-      if (this.#db && this.#storing) this.#requeue(claimed);
+    // Only a client that is connecting or connected takes orphans: one not
+    // started, or stopped, would hold them unsent; it leaves them to the
+    // tabs that can send.
+    if (!this.#db || !this.#storing || !SENDING_STATES.has(this.client.state)) return;
+    load(this.#db, this.#scope, this.#owner, this.#limits.expiryMs).then(({ claimed, unreadable }) => {
+      // Freed meanwhile: what was claimed stays in the store for the next
+      // start. Storage failed meanwhile: they are sent all the same.
+      if (this.#db) this.#requeue(claimed);
+      this.#reportUnreadable(unreadable);
     }, (error) => this.#unavailable(error));
   }
 
@@ -506,11 +528,12 @@ class Persistence {
   /**
    * Whether a chat that failed with `code` stays in the store (within its
    * bounds) for the next start: when the client stopped by itself (it gave
-   * up, or the server closed for good), never when the server refused the
-   * chat or the application closed the client.
+   * up, or the server closed for good) and when the server said to send it
+   * later (its store was down, or the user sent too fast); never when the
+   * server refused the chat for good or the application closed the client.
    */
   #outlives(code) {
-    return code === 'closed' && !this.#closedByApp;
+    return code === 'closed' ? !this.#closedByApp : SEND_LATER.has(code);
   }
 
   /** A stored chat was written to a socket and awaits its ack. */
@@ -571,18 +594,13 @@ class Persistence {
       order: this.#lastOrder, bytes: utf8Length(message), owner: this.#owner,
     };
     this.#drop(id);
+    // Larger than the store's whole bound: it stays in memory only, and
+    // makes no room it could not use.
+    if (record.bytes > this.#limits.maxBytes) return;
     this.#live.set(id, record);
     this.#liveBytes += record.bytes;
     while (this.#live.size > this.#limits.maxMessages || this.#liveBytes > this.#limits.maxBytes) {
-      const oldest = this.#live.keys().next().value;
-      if (oldest === id) break;
-      this.#drop(oldest);
-    }
-    if (!this.#live.has(id)) return;
-    if (record.bytes > this.#limits.maxBytes) {
-      // Larger than the store's whole bound: it stays in memory only.
-      this.#drop(id);
-      return;
+      this.#drop(this.#live.keys().next().value);
     }
     this.#put(record);
   }
@@ -594,11 +612,11 @@ class Persistence {
    */
   #put(record) {
     this.#write(MESSAGES, (store) => store.put(record), (error) => {
-      if (error?.name !== 'QuotaExceededError' || !this.#live.has(record.id)) return false;
+      if (error?.name !== 'QuotaExceededError' || !this.#live.has(record.id) || !this.#db) return false;
       const oldest = this.#live.keys().next().value;
       if (oldest === record.id) return false;
       this.#drop(oldest).then(() => {
-        if (this.#live.has(record.id)) this.#put(record);
+        if (this.#live.has(record.id) && this.#db) this.#put(record);
       });
       return true;
     });
@@ -643,6 +661,11 @@ class Persistence {
     this.#reported = true;
     const reason = `${error?.name ?? 'Error'}: ${error?.message ?? error}`;
     this.#report('persistence_unavailable', `messages are kept in memory only, IndexedDB failed (${reason})`);
+  }
+
+  #reportUnreadable(count) {
+    if (count === 0) return;
+    this.#report('persistence_unavailable', `${count} stored record(s) could not be read (another version's?) and were deleted`);
   }
 
   #report(code, message) {

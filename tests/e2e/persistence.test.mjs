@@ -372,17 +372,23 @@ test('with at-most-once delivery, a chat written to an open socket is not stored
   assert.deepEqual(await tab.start(options), [], 'nothing restored');
 });
 
-test('a tab whose client is closed leaves the chats of a tab that went away to a tab that can send them', async (t) => {
+test('a tab whose client is closed, or not yet connected, leaves the chats of a tab that went away to a tab that can send them', async (t) => {
   const url = `ws://127.0.0.1:${await freePort()}/ws`;
   const options = senderOptions(url, 'orphan-keeper');
   const closed = await page(t);
   await closed.start(options);
   await closed.page.evaluate(() => window.tab.client.close());
+  const idle = await page(t);
+  await idle.page.evaluate(async (settings) => {
+    const { createClient } = await import('/pkg/index.js');
+    window.idle = await createClient(settings); // created, never connected
+  }, options);
   const leaving = await page(t);
   await leaving.start(options);
   const ids = await leaving.send('bob', 'orphan', 3);
   await leaving.page.close();
-  // The closed tab's client would have looked for orphans every 5 s.
+  // The closed tab's client, and the idle one, would have looked for
+  // orphans every 5 s.
   await sleep(6_500);
   const stored = (await closed.stored()).map((record) => record.id);
   assert.deepEqual(stored.filter((id) => ids.includes(id)), ids, 'still in the store');
@@ -391,8 +397,12 @@ test('a tab whose client is closed leaves the chats of a tab that went away to a
   assert.deepEqual((await next.start(options)).map((message) => message.id), ids, 'restored by the next tab');
 });
 
-/** A server of the wsnotify dialect that acks every chat (or none), and records the chats and inits it got. */
-async function chatServer(t, { acks = true, onInit = () => {}, port = undefined } = {}) {
+/**
+ * A server of the wsnotify dialect that acks every chat (or none, or
+ * refuses each with the error code `refuse`), and records the chats and
+ * inits it got.
+ */
+async function chatServer(t, { acks = true, refuse = null, onInit = () => {}, port = undefined } = {}) {
   port ??= await freePort();
   const received = [];
   const inits = [];
@@ -405,15 +415,17 @@ async function chatServer(t, { acks = true, onInit = () => {}, port = undefined 
         onInit(socket, inits.length);
       } else if (frame.type === 'chat') {
         received.push(frame.id);
-        if (acks) socket.send(JSON.stringify({ type: 'ack', id: frame.id }));
+        if (refuse) socket.send(JSON.stringify({ type: 'error', code: refuse, message: 'later', id: frame.id }));
+        else if (acks) socket.send(JSON.stringify({ type: 'ack', id: frame.id }));
       }
     });
   });
-  t.after(() => new Promise((resolve) => {
+  const close = () => new Promise((resolve) => {
     for (const socket of wss.clients) socket.terminate();
     wss.close(resolve);
-  }));
-  return { url: `ws://127.0.0.1:${port}/ws`, received, inits };
+  });
+  t.after(close);
+  return { url: `ws://127.0.0.1:${port}/ws`, received, inits, close };
 }
 
 /** Writes `record` into a store of the page's IndexedDB, as another version or writer might have. */
@@ -583,6 +595,43 @@ test('a chat sent inside onDelivery of another, on an open socket: both written 
   await until('both stored', async () => (await tab.stored()).filter((record) => ids.includes(record.id)).length === 2);
   const stored = (await tab.stored()).filter((record) => ids.includes(record.id));
   assert.deepEqual(stored.map((record) => record.message), ['outer', 'inner']);
+});
+
+test('chats the server refused for now (unavailable, rate_limited) stay in the store and are sent on the next start', async (t) => {
+  const port = await freePort();
+  const refusing = await chatServer(t, { port, refuse: 'unavailable' });
+  const options = senderOptions(refusing.url, 'refused-for-now');
+  const tab = await page(t);
+  await tab.start(options);
+  await waitState(tab, 'open');
+  const ids = await tab.send('bob', 'store-down', 2);
+  await until('both refused', async () => (await tab.report()).statuses.filter((s) => s.status === 'failed').length === 2);
+  const failed = (await tab.report()).statuses.filter((s) => s.status === 'failed');
+  assert.deepEqual(failed.map((s) => [s.id, s.code]), ids.map((id) => [id, 'unavailable']));
+  await sleep(200); // what the refusals would have deleted, deleted
+  assert.deepEqual((await tab.stored()).map((record) => record.id).filter((id) => ids.includes(id)), ids);
+  await tab.page.evaluate(() => window.tab.client.free());
+  await refusing.close();
+  const acking = await chatServer(t, { port });
+  await tab.reload();
+  assert.deepEqual((await tab.start(options)).map((message) => message.id), ids);
+  await until('both arrive', async () => acking.received.length === 2);
+  assert.deepEqual(acking.received, ids);
+  await until('out of the store once acked', async () => !(await tab.stored()).some((record) => ids.includes(record.id)), 5_000);
+});
+
+test('a chat larger than the whole store bound is kept in memory only and pushes none of the stored chats out', async (t) => {
+  const url = `ws://127.0.0.1:${await freePort()}/ws`;
+  const options = senderOptions(url, 'one-large', { persist: { maxBytes: 100 } });
+  const tab = await page(t);
+  await tab.start(options);
+  const small = await tab.send('bob', 'small', 3);
+  const [large] = await tab.send('bob', 'x'.repeat(150), 1);
+  await sleep(200);
+  assert.deepEqual((await tab.stored()).map((record) => record.id).filter((id) => [...small, large].includes(id)), small);
+  assert.equal((await tab.report()).queued, 4, 'all four are still queued');
+  await tab.reload();
+  assert.deepEqual((await tab.start(options)).map((message) => message.id), small);
 });
 
 test('chats failed by the application\'s own close() leave the store: a later start does not send them', async (t) => {
