@@ -1,4 +1,11 @@
 // Symbol-keyed members the package's modules share (index.js, tabs.js and,
-// handed over by index.js, persist.js), out of the application's sight.
+// handed over by index.js, persist.js; react.js), out of the application's sight.
 export const REPORT = Symbol('wsnotify.report');
 export const RESTORED = Symbol('wsnotify.restored');
+/**
+ * With `persist`: `client[RELEASE](report)` closes the client for a
+ * successor (react.js, at an unmount or a restart): what it holds fails and
+ * each error goes to `report`, except the chats its store keeps for the
+ * next client, which stay stored and are not reported.
+ */
+export const RELEASE = Symbol('wsnotify.release');

@@ -4,7 +4,7 @@
 // or opened until `init()` or `createClient()` is called, so it is safe in
 // Node and during server-side rendering.
 import initWasm, { Client as WasmClient, Subscription } from './wsnotify.js';
-import { REPORT, RESTORED } from './hidden.js';
+import { RELEASE, REPORT, RESTORED } from './hidden.js';
 
 let loading = null;
 let ready = false;
@@ -269,5 +269,5 @@ export async function createClient(options) {
     } finally {
       storeRead = false;
     }
-  }, { report: REPORT, restored: RESTORED });
+  }, { report: REPORT, restored: RESTORED, release: RELEASE });
 }

@@ -363,6 +363,20 @@ class Persistence {
     const free = client.free.bind(client);
     const close = client.close.bind(client);
     Object.defineProperties(client, {
+      [hidden.release]: {
+        configurable: true,
+        value: (report) => {
+          const unsubscribe = client.onError((error) => {
+            if (!this.#live.has(error?.id)) report(error);
+          });
+          try {
+            // Not the application's close: the chats it fails stay stored.
+            close();
+          } finally {
+            unsubscribe();
+          }
+        },
+      },
       close: {
         configurable: true,
         writable: true,

@@ -1,10 +1,14 @@
 // React bindings: useNotification, NotificationProvider/useNotificationClient
 // and useNotificationMessages for the wsnotify protocol, useWebSocket for any
-// server. No JSX and no state at module scope.
+// server. No JSX and no state at module scope. The directive marks them
+// client components, so that a React Server Component can render them.
+'use client';
+
 import {
   createContext, createElement, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState,
   useSyncExternalStore,
 } from 'react';
+import { RELEASE } from './hidden.js';
 import { createClient } from './index.js';
 
 /** How many chat messages the store keeps for `useNotificationMessages`. */
@@ -180,19 +184,31 @@ function handlers(latest) {
   return { call, report };
 }
 
+/**
+ * How long a notification may wait for an animation frame: a page hidden
+ * after the frame was asked for runs none until it is shown again.
+ */
+const FRAME_WAIT_MS = 100;
+
 /** Coalesces store notifications to one per frame, so a burst renders once. */
 function frameScheduler(run) {
   let pending = false;
   return () => {
     if (pending) return;
     pending = true;
+    let frame = null;
+    let timer = null;
+    // The first of the frame and the timer runs; it cancels the other.
     const go = () => {
+      if (frame !== null) cancelAnimationFrame(frame);
+      clearTimeout(timer);
       pending = false;
       run();
     };
     const visible = typeof document !== 'undefined' && document.visibilityState === 'visible';
-    if (visible && typeof requestAnimationFrame === 'function') requestAnimationFrame(go);
-    else setTimeout(go, 16);
+    const frames = visible && typeof requestAnimationFrame === 'function' && typeof cancelAnimationFrame === 'function';
+    if (frames) frame = requestAnimationFrame(go);
+    timer = setTimeout(go, frames ? FRAME_WAIT_MS : 16);
   };
 }
 
@@ -205,8 +221,6 @@ function frameScheduler(run) {
  */
 function createConnection(userId, latest) {
   let client = null;
-  /** Whether the client keeps what it has not sent in its store (`persist`) for the next one. */
-  let persisting = false;
   let loading = false;
   /**
    * Why sends have nowhere to go until a component acquires the connection
@@ -308,9 +322,7 @@ function createConnection(userId, latest) {
   function start() {
     loading = true;
     stopped = null;
-    const options = clientOptions();
-    persisting = Boolean(options.persist);
-    createClient(options).then(
+    createClient(clientOptions()).then(
       (created) => {
         loading = false;
         if (holders > 0) {
@@ -341,10 +353,16 @@ function createConnection(userId, latest) {
    * rather than dropped without a word.
    */
   function release(ending) {
-    if (!persisting) {
-      const unsubscribe = ending.onError(report);
-      ending.close();
-      unsubscribe();
+    try {
+      if (ending[RELEASE]) {
+        ending[RELEASE](report);
+      } else {
+        const unsubscribe = ending.onError(report);
+        ending.close();
+        unsubscribe();
+      }
+    } catch {
+      // The application freed it already: it holds nothing.
     }
     ending.free();
   }

@@ -293,10 +293,13 @@ export class SharedClient {
     code ??= 1000;
     reason ??= '';
     this.#probe((client) => client.close(code, reason));
-    if (!this.#active) return;
+    // Closed already: nothing is held. Never connected: closed from idle,
+    // as an unshared client is, and what was sent meanwhile fails.
+    if (!this.#active && this.#local === 'closed') return;
+    const wasActive = this.#active;
     this.#active = false;
     this.#local = 'closed';
-    this.#toLeader({ t: 'leave', code, reason: String(reason) });
+    if (wasActive) this.#toLeader({ t: 'leave', code, reason: String(reason) });
     const wasOpen = this.#shown.state === 'open';
     // What never left this tab is rejected; what the leader has may still go out.
     const rejected = [];
@@ -304,7 +307,7 @@ export class SharedClient {
       this.#forget(entry);
       if (!entry.accepted && entry.sentTo === null) rejected.push(entry.op);
     }
-    this.#show({ state: 'closing', attempt: 0 });
+    if (wasActive) this.#show({ state: 'closing', attempt: 0 });
     if (wasOpen) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
     this.#show({ state: 'closed', attempt: 0 });
     for (const op of rejected) {

@@ -180,6 +180,33 @@ test('a message still queued when a new url restarts the connection is reported 
   assert.deepEqual(errors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
 });
 
+test('with persist, an unmount reports the queued frames the store does not keep and leaves the chats it keeps in it', async (t) => {
+  const { page, errors } = await openScenario(t, 'unmount-persist', 'unmount-persist-user');
+  await page.waitForSelector('[data-testid="restart-state"]:text("reconnecting")', WAIT);
+  await page.click('text=Queue JSON');
+  await page.click('text=Queue');
+  const [jsonId, chatId] = [await page.textContent('[data-testid="json-id"]'), await page.textContent('[data-testid="queued-id"]')];
+  assert.ok(jsonId && chatId, 'ids at once');
+  await page.click('#toggle');
+  const closed = () => page.evaluate(() => (window.__errors ?? []).filter((error) => error.code === 'closed'));
+  await until('the JSON frame reported', async () => (await closed()).length > 0, 5_000);
+  await page.waitForTimeout(200);
+  assert.deepEqual(await closed(), [{ code: 'closed', id: jsonId }], 'the JSON frame, which no store keeps, is reported; the kept chat is not');
+  const stored = await page.evaluate(() => new Promise((resolve, reject) => {
+    const request = indexedDB.open('wsnotify');
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const all = request.result.transaction('messages', 'readonly').objectStore('messages').getAll();
+      all.onsuccess = () => {
+        request.result.close();
+        resolve(all.result.map((record) => record.id));
+      };
+    };
+  }));
+  assert.ok(stored.includes(chatId), `the chat stays stored for the next start: ${stored}`);
+  assert.deepEqual(errors.filter((line) => !/WebSocket connection to .* failed/.test(line)), []);
+});
+
 test('a message sent before the module loaded, when the client cannot be created, is reported with its id', async (t) => {
   const { page } = await openScenario(t, 'failed-load', 'failed-load-user');
   await page.waitForSelector('[data-testid="failed-state"]:text("closed")', WAIT);

@@ -147,6 +147,27 @@ window.outboxBound = async (options) => {
   return { results, freed, notObjects, badArguments, badSends };
 };
 
+/**
+ * A client never connected, a chat sent, then close(): what the
+ * application is told (errors, statuses, states) and what the client reads
+ * after; for a shared client and for one of its own.
+ */
+window.closedFromIdle = async (options) => {
+  const once = async (settings) => {
+    const client = await createClient(settings);
+    const told = [];
+    client.onError((error) => told.push(['error', error.code, error.id === id]));
+    client.onDelivery((delivery) => told.push(['delivery', delivery.status, delivery.code ?? null]));
+    client.onStateChange((change) => told.push(['state', change.state]));
+    const id = client.sendChat('bob', 'typed before any connect');
+    client.close();
+    const after = { state: client.state, queued: client.queued, send: outcomeOf(() => client.sendChat('bob', 'after close')) };
+    client.free();
+    return { told, after };
+  };
+  return { shared: await once(options), alone: await once({ ...options, shareAcrossTabs: undefined }) };
+};
+
 /** Creates a client in a module worker: sharing is off there. */
 window.inWorker = (options) => new Promise((resolve, reject) => {
   const worker = new Worker('/worker.js', { type: 'module' });

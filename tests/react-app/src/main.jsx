@@ -96,6 +96,11 @@ const scenarios = {
   ),
   burst: () => <Room userId={user} url={url} onRender={() => (window.__renders += 1)} />,
   restart: () => <Restart userId={user} url={url} />,
+  'unmount-persist': () => (
+    <Toggle>
+      <Restart userId={user} url={url} persist />
+    </Toggle>
+  ),
   'failed-load': () => <FailedLoad />,
 };
 
