@@ -41,6 +41,12 @@ function hasLocks() {
   return typeof navigator === 'object' && typeof navigator.locks?.request === 'function';
 }
 
+/** Whether `value` has the shape of a leader's state as tabs post it. */
+function isSnapshot(value) {
+  return typeof value === 'object' && value !== null && typeof value.state === 'string'
+    && Number.isInteger(value.attempt) && typeof value.delivery === 'string';
+}
+
 function codedError(code, message, extra) {
   const error = new Error(`wsnotify: ${message}`);
   error.code = code;
@@ -182,6 +188,10 @@ export class SharedClient {
   #statuses = new Map();
   /** This tab's failed chats, for `retry(id)` (bounded). */
   #failedOps = new Map();
+  /** Chats whose failure came as a status, until its error comes too. */
+  #failedByStatus = new Map();
+  /** This tab's chats the leader took and has not written yet, which the tab no longer holds: for `retry(id)` if they fail. */
+  #acceptedOps = new Map();
   /** Where this tab is in the server's numbering: a new leader resumes from it, duplicates are dropped. */
   #resume = { lastSeq: null, epoch: null };
   // In the leader only:
@@ -223,7 +233,15 @@ export class SharedClient {
     this.#limits = { maxFrames: options.outbox?.maxFrames ?? 1000, maxBytes: options.outbox?.maxBytes ?? 1048576 };
     this.#mirror = { state: 'idle', attempt: 0, delivery };
     this.#channel = new BroadcastChannel(scopeOf(options));
-    this.#channel.onmessage = (event) => this.#receive(event.data);
+    this.#channel.onmessage = (event) => {
+      try {
+        this.#receive(event.data);
+      } catch {
+        // A message of another version or another script, not of this
+        // protocol's shapes: ignored (the application's callbacks report
+        // their own exceptions as callback_failed).
+      }
+    };
     this.#listen(window, 'pagehide', () => this.#suspend());
     this.#listen(document, 'freeze', () => this.#suspend());
     this.#listen(window, 'pageshow', (event) => event.persisted && this.#wake());
@@ -301,11 +319,11 @@ export class SharedClient {
     this.#local = 'closed';
     if (wasActive) this.#toLeader({ t: 'leave', code, reason: String(reason) });
     const wasOpen = this.#shown.state === 'open';
-    // What never left this tab is rejected; what the leader has may still go out.
+    // What no live leader has is rejected; what the leader has may still go out.
     const rejected = [];
     for (const entry of [...this.#pending.values()]) {
       this.#forget(entry);
-      if (!entry.accepted && entry.sentTo === null) rejected.push(entry.op);
+      if (entry.sentTo === null) rejected.push(entry.op);
     }
     if (wasActive) this.#show({ state: 'closing', attempt: 0 });
     if (wasOpen) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
@@ -509,24 +527,31 @@ export class SharedClient {
   /** What the leader's client reported, in every tab. */
   #onEvent(message) {
     if (this.#freed) return;
-    if (message.snapshot) this.#mirror = message.snapshot;
+    if (isSnapshot(message.snapshot)) this.#mirror = message.snapshot;
     if (message.ev === 'frame') {
       this.#onFrame(message);
       return;
     }
     if (message.ev === 'delivery') {
-      if (message.tab === this.#tabId) this.#status(message.delivery);
+      if (message.tab !== this.#tabId) return;
+      const { delivery } = message;
+      if (delivery.status === 'failed') {
+        // Its error follows: that one must not fail the chat again (a
+        // callback may have queued it again meanwhile, with the same id).
+        remember(this.#failedByStatus, delivery.id, true, OWNERS_KEPT);
+        this.#failedHere(delivery.id, delivery.code);
+        return;
+      }
+      // Written: only the server can refuse it now, which is no failure of the send.
+      if (delivery.status === 'sent') this.#acceptedOps.delete(delivery.id);
+      this.#status(delivery);
       return;
     }
     if (message.ev === 'error') {
       const { error } = message;
       if (message.tab !== undefined && message.tab !== this.#tabId) return;
-      const mine = error.id !== undefined && this.#pendingIds.has(error.id);
-      if (mine) {
-        const entry = this.#pending.get(this.#pendingIds.get(error.id));
-        if (entry.op.kind === 'chat') this.#failed(entry.op, error.code);
-        this.#forget(entry);
-      }
+      const failedAlready = error.id !== undefined && this.#failedByStatus.delete(error.id);
+      const mine = failedAlready || (error.id !== undefined && this.#failedHere(error.id, error.code));
       if (this.#active || mine) this.#reportError(errorFromWire(error));
       return;
     }
@@ -588,10 +613,26 @@ export class SharedClient {
     this.#emit('delivery', 'onDelivery', { ...delivery });
   }
 
-  /** One of this tab's chats failed: its status, and kept for `retry(id)`. */
+  /** One of this tab's chats failed: kept for `retry(id)` (inside the status's callback too), then its status. */
   #failed(op, code) {
-    this.#status({ id: op.id, status: 'failed', code });
+    this.#acceptedOps.delete(op.id);
     remember(this.#failedOps, op.id, op, OWNERS_KEPT);
+    this.#status({ id: op.id, status: 'failed', code });
+  }
+
+  /**
+   * A send of this tab with `id` failed (the leader's status or error,
+   * whichever comes first): out of what it holds, a chat kept for
+   * `retry(id)` with its status; whether it was one.
+   */
+  #failedHere(id, code) {
+    const number = this.#pendingIds.get(id);
+    const op = number === undefined ? this.#acceptedOps.get(id) : this.#pending.get(number).op;
+    if (op === undefined) return false;
+    this.#forget(this.#pending.get(number));
+    if (op.kind === 'chat') this.#failed(op, code);
+    else this.#acceptedOps.delete(id);
+    return true;
   }
 
   // ---- sends -----------------------------------------------------------------
@@ -615,8 +656,11 @@ export class SharedClient {
     this.#pendingIds.set(messageId, entry.number);
     this.#pendingBytes += bytes;
     if (this.#role === 'leader' && this.#active) {
-      // The leader's own send: its client's errors are thrown here, as without sharing.
+      // The leader's own send: its client's errors are thrown here, as
+      // without sharing. What this tab holds that the leader does not have
+      // yet (a callback's send during a change of leader) goes first, in order.
       entry.sentTo = this.#leaderToken;
+      this.#flush();
       try {
         this.#accepted(entry.number, this.#accept(this.#tabId, entry.number, entry.op));
       } catch (error) {
@@ -655,7 +699,11 @@ export class SharedClient {
     const entry = this.#pending.get(number);
     if (!entry) return;
     entry.accepted = true;
-    if (!keep) this.#forget(entry);
+    if (keep) return;
+    this.#forget(entry);
+    // Until the leader writes it, it can still fail (a close, giving up):
+    // kept for `retry(id)`, bounded as the outbox that holds it.
+    if (entry.op.kind === 'chat') remember(this.#acceptedOps, entry.op.id, entry.op, this.#limits.maxFrames);
   }
 
   #forget(entry) {
@@ -721,18 +769,21 @@ export class SharedClient {
   }
 
   #heardLeader({ token, from, snapshot }) {
+    if (typeof token !== 'string' || typeof from !== 'string') return;
     this.#lastBeat = performance.now();
     this.#candidates = null;
     if (token === this.#leaderToken) return;
     if (this.#role === 'leader') {
-      // Two leaders (only without Web Locks, after a partition of timing): the lower tab id stays.
-      if (from > this.#tabId) {
+      // With Web Locks the lock makes one leader: another's announcement is
+      // stale (it resigned since) or stray. Without them, two leaders after
+      // a partition of timing: the lower tab id stays.
+      if (this.#usesLocks || from > this.#tabId) {
         this.#announce();
         return;
       }
       this.#resign();
     }
-    this.#newLeader(token, snapshot);
+    this.#newLeader(token, isSnapshot(snapshot) ? snapshot : null);
   }
 
   /** A new leadership: what this tab had in flight goes to it, in order. */
@@ -759,6 +810,12 @@ export class SharedClient {
   /** No leader for now; `stand`: without Web Locks, this tab offers itself at once. */
   #leaderGone(stand = true) {
     this.#leaderToken = null;
+    // What it had will not go out from it: the next leader gets it again,
+    // and a close meanwhile rejects it.
+    for (const entry of this.#pending.values()) entry.sentTo = null;
+    // With Web Locks a leader may already hold the lock (this tab heard a
+    // stale announcement after its): it answers a hello.
+    if (this.#usesLocks) this.#post({ t: 'hello' });
     if (!this.#active) return;
     const wasOpen = this.#shown.state === 'open';
     if (wasOpen) this.#emit('close', 'onClose', { code: 1006, reason: 'the leading tab went away', wasClean: false });
@@ -823,7 +880,8 @@ export class SharedClient {
     this.#announce();
     this.#newLeader(this.#myToken, this.#snapshot());
     for (const [number, { key }] of [...this.#claims]) this.#settleClaim(number, this.#decide(key, this.#tabId));
-    if (!this.#usesLocks) this.#beat = setInterval(() => this.#announce(), BEAT_MS);
+    // Not for a tab freed (or no longer leading) inside those callbacks.
+    if (!this.#usesLocks && !this.#freed && this.#role === 'leader') this.#beat = setInterval(() => this.#announce(), BEAT_MS);
   }
 
   /** A request from a tab (or this one) to the leader. */

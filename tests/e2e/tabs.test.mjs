@@ -280,6 +280,35 @@ test('a shared client closed before it ever connected fails what it held, as a c
   assert.deepEqual(shared.after, { state: 'closed', queued: 0, send: 'closed' });
 });
 
+test("the leader tab's send inside onOpen goes after what it held while idle: both arrive, in order", async (t) => {
+  const user = 'idle-leader';
+  const frames = [];
+  const record = (socket) => socket.on('message', (data) => frames.push(String(data)));
+  server.wss.on('connection', record);
+  t.after(() => server.wss.off('connection', record));
+  const leader = await tab(t);
+  assert.equal(await leader.page.evaluate((options) => window.leadIdle(options), optionsOf(user)), 'leader');
+  await tabsOf(t, user, 1); // another tab connects: the leader's socket opens for it
+  const { chatId, textId } = await leader.page.evaluate(() => window.connectLater());
+  assert.ok(textId, 'the onOpen send returned its id');
+  await until('both at the server', () => frames.some((text) => text.includes(chatId)) && frames.includes('{"type":"subscribe"}'), 10_000);
+  const order = frames.filter((text) => text.includes(chatId) || text === '{"type":"subscribe"}');
+  assert.deepEqual(order.map((text) => (text.includes(chatId) ? 'chat' : 'subscribe')), ['chat', 'subscribe']);
+  assert.equal((await leader.page.evaluate(() => window.tab.client.queued)), 0);
+});
+
+test('retry(id) inside the onDelivery of a failed chat queues it again, in a follower as without sharing', async (t) => {
+  const { followers: [sender] } = await byRole(await tabsOf(t, 'retrier', 2, { start: { retrying: true } }));
+  await sender.page.evaluate(() => window.send('never-online-anywhere', 'refused', 1));
+  await until('failed twice (retried once)', async () => {
+    const { sent: [id], statuses } = await sender.report();
+    return statuses[id]?.filter((status) => status === 'failed').length === 2;
+  }, 10_000);
+  const { sent: [id], statuses, retries } = await sender.report();
+  assert.deepEqual(retries, [{ id, outcome: 'queued again' }]);
+  assert.deepEqual(statuses[id].filter((status) => status !== 'sent'), ['queued', 'failed', 'queued', 'failed']);
+});
+
 test('in a worker, a client asked to share has its own socket (sharing "off")', async (t) => {
   const page = await tab(t);
   const sharing = await page.page.evaluate(([options]) => window.inWorker(options), [optionsOf('fay')]);

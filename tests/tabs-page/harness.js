@@ -17,14 +17,20 @@ const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * results of `claim` when `claiming`), acks, errors, states, opens and
  * closes, and when the tab's role changed (Date.now(), comparable across tabs).
  */
-window.start = async (options, { claiming = false, throwing = false } = {}) => {
+window.start = async (options, { claiming = false, throwing = false, retrying = false } = {}) => {
   const client = await createClient(options);
   const record = {
     chats: [], acks: [], errors: [], states: [], opens: 0, closes: [], messages: 0, kinds: 0,
     claims: [], roles: [{ role: client.sharing, at: Date.now() }], openedAt: [],
-    sent: [], refused: [], statuses: {},
+    sent: [], refused: [], statuses: {}, retries: [],
   };
-  client.onDelivery(({ id, status }) => (record.statuses[id] ??= []).push(status));
+  client.onDelivery(({ id, status }) => {
+    (record.statuses[id] ??= []).push(status);
+    // Once per chat, from inside the failed status's own callback.
+    if (retrying && status === 'failed' && !record.retries.some((retry) => retry.id === id)) {
+      record.retries.push({ id, outcome: outcomeOf(() => client.retry(id), () => 'queued again') });
+    }
+  });
   if (throwing) client.onChat(() => { throw new Error('an application bug'); });
   client.onChat((chat) => {
     record.chats.push({ id: chat.id, message: chat.message, from: chat.fromUserId, seq: chat.seq });
@@ -166,6 +172,27 @@ window.closedFromIdle = async (options) => {
     return { told, after };
   };
   return { shared: await once(options), alone: await once({ ...options, shareAcrossTabs: undefined }) };
+};
+
+/**
+ * This tab's client, created first (so it leads) and not connected: a chat
+ * sent while idle waits; `window.connectLater()` then connects it with an
+ * onOpen callback that sends a frame of its own.
+ */
+window.leadIdle = async (options) => {
+  const client = await createClient(options);
+  for (let n = 0; n < 100 && client.sharing !== 'leader'; n += 1) await wait(20);
+  const chatId = client.sendChat(options.userId, 'held while idle');
+  window.tab = { client, record: { ids: { chatId } } };
+  return client.sharing;
+};
+window.connectLater = () => {
+  const { client, record } = window.tab;
+  client.onOpen(() => {
+    record.ids.textId ??= client.sendText(JSON.stringify({ type: 'subscribe' }));
+  });
+  client.connect();
+  return record.ids;
 };
 
 /** Creates a client in a module worker: sharing is off there. */
