@@ -550,6 +550,12 @@ export class SharedClient {
     if (message.ev === 'error') {
       const { error } = message;
       if (message.tab !== undefined && message.tab !== this.#tabId) return;
+      // The server sends no acks: what the leader was given is written, and
+      // no ack will come for it; held for one, it would go out again to
+      // each next leader.
+      if (error.code === 'acks_unsupported') {
+        for (const entry of [...this.#pending.values()]) if (entry.accepted) this.#forget(entry);
+      }
       const failedAlready = error.id !== undefined && this.#failedByStatus.delete(error.id);
       const mine = failedAlready || (error.id !== undefined && this.#failedHere(error.id, error.code));
       if (this.#active || mine) this.#reportError(errorFromWire(error));
@@ -858,7 +864,8 @@ export class SharedClient {
       inner.onError((error) => {
         const owner = error.id === undefined ? undefined : this.#owners.get(error.id);
         if (owner !== undefined) this.#owners.delete(error.id);
-        shared('error', { error: errorToWire(error), tab: owner });
+        // With the state: `acks_unsupported` changes `delivery`.
+        shared('error', { error: errorToWire(error), tab: owner, snapshot: this.#snapshot() });
       }),
       inner.onMessage((value, info) => {
         const typed = this.#typed && this.#typed.value === value ? this.#typed.type : undefined;

@@ -554,6 +554,30 @@ test('the options: shareAcrossTabs and resume are checked, and resume is where t
   assert.equal(init.epoch, 'e-nia');
 });
 
+test('at-least-once against a server that sends no acks: every tab reads delivery "unconfirmed" and holds nothing more', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const url = `ws://127.0.0.1:${wss.address().port}`;
+  const chats = [];
+  wss.on('connection', (socket) => socket.on('message', (data) => {
+    const frame = JSON.parse(data);
+    if (frame.type === 'chat') chats.push(frame.id);
+  }));
+  t.after(() => new Promise((resolve) => {
+    for (const socket of wss.clients) socket.terminate();
+    wss.close(resolve);
+  }));
+  const tabs = await tabsOf(t, 'no-acks', 2, { extra: { url, ackTimeout: 300 } });
+  const { followers: [follower] } = await byRole(tabs);
+  await follower.page.evaluate(() => window.send('bob', 'unacked', 3));
+  await until('the three written', () => chats.length === 3, 5_000);
+  await until('every tab unconfirmed, holding nothing', async () => {
+    const states = await Promise.all(tabs.map(({ page }) => page.evaluate(() => [window.tab.client.delivery, window.tab.client.queued])));
+    return states.every(([delivery, queued]) => delivery === 'unconfirmed' && queued === 0);
+  }, 5_000);
+  assert.deepEqual((await follower.report()).errors.map((error) => error.code), ['acks_unsupported']);
+});
+
 test('when the leader\'s client gives up, every tab reads state "closed" inside onGiveUp, as without sharing', async (t) => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => wss.once('listening', resolve));
