@@ -294,7 +294,10 @@ export class SharedClient {
     this.#active = true;
     if (!wasActive) {
       this.#show({ state: 'connecting', attempt: 0 });
+      // A callback may close the client again: then it stays closed.
+      if (!this.#active) return;
       if (this.#mirror.state === 'open') this.#show({ state: 'open', attempt: this.#mirror.attempt }, true);
+      if (!this.#active) return;
     }
     this.#toLeader({ t: 'join' });
     this.#flush();
@@ -327,7 +330,8 @@ export class SharedClient {
     }
     if (wasActive) this.#show({ state: 'closing', attempt: 0 });
     if (wasOpen) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
-    this.#show({ state: 'closed', attempt: 0 });
+    // A callback may have connected again: then it is not closed.
+    if (!this.#active) this.#show({ state: 'closed', attempt: 0 });
     for (const op of rejected) {
       if (op.kind === 'chat') this.#failed(op, 'closed');
       this.#reportError(codedError('closed', 'the client was closed before the message went out', { id: op.id }));
@@ -901,6 +905,9 @@ export class SharedClient {
         this.#roster.add(tab);
         // From idle or closed, or once a close under way is done; otherwise nothing to do.
         inner.connect();
+        // Held only for other tabs: look now and then whether they are alive
+        // (a crashed one never leaves).
+        if (!this.#active && this.#recheck === null) this.#closeIfUnwanted(1000, '');
         break;
       case 'leave':
         this.#roster.delete(tab);

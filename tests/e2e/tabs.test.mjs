@@ -515,6 +515,15 @@ test('a leader tab that closed its client lets the connection go once the last t
   await until('no connection', () => connectionsOf('lena') === 0, 10_000);
 });
 
+test('a leader tab that never connected lets the connection go once the only tab wanting it crashes', async (t) => {
+  const leader = await tab(t);
+  assert.equal(await leader.page.evaluate((options) => window.leadIdle(options), optionsOf('never-connected')), 'leader');
+  const [follower] = await tabsOf(t, 'never-connected', 1);
+  assert.equal(connectionsOf('never-connected'), 1, 'opened for the follower');
+  await endTab(follower.page, 'crash');
+  await until('no connection', () => connectionsOf('never-connected') === 0, 10_000);
+});
+
 test('the options: shareAcrossTabs and resume are checked, and resume is where the first init resumes from', async (t) => {
   const page = await tab(t);
   const codes = await page.page.evaluate(async ([url]) => {
@@ -552,6 +561,38 @@ test('the options: shareAcrossTabs and resume are checked, and resume is where t
   const init = inits.find((frame) => frame.userId === 'nia');
   assert.equal(init.lastSeq, 7);
   assert.equal(init.epoch, 'e-nia');
+});
+
+test('a follower that connects again inside its own onClose reads open, not closed; one that closes inside onStateChange stays closed', async (t) => {
+  const tabs = await tabsOf(t, 'reenters', 2);
+  const { leader, followers: [follower] } = await byRole(tabs);
+  const state = await follower.page.evaluate(() => {
+    const { client } = window.tab;
+    const off = client.onClose(() => {
+      off();
+      client.connect();
+    });
+    client.close();
+    return client.state;
+  });
+  assert.notEqual(state, 'closed', 'connected again inside onClose');
+  await until('open again', async () => (await follower.report()).state === 'open', 5_000);
+  const closedAgain = await follower.page.evaluate(() => {
+    const { client } = window.tab;
+    client.close();
+    const off = client.onStateChange(({ state: next }) => {
+      if (next === 'connecting') {
+        off();
+        client.close();
+      }
+    });
+    client.connect();
+    return client.state;
+  });
+  assert.equal(closedAgain, 'closed', 'closed again inside onStateChange(connecting)');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal((await follower.report()).state, 'closed');
+  assert.equal((await leader.report()).state, 'open', 'the other tab still wants the connection');
 });
 
 test('at-least-once against a server that sends no acks: every tab reads delivery "unconfirmed" and holds nothing more', async (t) => {
