@@ -257,7 +257,8 @@ function holdOwnerLock(owner) {
  * Reads the store of `options.persist`, creates the client with
  * `construct(options)` (resuming from the stored position) and queues the
  * stored chats again; then keeps the store up to date. `hidden`: the
- * symbols of the client's members `report(code, message)` and `restored`.
+ * symbols of the client's members `report(code, message)` and `restored`,
+ * and of the `release(report)` this module defines on it (hidden.js).
  */
 export async function openPersisted(options, construct, hidden) {
   const settings = settingsOf(options);
@@ -484,9 +485,9 @@ class Persistence {
   }
 
   #claimOrphans() {
-    // Only a client that is connecting or connected takes orphans: one not
-    // started, or stopped, would hold them unsent; it leaves them to the
-    // tabs that can send.
+    // Only a client that is connecting, connected or reconnecting takes
+    // orphans: one not started, or stopped, would hold them unsent; it
+    // leaves them to the tabs that can send.
     if (!this.#db || !this.#storing || !SENDING_STATES.has(this.client.state)) return;
     load(this.#db, this.#scope, this.#owner, this.#limits.expiryMs).then(({ claimed, unreadable }) => {
       // Freed meanwhile: what was claimed stays in the store for the next

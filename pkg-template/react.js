@@ -347,10 +347,10 @@ function createConnection(userId, latest) {
 
   /**
    * Frees a client no component holds any more (unmounted, or replaced by a
-   * restart). What it still holds is never sent by it: unless its store
-   * keeps it for the next client (`persist`), each message is reported as
-   * failed first (`closed`, with its id, to onError and useDeliveryStatus)
-   * rather than dropped without a word.
+   * restart). What it still holds is never sent by it: each message fails
+   * first (`closed`, with its id, in useDeliveryStatus) rather than being
+   * dropped without a word, and is reported to onError unless its store
+   * keeps it for the next client (`persist`).
    */
   function release(ending) {
     try {

@@ -202,6 +202,8 @@ export class SharedClient {
   #recheck = null;
   #lastAccepted = new Map();
   #owners = new Map();
+  /** The owners of chats whose failure was reported, until their error comes. */
+  #failedOwners = new Map();
   #claimed = new Map();
   #typed = null;
   // Election:
@@ -543,7 +545,8 @@ export class SharedClient {
         // Its error follows: that one must not fail the chat again (a
         // callback may have queued it again meanwhile, with the same id).
         remember(this.#failedByStatus, delivery.id, true, OWNERS_KEPT);
-        this.#failedHere(delivery.id, delivery.code);
+        // One it no longer holds (the leader had it) is reported all the same.
+        if (!this.#failedHere(delivery.id, delivery.code)) this.#status(delivery);
         return;
       }
       // Written: only the server can refuse it now, which is no failure of the send.
@@ -665,28 +668,21 @@ export class SharedClient {
     this.#pending.set(entry.number, entry);
     this.#pendingIds.set(messageId, entry.number);
     this.#pendingBytes += bytes;
-    if (this.#role === 'leader' && this.#active) {
-      // The leader's own send: its client's errors are thrown here, as
-      // without sharing. What this tab holds that the leader does not have
-      // yet (a callback's send during a change of leader) goes first, in order.
-      entry.sentTo = this.#leaderToken;
-      this.#flush();
-      try {
-        this.#accepted(entry.number, this.#accept(this.#tabId, entry.number, entry.op));
-      } catch (error) {
-        this.#forget(entry);
-        throw error;
-      }
-    } else {
-      this.#flush();
-    }
+    // The leader's own send: its client's errors are thrown here, as
+    // without sharing. What this tab holds that the leader does not have yet
+    // (a callback's send during a change of leader) goes first, in order.
+    this.#flush(this.#role === 'leader' ? entry : null);
     // Held by this tab: queued (the leader's client reports it first for the leader's own sends).
     if (op.kind === 'chat' && this.#pending.has(entry.number)) this.#status({ id: messageId, status: 'queued' });
     return messageId;
   }
 
-  /** Forwards, in order, what the current leader does not have yet. */
-  #flush() {
+  /**
+   * Forwards, in order, what the current leader does not have yet (sends
+   * made by callbacks meanwhile included); in the leader tab, the error of
+   * `thrown` is thrown instead of reported.
+   */
+  #flush(thrown = null) {
     if (!this.#active || !this.#leaderToken) return;
     for (const entry of this.#pending.values()) {
       if (entry.sentTo === this.#leaderToken) continue;
@@ -696,6 +692,7 @@ export class SharedClient {
           this.#accepted(entry.number, this.#accept(this.#tabId, entry.number, entry.op));
         } catch (error) {
           this.#forget(entry);
+          if (entry === thrown) throw error;
           if (entry.op.kind === 'chat') this.#failed(entry.op, error.code);
           this.#reportError(Object.assign(error, { id: entry.op.id }));
         }
@@ -858,6 +855,7 @@ export class SharedClient {
     this.#roster = new Set();
     this.#lastAccepted = new Map();
     this.#owners = new Map();
+    this.#failedOwners = new Map();
     this.#claimed = new Map();
     const shared = (ev, extra) => this.#leaderEvent({ ev, ...extra });
     this.#innerOff = [
@@ -866,8 +864,7 @@ export class SharedClient {
       inner.onClose((info) => shared('close', { info: { ...info } })),
       inner.onGiveUp((info) => shared('giveUp', { info: { ...info } })),
       inner.onError((error) => {
-        const owner = error.id === undefined ? undefined : this.#owners.get(error.id);
-        if (owner !== undefined) this.#owners.delete(error.id);
+        const owner = this.#ownerOfError(error.id);
         // With the state: `acks_unsupported` changes `delivery`.
         shared('error', { error: errorToWire(error), tab: owner, snapshot: this.#snapshot() });
       }),
@@ -884,7 +881,14 @@ export class SharedClient {
         inner.onNotification((value) => { this.#typed = { type: 'notification', value }; }),
         inner.onDelivery((delivery) => {
           const owner = this.#owners.get(delivery.id);
-          if (owner !== undefined) shared('delivery', { delivery: { ...delivery }, tab: owner });
+          if (owner === undefined) return;
+          // Its error follows, to the same tab; a retry inside the status
+          // (the leader tab's own callback) gives the id an owner anew.
+          if (delivery.status === 'failed') {
+            this.#owners.delete(delivery.id);
+            remember(this.#failedOwners, delivery.id, owner, OWNERS_KEPT);
+          }
+          shared('delivery', { delivery: { ...delivery }, tab: owner });
         }),
       );
     }
@@ -893,6 +897,19 @@ export class SharedClient {
     for (const [number, { key }] of [...this.#claims]) this.#settleClaim(number, this.#decide(key, this.#tabId));
     // Not for a tab freed (or no longer leading) inside those callbacks.
     if (!this.#usesLocks && !this.#freed && this.#role === 'leader') this.#beat = setInterval(() => this.#announce(), BEAT_MS);
+  }
+
+  /** The tab a send's error goes to (none: every tab), forgotten with it. */
+  #ownerOfError(id) {
+    if (id === undefined) return undefined;
+    const failed = this.#failedOwners.get(id);
+    if (failed !== undefined) {
+      this.#failedOwners.delete(id);
+      return failed;
+    }
+    const owner = this.#owners.get(id);
+    this.#owners.delete(id);
+    return owner;
   }
 
   /** A request from a tab (or this one) to the leader. */

@@ -280,7 +280,7 @@ test('a shared client closed before it ever connected fails what it held, as a c
   assert.deepEqual(shared.after, { state: 'closed', queued: 0, send: 'closed' });
 });
 
-test("the leader tab's send inside onOpen goes after what it held while idle: both arrive, in order", async (t) => {
+test("the leader tab's sends from callbacks go after what it held while idle: all arrive, in the order sent", async (t) => {
   const user = 'idle-leader';
   const frames = [];
   const record = (socket) => socket.on('message', (data) => frames.push(String(data)));
@@ -289,24 +289,28 @@ test("the leader tab's send inside onOpen goes after what it held while idle: bo
   const leader = await tab(t);
   assert.equal(await leader.page.evaluate((options) => window.leadIdle(options), optionsOf(user)), 'leader');
   await tabsOf(t, user, 1); // another tab connects: the leader's socket opens for it
-  const { chatId, textId } = await leader.page.evaluate(() => window.connectLater());
-  assert.ok(textId, 'the onOpen send returned its id');
-  await until('both at the server', () => frames.some((text) => text.includes(chatId)) && frames.includes('{"type":"subscribe"}'), 10_000);
-  const order = frames.filter((text) => text.includes(chatId) || text === '{"type":"subscribe"}');
-  assert.deepEqual(order.map((text) => (text.includes(chatId) ? 'chat' : 'subscribe')), ['chat', 'subscribe']);
+  const ids = await leader.page.evaluate(() => window.connectLater());
+  assert.ok(ids.connectingId && ids.sentId && ids.textId, `each callback's send returned its id: ${JSON.stringify(ids)}`);
+  const kinds = ['connecting', 'after-sent', 'subscribe'];
+  const kindOf = (text) => (text.includes(ids.chatId) ? 'chat' : kinds.find((kind) => text === `{"type":"${kind}"}`));
+  await until('all four at the server', () => frames.filter(kindOf).length === 4, 10_000);
+  assert.deepEqual(frames.filter(kindOf).map(kindOf), ['chat', 'connecting', 'after-sent', 'subscribe']);
   assert.equal((await leader.page.evaluate(() => window.tab.client.queued)), 0);
 });
 
-test('retry(id) inside the onDelivery of a failed chat queues it again, in a follower as without sharing', async (t) => {
-  const { followers: [sender] } = await byRole(await tabsOf(t, 'retrier', 2, { start: { retrying: true } }));
-  await sender.page.evaluate(() => window.send('never-online-anywhere', 'refused', 1));
-  await until('failed twice (retried once)', async () => {
-    const { sent: [id], statuses } = await sender.report();
-    return statuses[id]?.filter((status) => status === 'failed').length === 2;
-  }, 10_000);
-  const { sent: [id], statuses, retries } = await sender.report();
-  assert.deepEqual(retries, [{ id, outcome: 'queued again' }]);
-  assert.deepEqual(statuses[id].filter((status) => status !== 'sent'), ['queued', 'failed', 'queued', 'failed']);
+test('retry(id) inside the onDelivery of a failed chat queues it again, in a follower and in the leader, as without sharing', async (t) => {
+  const { leader, followers: [follower] } = await byRole(await tabsOf(t, 'retrier', 2, { start: { retrying: true } }));
+  for (const sender of [follower, leader]) {
+    await sender.page.evaluate(() => window.send('never-online-anywhere', 'refused', 1));
+    // The retried chat's statuses reach its tab too: it fails a second time.
+    await until('failed twice (retried once)', async () => {
+      const { sent: [id], statuses } = await sender.report();
+      return statuses[id]?.filter((status) => status === 'failed').length === 2;
+    }, 10_000);
+    const { sent: [id], statuses, retries } = await sender.report();
+    assert.deepEqual(retries, [{ id, outcome: 'queued again' }]);
+    assert.deepEqual(statuses[id], ['queued', 'sent', 'failed', 'queued', 'sent', 'failed']);
+  }
 });
 
 test('in a worker, a client asked to share has its own socket (sharing "off")', async (t) => {
@@ -591,8 +595,13 @@ test('a follower that connects again inside its own onClose reads open, not clos
   });
   assert.equal(closedAgain, 'closed', 'closed again inside onStateChange(connecting)');
   await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal((await follower.report()).state, 'closed');
+  const { state: after, states } = await follower.report();
+  assert.equal(after, 'closed');
+  assert.equal(states.at(-1), 'closed', `nothing after closed: ${states}`);
   assert.equal((await leader.report()).state, 'open', 'the other tab still wants the connection');
+  // The closed follower did not join: once the leader tab closes too, nobody wants it.
+  await leader.page.evaluate(() => window.closeClient());
+  await until('no connection', () => connectionsOf('reenters') === 0, 10_000);
 });
 
 test('at-least-once against a server that sends no acks: every tab reads delivery "unconfirmed" and holds nothing more', async (t) => {

@@ -176,8 +176,8 @@ window.closedFromIdle = async (options) => {
 
 /**
  * This tab's client, created first (so it leads) and not connected: a chat
- * sent while idle waits; `window.connectLater()` then connects it with an
- * onOpen callback that sends a frame of its own.
+ * sent while idle waits; `window.connectLater()` then connects it with
+ * callbacks that send frames of their own.
  */
 window.leadIdle = async (options) => {
   const client = await createClient(options);
@@ -188,11 +188,19 @@ window.leadIdle = async (options) => {
 };
 window.connectLater = () => {
   const { client, record } = window.tab;
+  const { ids } = record;
+  // Sends from three callbacks, the second inside the first's hand-over of the held chat.
+  client.onStateChange(({ state }) => {
+    if (state === 'connecting') ids.connectingId ??= client.sendText(JSON.stringify({ type: 'connecting' }));
+  });
+  client.onDelivery(({ id, status }) => {
+    if (id === ids.chatId && status === 'sent') ids.sentId ??= client.sendText(JSON.stringify({ type: 'after-sent' }));
+  });
   client.onOpen(() => {
-    record.ids.textId ??= client.sendText(JSON.stringify({ type: 'subscribe' }));
+    ids.textId ??= client.sendText(JSON.stringify({ type: 'subscribe' }));
   });
   client.connect();
-  return record.ids;
+  return ids;
 };
 
 /** Creates a client in a module worker: sharing is off there. */
