@@ -684,6 +684,7 @@ export class SharedClient {
    */
   #flush(thrown = null) {
     if (!this.#active || !this.#leaderToken) return;
+    let refused = null;
     for (const entry of this.#pending.values()) {
       if (entry.sentTo === this.#leaderToken) continue;
       entry.sentTo = this.#leaderToken;
@@ -692,7 +693,11 @@ export class SharedClient {
           this.#accepted(entry.number, this.#accept(this.#tabId, entry.number, entry.op));
         } catch (error) {
           this.#forget(entry);
-          if (entry === thrown) throw error;
+          if (entry === thrown) {
+            // Thrown once the sends after it (a callback's) went too.
+            refused = { error };
+            continue;
+          }
           if (entry.op.kind === 'chat') this.#failed(entry.op, error.code);
           this.#reportError(Object.assign(error, { id: entry.op.id }));
         }
@@ -700,6 +705,7 @@ export class SharedClient {
         this.#toLeader({ t: 'send', number: entry.number, op: entry.op });
       }
     }
+    if (refused) throw refused.error;
   }
 
   #accepted(number, keep) {
