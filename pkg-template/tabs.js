@@ -563,8 +563,8 @@ export class SharedClient {
       if (error.code === 'acks_unsupported') {
         for (const entry of [...this.#pending.values()]) if (entry.accepted) this.#forget(entry);
       }
-      const failedAlready = error.id !== undefined && this.#failedByStatus.delete(error.id);
-      const mine = failedAlready || (error.id !== undefined && this.#failedHere(error.id, error.code));
+      // Failed already by its status, or now.
+      const mine = error.id !== undefined && (this.#failedByStatus.delete(error.id) || this.#failedHere(error.id, error.code));
       if (this.#active || mine) this.#reportError(errorFromWire(error));
       return;
     }
@@ -644,7 +644,6 @@ export class SharedClient {
     if (op === undefined) return false;
     this.#forget(this.#pending.get(number));
     if (op.kind === 'chat') this.#failed(op, code);
-    else this.#acceptedOps.delete(id);
     return true;
   }
 
