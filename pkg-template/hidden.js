@@ -3,9 +3,9 @@
 export const REPORT = Symbol('wsnotify.report');
 export const RESTORED = Symbol('wsnotify.restored');
 /**
- * With `persist`: `client[RELEASE](report)` closes the client for a
- * successor (react.js, at an unmount or a restart): what it holds fails and
- * each error goes to `report`, except the chats its store keeps for the
- * next client, which stay stored and are not reported.
+ * `client[RELEASE](report)` closes the client for a successor (react.js, at
+ * an unmount or a restart): what it holds fails and each error goes to
+ * `report`. With `persist`, the chats its store keeps for the next client
+ * stay stored and are not reported: that is not the application's close.
  */
 export const RELEASE = Symbol('wsnotify.release');

@@ -172,6 +172,16 @@ export class Client {
     if (this.#inner) this.#call((inner) => inner.__report(code, message));
   }
 
+  /** See hidden.js; `close` is the close to call (persist's own is the application's). */
+  [RELEASE](report, close = () => this.close()) {
+    const unsubscribe = this.onError(report);
+    try {
+      close();
+    } finally {
+      unsubscribe();
+    }
+  }
+
   #call(use) {
     if (!this.#inner) throw freedError();
     this.#depth += 1;

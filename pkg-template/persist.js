@@ -23,9 +23,11 @@
 // come back after a reload). A record this version cannot read (another
 // version's, a foreign writer's) is deleted, reported the same way.
 //
-// The module imports nothing: the entry loads it with a dynamic import (a
-// chunk of its own for app bundlers) and hands it the symbols by which it
-// reaches the client's hidden members.
+// The entry loads the module with a dynamic import (a chunk of its own for
+// app bundlers) and hands it the symbols by which it reaches the client's
+// hidden members.
+
+import { webLocks } from './web-locks.js';
 
 const DB_NAME = 'wsnotify';
 const DB_VERSION = 1;
@@ -70,12 +72,6 @@ function scopeOf(options, name) {
 }
 
 const ownerLock = (owner) => `wsnotify-persist-owner:${owner}`;
-
-/** The page's Web Locks, or null where there are none (insecure contexts, old browsers). */
-function webLocks() {
-  const locks = typeof navigator === 'object' ? navigator.locks : undefined;
-  return typeof locks?.request === 'function' ? locks : null;
-}
 
 function randomId() {
   const values = new Uint8Array(8);
@@ -258,7 +254,7 @@ function holdOwnerLock(owner) {
  * `construct(options)` (resuming from the stored position) and queues the
  * stored chats again; then keeps the store up to date. `hidden`: the
  * symbols of the client's members `report(code, message)` and `restored`,
- * and of the `release(report)` this module defines on it (hidden.js).
+ * and of the `release(report)` this module overrides on it (hidden.js).
  */
 export async function openPersisted(options, construct, hidden) {
   const settings = settingsOf(options);
@@ -363,20 +359,14 @@ class Persistence {
     this.#send = send;
     const free = client.free.bind(client);
     const close = client.close.bind(client);
+    const release = client[hidden.release].bind(client);
     Object.defineProperties(client, {
       [hidden.release]: {
         configurable: true,
-        value: (report) => {
-          const unsubscribe = client.onError((error) => {
-            if (!this.#live.has(error?.id)) report(error);
-          });
-          try {
-            // Not the application's close: the chats it fails stay stored.
-            close();
-          } finally {
-            unsubscribe();
-          }
-        },
+        // Not the application's close: the chats it fails stay stored.
+        value: (report) => release((error) => {
+          if (!this.#live.has(error?.id)) report(error);
+        }, close),
       },
       close: {
         configurable: true,

@@ -354,13 +354,7 @@ function createConnection(userId, latest) {
    */
   function release(ending) {
     try {
-      if (ending[RELEASE]) {
-        ending[RELEASE](report);
-      } else {
-        const unsubscribe = ending.onError(report);
-        ending.close();
-        unsubscribe();
-      }
+      ending[RELEASE](report);
     } catch {
       // The application freed it already: it holds nothing.
     }

@@ -15,6 +15,7 @@
 // callback is called from `#emit`, after the state it reports was stored.
 
 import { REPORT, RESTORED } from './hidden.js';
+import { webLocks } from './web-locks.js';
 
 const BEAT_MS = 250;
 /**
@@ -36,10 +37,6 @@ const TABS_KEPT = 1024;
  * crashed never says it left).
  */
 const ROSTER_RECHECK_MS = 2000;
-
-function hasLocks() {
-  return typeof navigator === 'object' && typeof navigator.locks?.request === 'function';
-}
 
 /** Whether `value` has the shape of a leader's state as tabs post it. */
 function isSnapshot(value) {
@@ -159,7 +156,7 @@ export class SharedClient {
   #limits;
   #tabId = randomHex(4);
   #channel;
-  #usesLocks = hasLocks();
+  #usesLocks = webLocks() !== null;
   #freed = false;
   #role = 'follower';
   /** The token of the leadership this tab knows of (null between leaders). */
@@ -188,8 +185,6 @@ export class SharedClient {
   #statuses = new Map();
   /** This tab's failed chats, for `retry(id)` (bounded). */
   #failedOps = new Map();
-  /** Chats whose failure came as a status, until its error comes too. */
-  #failedByStatus = new Map();
   /** This tab's chats the leader took and has not written yet, which the tab no longer holds: for `retry(id)` if they fail. */
   #acceptedOps = new Map();
   /** Where this tab is in the server's numbering: a new leader resumes from it, duplicates are dropped. */
@@ -201,9 +196,8 @@ export class SharedClient {
   /** The next look at whether the tabs in the roster are alive (see ROSTER_RECHECK_MS). */
   #recheck = null;
   #lastAccepted = new Map();
+  /** Who sent each message id the leader's client holds (`tab`), and whether its chat's status is `failed`. */
   #owners = new Map();
-  /** The owners of chats whose failure was reported, until their error comes. */
-  #failedOwners = new Map();
   #claimed = new Map();
   #typed = null;
   // Election:
@@ -541,14 +535,6 @@ export class SharedClient {
     if (message.ev === 'delivery') {
       if (message.tab !== this.#tabId) return;
       const { delivery } = message;
-      if (delivery.status === 'failed') {
-        // Its error follows: that one must not fail the chat again (a
-        // callback may have queued it again meanwhile, with the same id).
-        remember(this.#failedByStatus, delivery.id, true, OWNERS_KEPT);
-        // One it no longer holds (the leader had it) is reported all the same.
-        if (!this.#failedHere(delivery.id, delivery.code)) this.#status(delivery);
-        return;
-      }
       // Written: only the server can refuse it now, which is no failure of the send.
       if (delivery.status === 'sent') this.#acceptedOps.delete(delivery.id);
       this.#status(delivery);
@@ -563,8 +549,7 @@ export class SharedClient {
       if (error.code === 'acks_unsupported') {
         for (const entry of [...this.#pending.values()]) if (entry.accepted) this.#forget(entry);
       }
-      // Failed already by its status, or now.
-      const mine = error.id !== undefined && (this.#failedByStatus.delete(error.id) || this.#failedHere(error.id, error.code));
+      const mine = error.id !== undefined && this.#failedHere(error.id, error.code, message.chatFailed === true);
       if (this.#active || mine) this.#reportError(errorFromWire(error));
       return;
     }
@@ -634,17 +619,19 @@ export class SharedClient {
   }
 
   /**
-   * A send of this tab with `id` failed (the leader's status or error,
-   * whichever comes first): out of what it holds, a chat kept for
-   * `retry(id)` with its status; whether it was one.
+   * A send of this tab with `id` failed (its error, which follows the chat's
+   * `failed` status in the leader's client: `chatFailed`): out of what it
+   * holds, a chat kept for `retry(id)` with its status, reported before the
+   * error as without sharing; whether it was this tab's.
    */
-  #failedHere(id, code) {
+  #failedHere(id, code, chatFailed) {
     const number = this.#pendingIds.get(id);
     const op = number === undefined ? this.#acceptedOps.get(id) : this.#pending.get(number).op;
-    if (op === undefined) return false;
-    this.#forget(this.#pending.get(number));
-    if (op.kind === 'chat') this.#failed(op, code);
-    return true;
+    if (number !== undefined) this.#forget(this.#pending.get(number));
+    if (op?.kind === 'chat') this.#failed(op, code);
+    // One it no longer holds (the leader had it) is reported all the same.
+    else if (chatFailed) this.#status({ id, status: 'failed', code });
+    return op !== undefined || chatFailed;
   }
 
   // ---- sends -----------------------------------------------------------------
@@ -860,7 +847,6 @@ export class SharedClient {
     this.#roster = new Set();
     this.#lastAccepted = new Map();
     this.#owners = new Map();
-    this.#failedOwners = new Map();
     this.#claimed = new Map();
     const shared = (ev, extra) => this.#leaderEvent({ ev, ...extra });
     this.#innerOff = [
@@ -869,9 +855,12 @@ export class SharedClient {
       inner.onClose((info) => shared('close', { info: { ...info } })),
       inner.onGiveUp((info) => shared('giveUp', { info: { ...info } })),
       inner.onError((error) => {
-        const owner = this.#ownerOfError(error.id);
+        // A send's error goes to its tab only; a chat's `failed` status,
+        // which came just before it, goes with it.
+        const owner = error.id === undefined ? undefined : this.#owners.get(error.id);
+        if (owner) this.#owners.delete(error.id);
         // With the state: `acks_unsupported` changes `delivery`.
-        shared('error', { error: errorToWire(error), tab: owner, snapshot: this.#snapshot() });
+        shared('error', { error: errorToWire(error), tab: owner?.tab, chatFailed: owner?.chatFailed, snapshot: this.#snapshot() });
       }),
       inner.onMessage((value, info) => {
         const typed = this.#typed && this.#typed.value === value ? this.#typed.type : undefined;
@@ -887,13 +876,10 @@ export class SharedClient {
         inner.onDelivery((delivery) => {
           const owner = this.#owners.get(delivery.id);
           if (owner === undefined) return;
-          // Its error follows, to the same tab; a retry inside the status
-          // (the leader tab's own callback) gives the id an owner anew.
-          if (delivery.status === 'failed') {
-            this.#owners.delete(delivery.id);
-            remember(this.#failedOwners, delivery.id, owner, OWNERS_KEPT);
-          }
-          shared('delivery', { delivery: { ...delivery }, tab: owner });
+          // The client reports the error of a failed chat right after its
+          // status: both go to the tab as that one error.
+          if (delivery.status === 'failed') owner.chatFailed = true;
+          else shared('delivery', { delivery: { ...delivery }, tab: owner.tab });
         }),
       );
     }
@@ -902,19 +888,6 @@ export class SharedClient {
     for (const [number, { key }] of [...this.#claims]) this.#settleClaim(number, this.#decide(key, this.#tabId));
     // Not for a tab freed (or no longer leading) inside those callbacks.
     if (!this.#usesLocks && !this.#freed && this.#role === 'leader') this.#beat = setInterval(() => this.#announce(), BEAT_MS);
-  }
-
-  /** The tab a send's error goes to (none: every tab), forgotten with it. */
-  #ownerOfError(id) {
-    if (id === undefined) return undefined;
-    const failed = this.#failedOwners.get(id);
-    if (failed !== undefined) {
-      this.#failedOwners.delete(id);
-      return failed;
-    }
-    const owner = this.#owners.get(id);
-    this.#owners.delete(id);
-    return owner;
   }
 
   /** A request from a tab (or this one) to the leader. */
@@ -947,6 +920,7 @@ export class SharedClient {
           const keep = this.#accept(tab, message.number, message.op);
           this.#post({ t: 'accepted', tab, number: message.number, keep });
         } catch (error) {
+          // Refused at once: the tab still holds it and fails it itself.
           this.#leaderEvent({ ev: 'error', tab, error: errorToWire(Object.assign(error, { id: message.op.id })) });
         }
         break;
@@ -965,7 +939,7 @@ export class SharedClient {
     if (number <= (this.#lastAccepted.get(tab) ?? 0)) return keep && this.#owners.has(op.id);
     remember(this.#lastAccepted, tab, number, TABS_KEPT);
     // Known before the send: its statuses are reported during it.
-    remember(this.#owners, op.id, tab, OWNERS_KEPT);
+    remember(this.#owners, op.id, { tab, chatFailed: false }, OWNERS_KEPT);
     try {
       if (op.kind === 'chat') inner.sendChat(op.to, op.message, op.id);
       else inner.sendText(op.text, op.id);

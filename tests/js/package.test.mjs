@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { crateVersion } from '../../scripts/build.mjs';
 import { root } from '../../scripts/lib.mjs';
+import { importClosure } from '../support/import-closure.mjs';
 
 const pkgDir = join(root, 'pkg');
 
@@ -19,6 +20,21 @@ test('npm pack ./pkg contains the wasm, the JS glue, the types, the manifest and
   }
   assert.ok(files.every((file) => !file.includes('/')), `unexpected nested files: ${files.join(', ')}`);
   assert.equal(report.name, 'wsnotify');
+});
+
+test('the tarball holds every file the exports name and every file they load, dynamic imports included', () => {
+  const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', pkgDir], { cwd: root, encoding: 'utf8' }));
+  const packed = new Set(report.files.map((file) => file.path));
+  const targets = Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+  const needed = new Set();
+  for (const target of targets) {
+    const name = target.replace(/^\.\//, '');
+    if (name.endsWith('.js')) for (const loaded of importClosure(pkgDir, name)) needed.add(loaded);
+    else needed.add(name);
+  }
+  assert.ok(needed.has('web-locks.js') && needed.has('testing-server.js'), [...needed].join(', '));
+  for (const name of needed) assert.ok(packed.has(name), `${name} is not in the tarball`);
 });
 
 test('the manifest: crate version, ESM, typed exports for . and ./react, optional React peer', () => {
