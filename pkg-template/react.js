@@ -9,7 +9,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import { RELEASE } from './hidden.js';
-import { createClient } from './index.js';
+import { Client, createClient, init } from './index.js';
 
 /** How many chat messages the store keeps for `useNotificationMessages`. */
 export const DEFAULT_MAX_MESSAGES = 5000;
@@ -257,11 +257,17 @@ function createConnection(userId, latest) {
     schedule();
   };
 
-  function clientOptions() {
+  /** The client's options as the application gives them now. */
+  function givenOptions() {
     const options = {};
     for (const [key, value] of Object.entries(latest())) {
       if (!HOOK_ONLY.has(key)) options[key] = value;
     }
+    return { ...options, userId };
+  }
+
+  function clientOptions() {
+    const options = givenOptions();
     // Live options are looked up at each use: the newest value wins, a
     // rotated token included, and an absent one is absent at that use.
     const live = (key) => (argument) => {
@@ -271,7 +277,7 @@ function createConnection(userId, latest) {
     if (typeof options.url === 'function') options.url = live('url');
     const always = alwaysLive(options.mode);
     for (const key of LIVE) if (options[key] !== undefined || key === always) options[key] = live(key);
-    return { ...options, userId };
+    return options;
   }
 
   function attach(created) {
@@ -322,7 +328,13 @@ function createConnection(userId, latest) {
   function start() {
     loading = true;
     stopped = null;
-    createClient(clientOptions()).then(
+    init().then(() => {
+      // The options as given, checked by the module first: a live option
+      // of a type the client refuses is `invalid_options` at once, as
+      // without the hook, not a provider failing at every attempt.
+      new Client({ ...givenOptions(), persist: false, shareAcrossTabs: false }).free();
+      return createClient(clientOptions());
+    }).then(
       (created) => {
         loading = false;
         if (holders > 0) {

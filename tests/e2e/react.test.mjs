@@ -217,6 +217,16 @@ test('a message sent before the module loaded, when the client cannot be created
   assert.equal(errors[1].id, earlyId);
 });
 
+test('a live option of a type the client refuses (a number as token) is invalid_options once, and nothing connects', async (t) => {
+  const { page } = await openScenario(t, 'bad-token', 'bad-token-user');
+  await page.waitForSelector('[data-testid="bad-token-state"]:text("closed")', WAIT);
+  await page.waitForTimeout(1500);
+  const errors = await page.evaluate(() => window.__errors);
+  assert.deepEqual(errors.map((error) => error.code), ['invalid_options'], JSON.stringify(errors));
+  assert.match(errors[0].message, /token/);
+  assert.equal(everOpenedBy('bad-token-user'), 0);
+});
+
 test('a misspelt option with no onError handler is reported on the console, not swallowed', async (t) => {
   const { page, errors } = await openScenario(t, 'misspelt', 'misspelt-user');
   await page.waitForSelector('[data-testid="misspelt-state"]:text("closed")', WAIT);

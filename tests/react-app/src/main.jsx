@@ -67,6 +67,16 @@ function FailedLoad() {
   );
 }
 
+/** A token of a type the client refuses: refused as an option, once, and nothing connects. */
+function BadToken() {
+  const { state } = useNotification(user, {
+    url,
+    token: 42,
+    onError: (error) => (window.__errors ??= []).push({ code: error.code, message: error.message }),
+  });
+  return <p data-testid="bad-token-state">{state}</p>;
+}
+
 const scenarios = {
   strict: () => (
     <StrictMode>
@@ -102,6 +112,7 @@ const scenarios = {
     </Toggle>
   ),
   'failed-load': () => <FailedLoad />,
+  'bad-token': () => <BadToken />,
 };
 
 createRoot(document.getElementById('root')).render(scenarios[params.get('scenario')]());
