@@ -133,6 +133,13 @@ export function useDeliveryStatus(client, id) {
 /** Runs after render and before effects in the browser; on the server, never (no warning). */
 const useBeforeEffects = typeof document === 'undefined' ? () => {} : useLayoutEffect;
 
+/**
+ * After the module (or a chunk it loads) failed to load (`load_failed`, a
+ * network error), the hooks try again while a component holds the
+ * connection, after each of these waits in turn, then every last one.
+ */
+const LOAD_RETRY_MS = Object.freeze([1000, 2000, 4000, 8000, 16000, 30000]);
+
 /** Why a send has nowhere to go once the connection has ended. */
 const ENDED = Object.freeze({ code: 'closed', why: 'the connection has ended (unmounted, or restarted by an option)' });
 
@@ -230,6 +237,9 @@ function createConnection(userId, latest) {
   let stopped = null;
   let holders = 0;
   let closeTimer = null;
+  /** The next try after a failed load (see LOAD_RETRY_MS), and how many loads failed in a row. */
+  let loadRetry = null;
+  let loadFailures = 0;
   let detach = [];
   /** Sends made while the client loads, each with its id, and the characters of text they hold. */
   const early = [];
@@ -337,6 +347,7 @@ function createConnection(userId, latest) {
     }).then(
       (created) => {
         loading = false;
+        loadFailures = 0;
         if (holders > 0) {
           attach(created);
           return;
@@ -348,8 +359,20 @@ function createConnection(userId, latest) {
       },
       (error) => {
         loading = false;
-        update({ state: 'closed', readyState: 3 });
         report(error);
+        if (error?.code === 'load_failed' && holders > 0) {
+          // A network error, most likely: tried again while a component
+          // holds the connection; what is sent meanwhile stays held.
+          const wait = LOAD_RETRY_MS[Math.min(loadFailures, LOAD_RETRY_MS.length - 1)];
+          loadFailures += 1;
+          update({ state: 'reconnecting', attempt: loadFailures, readyState: 0 });
+          loadRetry = setTimeout(() => {
+            loadRetry = null;
+            start();
+          }, wait);
+          return;
+        }
+        update({ state: 'closed', readyState: 3 });
         stopped = { code: error?.code ?? 'load_failed', why: 'the client could not be created' };
         // Each held send is refused as `stopped` says, with its id.
         for (const { refuse } of takeEarly()) refuse();
@@ -375,12 +398,18 @@ function createConnection(userId, latest) {
 
   function shutdown() {
     closeTimer = null;
-    if (holders > 0 || !client) return;
-    for (const unsubscribe of detach) unsubscribe();
-    detach = [];
-    release(client);
-    client = null;
+    if (holders > 0 || !(client || loadRetry !== null)) return;
+    if (client) {
+      for (const unsubscribe of detach) unsubscribe();
+      detach = [];
+      release(client);
+      client = null;
+    }
+    clearTimeout(loadRetry);
+    loadRetry = null;
     stopped = ENDED;
+    // What was held for a load that is no longer tried.
+    for (const { refuse } of takeEarly()) refuse();
     next = { ...IDLE, messages: next.messages };
     publishNow();
   }
@@ -470,7 +499,7 @@ function createConnection(userId, latest) {
         clearTimeout(closeTimer);
         closeTimer = null;
       }
-      if (!client && !loading) start();
+      if (!client && !loading && loadRetry === null) start();
       let released = false;
       return () => {
         if (released) return;

@@ -217,6 +217,45 @@ test('a message sent before the module loaded, when the client cannot be created
   assert.equal(errors[1].id, earlyId);
 });
 
+test('a module load that fails (a network error) is tried again while mounted, and a message sent meanwhile arrives once', async (t) => {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  let fetches = 0;
+  await page.route('**/*.wasm', (route) => {
+    fetches += 1;
+    return fetches === 1 ? route.abort('connectionreset') : route.continue();
+  });
+  await page.goto(`${siteUrl}/?scenario=flaky-load&user=flaky-user&ws=${encodeURIComponent(server.wsUrl)}`);
+  await page.waitForSelector('[data-testid="flaky-state"]:text("reconnecting")', WAIT);
+  await page.waitForSelector('[data-testid="flaky-state"]:text("open")', WAIT);
+  const earlyId = await page.textContent('[data-testid="early-id"]');
+  await until('the message sent while loading', () => received.some((frame) => frame.type === 'chat' && frame.id === earlyId), 10_000);
+  assert.equal(fetches, 2, 'one failed fetch, one that loaded');
+  assert.deepEqual((await page.evaluate(() => window.__errors)).map((error) => error.code), ['load_failed']);
+  assert.equal(received.filter((frame) => frame.type === 'chat' && frame.id === earlyId).length, 1);
+  assert.equal(everOpenedBy('flaky-user'), 1);
+});
+
+test('an unmount while a failed load waits to be tried again stops trying, and what was held is reported closed', async (t) => {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  let fetches = 0;
+  await page.route('**/*.wasm', (route) => {
+    fetches += 1;
+    return route.abort('connectionreset');
+  });
+  await page.goto(`${siteUrl}/?scenario=flaky-load&user=flaky-unmount-user&ws=${encodeURIComponent(server.wsUrl)}`);
+  await page.waitForSelector('[data-testid="flaky-state"]:text("reconnecting")', WAIT);
+  const earlyId = await page.textContent('[data-testid="early-id"]');
+  await page.click('#toggle');
+  const errors = () => page.evaluate(() => window.__errors);
+  await until('the held message reported', async () => (await errors()).length === 2, 5_000);
+  assert.deepEqual((await errors()).map(({ code, id }) => [code, id ?? null]), [['load_failed', null], ['closed', earlyId]]);
+  await page.waitForTimeout(2500);
+  assert.equal(fetches, 1, 'no load is tried after the unmount');
+  assert.equal(everOpenedBy('flaky-unmount-user'), 0);
+});
+
 test('a live option of a type the client refuses (a number as token) is invalid_options once, and nothing connects', async (t) => {
   const { page } = await openScenario(t, 'bad-token', 'bad-token-user');
   await page.waitForSelector('[data-testid="bad-token-state"]:text("closed")', WAIT);

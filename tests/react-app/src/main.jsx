@@ -77,6 +77,23 @@ function BadToken() {
   return <p data-testid="bad-token-state">{state}</p>;
 }
 
+/** The module's first fetch fails (the test makes it): a message sent meanwhile goes once it loads. */
+function FlakyLoad() {
+  const [earlyId, setEarlyId] = useState(null);
+  const { sendMessage, state } = useNotification(user, {
+    url,
+    onError: (error) => (window.__errors ??= []).push({ code: error.code, id: error.id }),
+    onStateChange: (change) => window.__stateChanges.push(change.state),
+  });
+  useEffect(() => setEarlyId(sendMessage(null, 'sent while the module failed to load')), []);
+  return (
+    <>
+      <p data-testid="flaky-state">{state}</p>
+      <p data-testid="early-id">{earlyId}</p>
+    </>
+  );
+}
+
 const scenarios = {
   strict: () => (
     <StrictMode>
@@ -113,6 +130,11 @@ const scenarios = {
   ),
   'failed-load': () => <FailedLoad />,
   'bad-token': () => <BadToken />,
+  'flaky-load': () => (
+    <Toggle>
+      <FlakyLoad />
+    </Toggle>
+  ),
 };
 
 createRoot(document.getElementById('root')).render(scenarios[params.get('scenario')]());
