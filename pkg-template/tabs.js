@@ -318,20 +318,21 @@ export class SharedClient {
     this.#local = 'closed';
     if (wasActive) this.#toLeader({ t: 'leave', code, reason: String(reason) });
     const wasOpen = this.#shown.state === 'open';
-    // What no live leader has is rejected; what the leader has may still go out.
+    // What no live leader has fails, first, as a client of its own reports
+    // it before its change of state; what the leader has may still go out.
     const rejected = [];
     for (const entry of [...this.#pending.values()]) {
       this.#forget(entry);
       if (entry.sentTo === null) rejected.push(entry.op);
     }
-    if (wasActive) this.#show({ state: 'closing', attempt: 0 });
-    if (wasOpen) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
-    // A callback may have connected again: then it is not closed.
-    if (!this.#active) this.#show({ state: 'closed', attempt: 0 });
     for (const op of rejected) {
       if (op.kind === 'chat') this.#failed(op, 'closed');
       this.#reportError(codedError('closed', 'the client was closed before the message went out', { id: op.id }));
     }
+    // A callback may have connected again: then it is not closed.
+    if (wasActive && !this.#active) this.#show({ state: 'closing', attempt: 0 });
+    if (wasOpen && !this.#active) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
+    if (!this.#active) this.#show({ state: 'closed', attempt: 0 });
   }
 
   /** Queues again, with the same id, one of this tab's chats whose status is `failed`. */
