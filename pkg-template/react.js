@@ -134,9 +134,11 @@ export function useDeliveryStatus(client, id) {
 const useBeforeEffects = typeof document === 'undefined' ? () => {} : useLayoutEffect;
 
 /**
- * After the module (or a chunk it loads) failed to load (`load_failed`, a
- * network error), the hooks try again while a component holds the
- * connection, after each of these waits in turn, then every last one.
+ * After the WebAssembly module failed to load (`load_failed`: a network
+ * error, most likely), the hooks try again while a component holds the
+ * connection, after each of these waits in turn (less up to half, at
+ * random, so that pages cut off together do not all come back at once),
+ * then every last one.
  */
 const LOAD_RETRY_MS = Object.freeze([1000, 2000, 4000, 8000, 16000, 30000]);
 
@@ -338,7 +340,9 @@ function createConnection(userId, latest) {
   function start() {
     loading = true;
     stopped = null;
+    let moduleLoaded = false;
     init().then(() => {
+      moduleLoaded = true;
       // The options as given, checked by the module first: a live option
       // of a type the client refuses is `invalid_options` at once, as
       // without the hook, not a provider failing at every attempt.
@@ -355,29 +359,40 @@ function createConnection(userId, latest) {
         // Released while loading: what was sent meanwhile gets its answer.
         flushEarly(created);
         release(created);
-        stopped = ENDED;
+        end();
       },
       (error) => {
         loading = false;
-        report(error);
-        if (error?.code === 'load_failed' && holders > 0) {
-          // A network error, most likely: tried again while a component
-          // holds the connection; what is sent meanwhile stays held.
-          const wait = LOAD_RETRY_MS[Math.min(loadFailures, LOAD_RETRY_MS.length - 1)];
-          loadFailures += 1;
-          update({ state: 'reconnecting', attempt: loadFailures, readyState: 0 });
-          loadRetry = setTimeout(() => {
-            loadRetry = null;
-            start();
-          }, wait);
+        // Released while loading: no one waits for it any more.
+        if (holders === 0) {
+          end();
           return;
         }
-        update({ state: 'closed', readyState: 3 });
-        stopped = { code: error?.code ?? 'load_failed', why: 'the client could not be created' };
-        // Each held send is refused as `stopped` says, with its id.
-        for (const { refuse } of takeEarly()) refuse();
+        report(error);
+        if (!moduleLoaded) {
+          retryLoad();
+        } else {
+          // Options the client refuses, or a chunk (tab sharing,
+          // persistence) that did not load, which the browser keeps failed
+          // for the page's life: not tried again.
+          update({ state: 'closed', readyState: 3 });
+          stopSends({ code: error?.code ?? 'load_failed', why: 'the client could not be created' });
+        }
       },
     );
+  }
+
+  /** The WebAssembly module did not load: tried again later, what is sent meanwhile stays held. */
+  function retryLoad() {
+    const wait = LOAD_RETRY_MS[Math.min(loadFailures, LOAD_RETRY_MS.length - 1)] * (1 - Math.random() / 2);
+    loadFailures += 1;
+    const change = { state: 'reconnecting', attempt: loadFailures, nextDelayMs: Math.round(wait) };
+    update({ state: change.state, attempt: change.attempt, readyState: 0 });
+    call('onStateChange', change);
+    loadRetry = setTimeout(() => {
+      loadRetry = null;
+      start();
+    }, wait);
   }
 
   /**
@@ -398,20 +413,31 @@ function createConnection(userId, latest) {
 
   function shutdown() {
     closeTimer = null;
-    if (holders > 0 || !(client || loadRetry !== null)) return;
+    // While loading, the load's answer ends it; after a failed load, nothing is left.
+    if (holders > 0 || loading || !(client || loadRetry !== null)) return;
     if (client) {
       for (const unsubscribe of detach) unsubscribe();
       detach = [];
       release(client);
       client = null;
     }
+    end();
+  }
+
+  /** No component holds the connection any more: sends have nowhere to go, and loads are no longer tried. */
+  function end() {
     clearTimeout(loadRetry);
     loadRetry = null;
-    stopped = ENDED;
-    // What was held for a load that is no longer tried.
-    for (const { refuse } of takeEarly()) refuse();
+    loadFailures = 0;
+    stopSends(ENDED);
     next = { ...IDLE, messages: next.messages };
     publishNow();
+  }
+
+  /** Sends have nowhere to go, for `reason`: each held one is refused as it says, with its id. */
+  function stopSends(reason) {
+    stopped = reason;
+    for (const { refuse } of takeEarly()) refuse();
   }
 
   let sends = 0;

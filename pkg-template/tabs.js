@@ -166,6 +166,11 @@ export class SharedClient {
   #mirror;
   /** Whether the application has connected this tab (and not closed it since). */
   #active = false;
+  /**
+   * How many times `connect()` or `close()` began: a step of one that a
+   * callback's call overtook is not shown (the later call shows its own).
+   */
+  #lifecycleCalls = 0;
   /** This tab's state while not active: "idle" or "closed". */
   #local = 'idle';
   /** The state (and attempt) this tab's listeners last heard of. */
@@ -286,6 +291,7 @@ export class SharedClient {
 
   connect() {
     this.#alive();
+    this.#lifecycleCalls += 1;
     const wasActive = this.#active;
     this.#active = true;
     if (!wasActive) {
@@ -313,6 +319,8 @@ export class SharedClient {
     // Closed already: nothing is held. Never connected: closed from idle,
     // as an unshared client is, and what was sent meanwhile fails.
     if (!this.#active && this.#local === 'closed') return;
+    const call = ++this.#lifecycleCalls;
+    const unchanged = () => this.#lifecycleCalls === call;
     const wasActive = this.#active;
     this.#active = false;
     this.#local = 'closed';
@@ -326,13 +334,13 @@ export class SharedClient {
       if (entry.sentTo === null) rejected.push(entry.op);
     }
     for (const op of rejected) {
-      if (op.kind === 'chat') this.#failed(op, 'closed');
+      if (op.kind === 'chat') this.#failed(op.id, 'closed', op);
       this.#reportError(codedError('closed', 'the client was closed before the message went out', { id: op.id }));
     }
-    // A callback may have connected again: then it is not closed.
-    if (wasActive && !this.#active) this.#show({ state: 'closing', attempt: 0 });
-    if (wasOpen && !this.#active) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
-    if (!this.#active) this.#show({ state: 'closed', attempt: 0 });
+    // A callback may have connected (or connected and closed) again.
+    if (wasActive && unchanged()) this.#show({ state: 'closing', attempt: 0 });
+    if (wasOpen && unchanged()) this.#emit('close', 'onClose', { code, reason: String(reason), wasClean: true });
+    if (unchanged()) this.#show({ state: 'closed', attempt: 0 });
   }
 
   /** Queues again, with the same id, one of this tab's chats whose status is `failed`. */
@@ -612,11 +620,14 @@ export class SharedClient {
     this.#emit('delivery', 'onDelivery', { ...delivery });
   }
 
-  /** One of this tab's chats failed: kept for `retry(id)` (inside the status's callback too), then its status. */
-  #failed(op, code) {
-    this.#acceptedOps.delete(op.id);
-    remember(this.#failedOps, op.id, op, OWNERS_KEPT);
-    this.#status({ id: op.id, status: 'failed', code });
+  /**
+   * One of this tab's chats failed: `op`, when the tab holds it, is kept for
+   * `retry(id)` (inside the status's callback too); then its status.
+   */
+  #failed(id, code, op) {
+    this.#acceptedOps.delete(id);
+    if (op) remember(this.#failedOps, id, op, OWNERS_KEPT);
+    this.#status({ id, status: 'failed', code });
   }
 
   /**
@@ -629,9 +640,9 @@ export class SharedClient {
     const number = this.#pendingIds.get(id);
     const op = number === undefined ? this.#acceptedOps.get(id) : this.#pending.get(number).op;
     if (number !== undefined) this.#forget(this.#pending.get(number));
-    if (op?.kind === 'chat') this.#failed(op, code);
+    const chat = op?.kind === 'chat';
     // One it no longer holds (the leader had it) is reported all the same.
-    else if (chatFailed) this.#status({ id, status: 'failed', code });
+    if (chat || chatFailed) this.#failed(id, code, chat ? op : null);
     return op !== undefined || chatFailed;
   }
 
@@ -685,7 +696,7 @@ export class SharedClient {
             refused = { error };
             continue;
           }
-          if (entry.op.kind === 'chat') this.#failed(entry.op, error.code);
+          if (entry.op.kind === 'chat') this.#failed(entry.op.id, error.code, entry.op);
           this.#reportError(Object.assign(error, { id: entry.op.id }));
         }
       } else {
@@ -752,7 +763,9 @@ export class SharedClient {
         if (message.token === this.#leaderToken) this.#leaderGone();
         break;
       case 'event':
-        this.#onEvent(message);
+        // Not from a leader this tab no longer follows (still in flight
+        // after the change); between leaders, a live one's still count.
+        if (this.#leaderToken === null || message.token === this.#leaderToken) this.#onEvent(message);
         break;
       case 'accepted':
         if (message.tab === this.#tabId) this.#accepted(message.number, message.keep);
@@ -987,12 +1000,13 @@ export class SharedClient {
   }
 
   #leaderEvent(message) {
+    const posted = { t: 'event', ...message, token: this.#myToken };
     // A parsed value too deep for the channel's structured clone goes as
     // the text it was parsed from; each tab parses it again.
     const asText = message.ev === 'frame' && typeof message.info.data === 'string'
-      ? { t: 'event', ...message, value: undefined, reparse: true }
+      ? { ...posted, value: undefined, reparse: true }
       : undefined;
-    this.#post({ t: 'event', ...message }, asText);
+    this.#post(posted, asText);
     this.#onEvent(message);
   }
 

@@ -234,6 +234,8 @@ test('a module load that fails (a network error) is tried again while mounted, a
   assert.deepEqual((await page.evaluate(() => window.__errors)).map((error) => error.code), ['load_failed']);
   assert.equal(received.filter((frame) => frame.type === 'chat' && frame.id === earlyId).length, 1);
   assert.equal(everOpenedBy('flaky-user'), 1);
+  const changes = await page.evaluate(() => window.__stateChanges);
+  assert.deepEqual(changes.slice(0, 2), ['reconnecting', 'connecting'], 'onStateChange told of the wait, then of the connection');
 });
 
 test('an unmount while a failed load waits to be tried again stops trying, and what was held is reported closed', async (t) => {
@@ -255,6 +257,36 @@ test('an unmount while a failed load waits to be tried again stops trying, and w
   assert.equal(fetches, 1, 'no load is tried after the unmount');
   assert.equal(everOpenedBy('flaky-unmount-user'), 0);
 });
+
+for (const outcome of ['loads', 'fails again']) {
+  test(`an unmount while a load tried again is under way (it ${outcome}): what was held is reported closed, and nothing connects`, async (t) => {
+    const page = await browser.newPage();
+    t.after(() => page.close());
+    let fetches = 0;
+    let letThrough;
+    const held = new Promise((resolve) => { letThrough = resolve; });
+    await page.route('**/*.wasm', async (route) => {
+      fetches += 1;
+      if (fetches === 1) return route.abort('connectionreset');
+      await held;
+      return outcome === 'loads' ? route.continue() : route.abort('connectionreset');
+    });
+    const user = `flaky-inflight-${outcome === 'loads' ? 'ok' : 'failed'}`;
+    await page.goto(`${siteUrl}/?scenario=flaky-load&user=${user}&ws=${encodeURIComponent(server.wsUrl)}`);
+    await page.waitForSelector('[data-testid="flaky-state"]:text("reconnecting")', WAIT);
+    const earlyId = await page.textContent('[data-testid="early-id"]');
+    await until('the second load under way', () => fetches === 2, 10_000);
+    await page.click('#toggle');
+    letThrough();
+    const errors = () => page.evaluate(() => window.__errors);
+    await until('the held message reported', async () => (await errors()).length >= 2, 10_000);
+    await page.waitForTimeout(1000);
+    assert.deepEqual((await errors()).map(({ code, id }) => [code, id ?? null]), [['load_failed', null], ['closed', earlyId]]);
+    assert.equal(fetches, 2, 'no load tried after the unmount');
+    assert.equal(everOpenedBy(user), 0);
+    assert.equal(received.filter((frame) => frame.id === earlyId).length, 0, 'the held message never went out');
+  });
+}
 
 test('a live option of a type the client refuses (a number as token) is invalid_options once, and nothing connects', async (t) => {
   const { page } = await openScenario(t, 'bad-token', 'bad-token-user');

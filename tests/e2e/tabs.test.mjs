@@ -131,6 +131,29 @@ test('3 tabs hold exactly 1 server connection; one leads, the others follow, all
   for (const each of tabs) assert.deepEqual(each.errors, []);
 });
 
+test('an event still in flight from a leader the tabs no longer follow is ignored: no state, no frame from it', async (t) => {
+  const tabs = await tabsOf(t, 'stale-leader', 2);
+  const { leader, followers: [follower] } = await byRole(tabs);
+  // As a leader that went posts on the tabs' channel (scopeOf in tabs.js).
+  await follower.page.evaluate(({ url, userId, delivery }) => {
+    const channel = new BroadcastChannel(`wsnotify-tabs:|wsnotify|${JSON.stringify(url)}|${userId}|${delivery}`);
+    const gone = { token: 'gone.00000000', from: 'gone' };
+    const snapshot = { state: 'reconnecting', attempt: 3, delivery };
+    channel.postMessage({ t: 'event', ev: 'state', change: { state: 'reconnecting', attempt: 3 }, snapshot, ...gone });
+    const chat = { type: 'chat', id: 'stale-chat', fromUserId: 'someone', toUserId: userId, message: 'from a leader gone', seq: 1e9 };
+    channel.postMessage({ t: 'event', ev: 'frame', value: chat, info: { data: JSON.stringify(chat), kind: 'chat' }, typed: 'chat', ...gone });
+    channel.close();
+  }, optionsOf('stale-leader'));
+  await sleep(500);
+  for (const each of [leader, follower]) {
+    const report = await each.report();
+    assert.equal(report.state, 'open');
+    assert.equal(report.states.at(-1), 'open');
+    assert.deepEqual(report.chats.filter((chat) => chat.id === 'stale-chat'), []);
+  }
+  assert.equal(connectionsOf('stale-leader'), 1);
+});
+
 test('with the option off, each tab has its own socket as before', async (t) => {
   const tabs = await tabsOf(t, 'otto', 3, { share: false });
   assert.equal(connectionsOf('otto'), 3);
@@ -277,6 +300,14 @@ test('a shared client closed before it ever connected fails what it held, as a c
   assert.deepEqual(shared.told, expected, 'the same errors, statuses and states, in the same order');
   assert.deepEqual(shared.after, alone.after);
   assert.deepEqual(shared.after, { state: 'closed', queued: 0, send: 'closed' });
+});
+
+test('close() whose failure callback connects and closes again: each state once, in the order of a client of its own', async (t) => {
+  const page = await tab(t);
+  const { shared, alone } = await page.page.evaluate(([options]) => window.closedWhileHeld(options), [optionsOf('held-closer')]);
+  const expected = [['state', 'connecting'], ['error', 'closed', true], ['state', 'closing'], ['state', 'closed']];
+  assert.deepEqual(alone, expected, 'the reference: a client of its own');
+  assert.deepEqual(shared, expected);
 });
 
 test("the leader tab's sends from callbacks go after what it held while idle: all arrive, in the order sent", async (t) => {

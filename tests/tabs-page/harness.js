@@ -175,6 +175,35 @@ window.closedFromIdle = async (options) => {
 };
 
 /**
+ * A client connected, a chat sent and close(), all before any leader was
+ * heard of; the chat's error callback connects and closes again: the states
+ * the application is told, for a shared client and for one of its own.
+ */
+window.closedWhileHeld = async (options) => {
+  const once = async (settings) => {
+    const client = await createClient(settings);
+    const told = [];
+    let id = null;
+    client.onError((error) => {
+      told.push(['error', error.code, error.id === id]);
+      if (error.id === id) {
+        client.connect();
+        client.close();
+      }
+    });
+    client.onStateChange((change) => told.push(['state', change.state]));
+    client.connect();
+    id = client.sendChat('bob', 'held for a leader');
+    client.close();
+    for (let n = 0; n < 100 && client.state !== 'closed'; n += 1) await wait(20);
+    await wait(200);
+    client.free();
+    return told;
+  };
+  return { shared: await once(options), alone: await once({ ...options, shareAcrossTabs: undefined }) };
+};
+
+/**
  * This tab's client, created first (so it leads) and not connected: a chat
  * sent while idle waits; `window.connectLater()` then connects it with
  * callbacks that send frames of their own.
