@@ -79,7 +79,15 @@ function utf8Length(text) {
   return new TextEncoder().encode(text).length;
 }
 
-/** What identifies a shared connection: the channel name, mode, URL and user. */
+/**
+ * The version of the messages tabs exchange, part of every scope: after an
+ * update of the package, open tabs of the old version and new tabs share no
+ * channel and no lock (each version has its own connection) instead of
+ * misreading each other's messages. Raised with any change to them.
+ */
+const TABS_PROTOCOL = 2;
+
+/** What identifies a shared connection: the channel name, mode, URL and user (and TABS_PROTOCOL). */
 function scopeOf(options) {
   const share = options.shareAcrossTabs;
   const { url } = options;
@@ -87,7 +95,7 @@ function scopeOf(options) {
   // The delivery too: one connection cannot keep a tab's at-least-once
   // chats until their acks and drop another's after sending.
   const delivery = options.delivery ?? 'at-most-once';
-  return `wsnotify-tabs:${share === true ? '' : share}|${options.mode ?? 'wsnotify'}|${urlKey}|${options.userId ?? ''}|${delivery}`;
+  return `wsnotify-tabs/${TABS_PROTOCOL}:${share === true ? '' : share}|${options.mode ?? 'wsnotify'}|${urlKey}|${options.userId ?? ''}|${delivery}`;
 }
 
 /**

@@ -136,7 +136,7 @@ test('an event still in flight from a leader the tabs no longer follow is ignore
   const { leader, followers: [follower] } = await byRole(tabs);
   // As a leader that went posts on the tabs' channel (scopeOf in tabs.js).
   await follower.page.evaluate(({ url, userId, delivery }) => {
-    const channel = new BroadcastChannel(`wsnotify-tabs:|wsnotify|${JSON.stringify(url)}|${userId}|${delivery}`);
+    const channel = new BroadcastChannel(`wsnotify-tabs/2:|wsnotify|${JSON.stringify(url)}|${userId}|${delivery}`);
     const gone = { token: 'gone.00000000', from: 'gone' };
     const snapshot = { state: 'reconnecting', attempt: 3, delivery };
     channel.postMessage({ t: 'event', ev: 'state', change: { state: 'reconnecting', attempt: 3 }, snapshot, ...gone });
@@ -152,6 +152,27 @@ test('an event still in flight from a leader the tabs no longer follow is ignore
     assert.deepEqual(report.chats.filter((chat) => chat.id === 'stale-chat'), []);
   }
   assert.equal(connectionsOf('stale-leader'), 1);
+});
+
+test('a tab of an earlier version of the package (its lock held, its leader answering on its channel) is neither followed nor led: this one has its own connection', async (t) => {
+  const page = await tab(t);
+  const options = optionsOf('versioned');
+  // The scope as the version before TABS_PROTOCOL named it.
+  await page.page.evaluate(({ url, userId, delivery }) => {
+    const before = `wsnotify-tabs:|wsnotify|${JSON.stringify(url)}|${userId}|${delivery}`;
+    navigator.locks.request(before, () => new Promise(() => {}));
+    const channel = new BroadcastChannel(before);
+    channel.onmessage = (event) => {
+      if (event.data?.t === 'hello') {
+        channel.postMessage({ t: 'leader', token: 'before.1', from: 'before', snapshot: { state: 'open', attempt: 0, delivery } });
+      }
+    };
+    window.earlierVersion = channel;
+  }, options);
+  await page.page.evaluate((settings) => window.start(settings), options);
+  await until('the tab open on its own connection', async () => (await page.report()).state === 'open', 10_000);
+  assert.equal((await page.report()).sharing, 'leader');
+  assert.equal(connectionsOf('versioned'), 1);
 });
 
 test('with the option off, each tab has its own socket as before', async (t) => {
