@@ -14,8 +14,9 @@ use futures_util::StreamExt;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen_test::*;
 use wsnotify::client::{
-    Chat, Client, Delivery, DeliveryState, DeliveryStatus, DeliveryUpdate, Event, Events,
-    HeartbeatConfig, Options, OutboxLimits, ReconnectPolicy, Resume, State, Subscription,
+    Chat, Client, Delivery, DeliveryState, DeliveryStatus, DeliveryUpdate, Error, Event, Events,
+    HeartbeatConfig, Mode, Options, OutboxLimits, PerAttempt, ReconnectPolicy, Resume, State,
+    Subscription, TextProvider,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -516,4 +517,145 @@ fn send_json_refuses_anything_but_an_object() {
     }
     let object = std::collections::BTreeMap::from([("type", "typing")]);
     assert!(client.send_json(&object).is_ok(), "an object is sent");
+}
+
+/// A provider of `format!("{prefix}-{attempt}")`, failing with `why` on the
+/// attempts in `failing`; records every attempt it is asked for.
+fn numbered(
+    prefix: &'static str,
+    failing: &'static [u32],
+    asked: &Rc<RefCell<Vec<u32>>>,
+) -> TextProvider {
+    let asked = Rc::clone(asked);
+    Rc::new(move |attempt| {
+        asked.borrow_mut().push(attempt);
+        let failed = failing.contains(&attempt);
+        Box::pin(async move {
+            TimeoutFuture::new(10).await;
+            match failed {
+                true => Err("no session yet".to_owned()),
+                false => Ok(Some(format!("{prefix}-{attempt}"))),
+            }
+        })
+    })
+}
+
+fn quick_reconnect() -> Option<ReconnectPolicy> {
+    Some(ReconnectPolicy {
+        base_delay_ms: 20,
+        max_delay_ms: 100,
+        ..ReconnectPolicy::default()
+    })
+}
+
+#[wasm_bindgen_test]
+async fn a_token_provider_is_asked_before_each_attempt_and_a_failure_is_endpoint_failed() {
+    let user = unique_user("rust-token");
+    let asked = recorder::<u32>();
+    let client = Client::new(Options {
+        token: PerAttempt::Provider(numbered("token", &[1], &asked)),
+        reconnect: quick_reconnect(),
+        ..options(&user)
+    })
+    .unwrap();
+    let errors = recorder::<Error>();
+    let _errors = client.on_error({
+        let errors = Rc::clone(&errors);
+        move |error| errors.borrow_mut().push(error.clone())
+    });
+    open(&client).await;
+    control("POST", &format!("/drop?user={user}"), None).await;
+    wait_for("asked for attempt 2", WAIT_MS, || {
+        asked.borrow().contains(&2)
+    })
+    .await;
+    wait_for("open again", WAIT_MS, || client.state() == State::Open).await;
+    let tokens: Vec<String> = frames_from(&user)
+        .await
+        .iter()
+        .filter(|frame| frame.contains(r#""type":"init""#))
+        .filter_map(|frame| {
+            let start = frame.find(r#""token":""#)? + 9;
+            Some(frame[start..start + frame[start..].find('"')?].to_owned())
+        })
+        .collect();
+    assert_eq!(tokens, ["token-0", "token-2"], "a fresh token each time");
+    assert_eq!(*asked.borrow(), [0, 1, 2]);
+    let failed: Vec<String> = errors
+        .borrow()
+        .iter()
+        .filter(|error| error.code() == "endpoint_failed")
+        .map(Error::to_string)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].contains("token: no session yet"), "{failed:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_hello_provider_gives_the_generic_mode_a_first_frame_per_attempt() {
+    let user = unique_user("rust-hello");
+    let asked = recorder::<u32>();
+    let hello: TextProvider = {
+        let asked = Rc::clone(&asked);
+        let user = user.clone();
+        Rc::new(move |attempt| {
+            asked.borrow_mut().push(attempt);
+            let user = user.clone();
+            // The reference server takes an `init` as the first frame.
+            Box::pin(async move {
+                Ok(Some(format!(
+                    r#"{{"type":"init","userId":"{user}","token":"hello-{attempt}"}}"#
+                )))
+            })
+        })
+    };
+    let client = Client::new(Options {
+        url: ws_url().into(),
+        mode: Mode::Generic,
+        hello: PerAttempt::Provider(hello),
+        reconnect: quick_reconnect(),
+        ..Options::default()
+    })
+    .unwrap();
+    open(&client).await;
+    control("POST", &format!("/drop?user={user}"), None).await;
+    wait_for("asked for attempt 1", WAIT_MS, || {
+        asked.borrow().contains(&1)
+    })
+    .await;
+    wait_for("open again", WAIT_MS, || client.state() == State::Open).await;
+    wait_for_async("both hellos at the server", WAIT_MS, || {
+        let user = user.clone();
+        async move {
+            let frames = frames_from(&user).await;
+            frames
+                .iter()
+                .filter(|frame| frame.contains("hello-"))
+                .count()
+                == 2
+        }
+    })
+    .await;
+    let frames = frames_from(&user).await;
+    let hellos: Vec<&String> = frames
+        .iter()
+        .filter(|frame| frame.contains("hello-"))
+        .collect();
+    assert!(
+        hellos[0].contains("hello-0") && hellos[1].contains("hello-1"),
+        "{hellos:?}"
+    );
+
+    let refused = Client::new(Options {
+        hello: PerAttempt::Provider(numbered("hello", &[], &asked)),
+        ..options(&unique_user("rust-hello-wsnotify"))
+    });
+    assert_eq!(
+        refused
+            .err()
+            .map(|error| error.code().to_owned())
+            .as_deref(),
+        Some("invalid_options"),
+        "the wsnotify mode sends init, not a hello"
+    );
 }

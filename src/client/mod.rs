@@ -51,7 +51,7 @@ mod typed;
 pub use error::Error;
 pub use events::{Chat, Event, Message, Notification};
 pub use handle::{Client, Subscription};
-pub use options::{ClosePredicate, Options, Resume, Url, UrlProvider};
+pub use options::{ClosePredicate, Options, PerAttempt, Resume, TextProvider, Url, UrlProvider};
 pub use stream::{Events, STREAM_CAPACITY};
 
 pub use crate::browser::Format;

@@ -69,6 +69,82 @@ impl From<Vec<String>> for Url {
     }
 }
 
+/// Produces the text of attempt `n` (0 for a first connect): `Some` to send,
+/// `None` for none this time, or why there is none.
+///
+/// ```
+/// use std::rc::Rc;
+/// use wsnotify::client::{PerAttempt, TextProvider};
+/// let fresh_token: TextProvider = Rc::new(|attempt| {
+///     Box::pin(async move { Ok(Some(format!("token-for-attempt-{attempt}"))) })
+/// });
+/// let token = PerAttempt::Provider(fresh_token);
+/// # let _ = token;
+/// ```
+pub type TextProvider =
+    Rc<dyn Fn(u32) -> Pin<Box<dyn Future<Output = Result<Option<String>, String>>>>>;
+
+/// What a connection attempt sends as its token (`init`) or hello (the
+/// generic mode's first frame).
+///
+/// ```
+/// use wsnotify::client::PerAttempt;
+/// let fixed: PerAttempt = "a-token".into();
+/// assert!(matches!(PerAttempt::default(), PerAttempt::None));
+/// # let _ = fixed;
+/// ```
+#[derive(Clone, Default)]
+pub enum PerAttempt {
+    /// Nothing.
+    #[default]
+    None,
+    /// The same text on every attempt.
+    Fixed(String),
+    /// Asked before each attempt, after the URL provider if there is one: a
+    /// token that expires is replaced on reconnect. An `Err` ends that
+    /// attempt with an `endpoint_failed` error that names the option, and
+    /// the client reconnects as after a failed attempt.
+    Provider(TextProvider),
+}
+
+impl PerAttempt {
+    fn fixed(&self) -> Option<String> {
+        match self {
+            Self::Fixed(text) => Some(text.clone()),
+            Self::None | Self::Provider(_) => None,
+        }
+    }
+
+    fn provider(&self) -> Option<TextProvider> {
+        match self {
+            Self::Provider(provider) => Some(Rc::clone(provider)),
+            Self::None | Self::Fixed(_) => None,
+        }
+    }
+}
+
+impl From<&str> for PerAttempt {
+    fn from(text: &str) -> Self {
+        Self::Fixed(text.to_owned())
+    }
+}
+
+impl From<String> for PerAttempt {
+    fn from(text: String) -> Self {
+        Self::Fixed(text)
+    }
+}
+
+impl std::fmt::Debug for PerAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Fixed(text) => f.debug_tuple("Fixed").field(text).finish(),
+            Self::Provider(_) => f.write_str("Provider(..)"),
+        }
+    }
+}
+
 impl std::fmt::Debug for Url {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -88,7 +164,7 @@ impl std::fmt::Debug for Url {
 /// let options = Options {
 ///     url: "wss://example.com/socket".into(),
 ///     mode: Mode::Generic,
-///     hello: Some(r#"{"type":"join"}"#.into()),
+///     hello: r#"{"type":"join"}"#.into(),
 ///     ..Options::default()
 /// };
 /// assert!(options.reconnect.is_some(), "reconnecting is on by default");
@@ -103,9 +179,9 @@ pub struct Options {
     /// Sent in `init`; required in the wsnotify mode. Default none.
     pub user_id: Option<String>,
     /// Sent in `init`, never in the URL. Default none.
-    pub token: Option<String>,
+    pub token: PerAttempt,
     /// Generic mode: the first frame of every connection. Default none.
-    pub hello: Option<String>,
+    pub hello: PerAttempt,
     /// The field of a JSON frame that names its kind. Default `type`.
     pub kind_field: String,
     /// Reconnection; `None` turns it off. Default on, with
@@ -168,8 +244,8 @@ impl Default for Options {
             url: Url::default(),
             mode: Mode::Wsnotify,
             user_id: None,
-            token: None,
-            hello: None,
+            token: PerAttempt::None,
+            hello: PerAttempt::None,
             kind_field: defaults.kind_field,
             reconnect: Some(ReconnectPolicy::default()),
             heartbeat: None,
@@ -201,7 +277,7 @@ impl Options {
             (None, Mode::Generic) => None,
             (None, Mode::Wsnotify) => return Err(invalid("the wsnotify mode needs a user id")),
         };
-        if self.mode == Mode::Wsnotify && self.hello.is_some() {
+        if self.mode == Mode::Wsnotify && !matches!(self.hello, PerAttempt::None) {
             return Err(invalid(
                 "a hello is for the generic mode; the wsnotify mode sends init",
             ));
@@ -217,8 +293,8 @@ impl Options {
         let mut config = Config::generic("");
         config.mode = self.mode;
         config.user_id = user_id;
-        config.token = self.token.clone();
-        config.hello = self.hello.clone();
+        config.token = self.token.fixed();
+        config.hello = self.hello.fixed();
         config.kind_field = self.kind_field;
         config.reconnect = self.reconnect.unwrap_or(ReconnectPolicy {
             enabled: false,
@@ -238,7 +314,7 @@ impl Options {
         if let Some((setting, what)) = config.out_of_range() {
             return Err(invalid(&[field_name(setting), " must be ", what].concat()));
         }
-        let endpoint = match self.url {
+        let url_provider = match self.url {
             Url::One(url) if url.is_empty() => return Err(invalid("url must be set")),
             Url::One(url) => {
                 config.urls = vec![url];
@@ -252,11 +328,23 @@ impl Options {
                 config.urls = urls;
                 None
             }
-            Url::Provider(provider) => {
-                config.url_provided = true;
-                Some(endpoint_provider(provider, self.token, self.hello))
-            }
+            Url::Provider(provider) => Some(provider),
         };
+        let providers = Providers {
+            url: url_provider,
+            token: self.token.provider(),
+            hello: self.hello.provider(),
+        };
+        config.url_provided = providers.url.is_some();
+        config.first_frame_provided = providers.token.is_some() || providers.hello.is_some();
+        let endpoint = config.resolves_endpoint().then(|| {
+            let fixed = Endpoint {
+                url: None,
+                token: config.token.clone(),
+                hello: config.hello.clone(),
+            };
+            endpoint_provider(providers, fixed)
+        });
         let binary_type = match self.binary_as_blob {
             true => web_sys::BinaryType::Blob,
             false => web_sys::BinaryType::Arraybuffer,
@@ -291,23 +379,46 @@ fn field_name(setting: Setting) -> &'static str {
     }
 }
 
-/// Each attempt's endpoint: the provided URL with the configured token and
-/// hello, which an endpoint replaces.
-fn endpoint_provider(
-    provider: UrlProvider,
-    token: Option<String>,
-    hello: Option<String>,
-) -> EndpointProvider {
+/// The options given as providers.
+struct Providers {
+    url: Option<UrlProvider>,
+    token: Option<TextProvider>,
+    hello: Option<TextProvider>,
+}
+
+/// Each attempt's endpoint: `fixed` (the configured token and hello, the
+/// configured URLs), with what the providers produce in its place. They are
+/// asked in turn, `url`, `token`, `hello`, each once the one before it has
+/// answered and only while the driver still waits for this attempt: a
+/// provider's future that drops or closes the client is the last one
+/// awaited.
+fn endpoint_provider(providers: Providers, fixed: Endpoint) -> EndpointProvider {
+    let providers = Rc::new(providers);
     Box::new(move |attempt, answer| {
-        let url = provider(attempt);
-        let token = token.clone();
-        let hello = hello.clone();
+        let providers = Rc::clone(&providers);
+        let mut endpoint = fixed.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            answer.give(url.await.map(|url| Endpoint {
-                url: Some(url),
-                token,
-                hello,
-            }));
+            let named = |name: &str, why: String| [name, ": ", why.as_str()].concat();
+            if let Some(url) = &providers.url {
+                match url(attempt).await {
+                    Ok(url) => endpoint.url = Some(url),
+                    Err(why) => return answer.give(Err(named("url", why))),
+                }
+            }
+            for (name, provider, field) in [
+                ("token", &providers.token, &mut endpoint.token),
+                ("hello", &providers.hello, &mut endpoint.hello),
+            ] {
+                let Some(provider) = provider else { continue };
+                if !answer.is_awaited() {
+                    return;
+                }
+                match provider(attempt).await {
+                    Ok(text) => *field = text,
+                    Err(why) => return answer.give(Err(named(name, why))),
+                }
+            }
+            answer.give(Ok(endpoint));
         });
     })
 }
