@@ -292,13 +292,16 @@ function createConnection(userId, latest) {
     return options;
   }
 
+  /** A change of state: into the store, and to `onStateChange`. */
+  function showState(change, readyState) {
+    update({ state: change.state, attempt: change.attempt, readyState });
+    call('onStateChange', change);
+  }
+
   function attach(created) {
     client = created;
     detach = [
-      created.onStateChange((change) => {
-        update({ state: change.state, attempt: change.attempt, readyState: created.readyState });
-        call('onStateChange', change);
-      }),
+      created.onStateChange((change) => showState(change, created.readyState)),
       created.onOpen(() => call('onOpen')),
       created.onClose((close) => call('onClose', close)),
       created.onError(report),
@@ -386,9 +389,7 @@ function createConnection(userId, latest) {
   function retryLoad() {
     const wait = LOAD_RETRY_MS[Math.min(loadFailures, LOAD_RETRY_MS.length - 1)] * (1 - Math.random() / 2);
     loadFailures += 1;
-    const change = { state: 'reconnecting', attempt: loadFailures, nextDelayMs: Math.round(wait) };
-    update({ state: change.state, attempt: change.attempt, readyState: 0 });
-    call('onStateChange', change);
+    showState({ state: 'reconnecting', attempt: loadFailures, nextDelayMs: Math.round(wait) }, 0);
     loadRetry = setTimeout(() => {
       loadRetry = null;
       start();

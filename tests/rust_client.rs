@@ -564,22 +564,35 @@ async fn a_token_provider_is_asked_before_each_attempt_and_a_failure_is_endpoint
         move |error| errors.borrow_mut().push(error.clone())
     });
     open(&client).await;
-    control("POST", &format!("/drop?user={user}"), None).await;
-    wait_for("asked for attempt 2", WAIT_MS, || {
-        asked.borrow().contains(&2)
+    let inits = || {
+        let user = user.clone();
+        async move {
+            frames_from(&user)
+                .await
+                .iter()
+                .filter(|frame| frame.contains(r#""type":"init""#))
+                .filter_map(|frame| {
+                    let start = frame.find(r#""token":""#)? + 9;
+                    Some(frame[start..start + frame[start..].find('"')?].to_owned())
+                })
+                .collect::<Vec<String>>()
+        }
+    };
+    // The server knows the socket by its user once it has read the init.
+    wait_for_async("the first init at the server", WAIT_MS, || async {
+        inits().await.len() == 1
     })
     .await;
-    wait_for("open again", WAIT_MS, || client.state() == State::Open).await;
-    let tokens: Vec<String> = frames_from(&user)
-        .await
-        .iter()
-        .filter(|frame| frame.contains(r#""type":"init""#))
-        .filter_map(|frame| {
-            let start = frame.find(r#""token":""#)? + 9;
-            Some(frame[start..start + frame[start..].find('"')?].to_owned())
-        })
-        .collect();
-    assert_eq!(tokens, ["token-0", "token-2"], "a fresh token each time");
+    control("POST", &format!("/drop?user={user}"), None).await;
+    wait_for_async("the second init at the server", WAIT_MS, || async {
+        inits().await.len() == 2
+    })
+    .await;
+    assert_eq!(
+        inits().await,
+        ["token-0", "token-2"],
+        "a fresh token each time"
+    );
     assert_eq!(*asked.borrow(), [0, 1, 2]);
     let failed: Vec<String> = errors
         .borrow()
@@ -618,12 +631,12 @@ async fn a_hello_provider_gives_the_generic_mode_a_first_frame_per_attempt() {
     })
     .unwrap();
     open(&client).await;
-    control("POST", &format!("/drop?user={user}"), None).await;
-    wait_for("asked for attempt 1", WAIT_MS, || {
-        asked.borrow().contains(&1)
+    wait_for_async("the first hello at the server", WAIT_MS, || {
+        let user = user.clone();
+        async move { !frames_from(&user).await.is_empty() }
     })
     .await;
-    wait_for("open again", WAIT_MS, || client.state() == State::Open).await;
+    control("POST", &format!("/drop?user={user}"), None).await;
     wait_for_async("both hellos at the server", WAIT_MS, || {
         let user = user.clone();
         async move {
@@ -645,6 +658,8 @@ async fn a_hello_provider_gives_the_generic_mode_a_first_frame_per_attempt() {
         hellos[0].contains("hello-0") && hellos[1].contains("hello-1"),
         "{hellos:?}"
     );
+
+    assert_eq!(*asked.borrow(), [0, 1]);
 
     let refused = Client::new(Options {
         hello: PerAttempt::Provider(numbered("hello", &[], &asked)),

@@ -688,11 +688,7 @@ impl Asking {
                 self.asked += 1;
                 self.next();
             }
-            Err(why) => {
-                let name = PROVIDERS[self.asked];
-                self.answer
-                    .give(Err(Message::new(name).text(": ").text(&why).done()));
-            }
+            Err(why) => self.answer.provider_failed(PROVIDERS[self.asked], &why),
         }
     }
 }

@@ -57,6 +57,12 @@ impl EndpointAnswer {
             .is_some_and(|driver| driver.awaits_round(self.round))
     }
 
+    /// Fails the round: the provider of option `name` (`url`, `token`,
+    /// `hello`) produced nothing usable, for reason `why`.
+    pub fn provider_failed(self, name: &str, why: &str) {
+        self.give(Err(Message::new(name).text(": ").text(why).done()));
+    }
+
     /// Gives the endpoint, or why there is none; dropped if the round is over.
     pub fn give(self, endpoint: Result<Endpoint, String>) {
         let Some(driver) = self.driver.upgrade() else {

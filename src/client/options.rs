@@ -398,11 +398,13 @@ fn endpoint_provider(providers: Providers, fixed: Endpoint) -> EndpointProvider 
         let providers = Rc::clone(&providers);
         let mut endpoint = fixed.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let named = |name: &str, why: String| [name, ": ", why.as_str()].concat();
             if let Some(url) = &providers.url {
+                if !answer.is_awaited() {
+                    return;
+                }
                 match url(attempt).await {
                     Ok(url) => endpoint.url = Some(url),
-                    Err(why) => return answer.give(Err(named("url", why))),
+                    Err(why) => return answer.provider_failed("url", &why),
                 }
             }
             for (name, provider, field) in [
@@ -415,7 +417,7 @@ fn endpoint_provider(providers: Providers, fixed: Endpoint) -> EndpointProvider 
                 }
                 match provider(attempt).await {
                     Ok(text) => *field = text,
-                    Err(why) => return answer.give(Err(named(name, why))),
+                    Err(why) => return answer.provider_failed(name, &why),
                 }
             }
             answer.give(Ok(endpoint));

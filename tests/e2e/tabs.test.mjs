@@ -134,16 +134,24 @@ test('3 tabs hold exactly 1 server connection; one leads, the others follow, all
 test('an event still in flight from a leader the tabs no longer follow is ignored: no state, no frame from it', async (t) => {
   const tabs = await tabsOf(t, 'stale-leader', 2);
   const { leader, followers: [follower] } = await byRole(tabs);
-  // As a leader that went posts on the tabs' channel (scopeOf in tabs.js).
-  await follower.page.evaluate(({ url, userId, delivery }) => {
+  // As a leader that went posts on the tabs' channel (scopeOf in tabs.js):
+  // the leader's answer to a hello shows it is that channel.
+  const leaderHeard = await follower.page.evaluate(async ({ url, userId, delivery }) => {
     const channel = new BroadcastChannel(`wsnotify-tabs/2:|wsnotify|${JSON.stringify(url)}|${userId}|${delivery}`);
+    const heard = await new Promise((resolve) => {
+      channel.onmessage = (event) => event.data?.t === 'leader' && resolve(true);
+      channel.postMessage({ t: 'hello', from: 'probe' });
+      setTimeout(() => resolve(false), 2000);
+    });
     const gone = { token: 'gone.00000000', from: 'gone' };
     const snapshot = { state: 'reconnecting', attempt: 3, delivery };
     channel.postMessage({ t: 'event', ev: 'state', change: { state: 'reconnecting', attempt: 3 }, snapshot, ...gone });
     const chat = { type: 'chat', id: 'stale-chat', fromUserId: 'someone', toUserId: userId, message: 'from a leader gone', seq: 1e9 };
     channel.postMessage({ t: 'event', ev: 'frame', value: chat, info: { data: JSON.stringify(chat), kind: 'chat' }, typed: 'chat', ...gone });
     channel.close();
+    return heard;
   }, optionsOf('stale-leader'));
+  assert.equal(leaderHeard, true, "the tabs' channel");
   await sleep(500);
   for (const each of [leader, follower]) {
     const report = await each.report();
