@@ -217,21 +217,33 @@ test('a message sent before the module loaded, when the client cannot be created
   assert.equal(errors[1].id, earlyId);
 });
 
-test('a module load that fails (a network error) is tried again while mounted, and a message sent meanwhile arrives once', async (t) => {
+/**
+ * The flaky-load scenario for `user`, the n-th fetch of the module answered
+ * as `answer(n)` resolves ("continue", or an abort); resolves once the hook
+ * shows `reconnecting`, with the page, the fetches so far, the id of the
+ * message sent while loading and a reader of the errors the hook reported.
+ */
+async function openFlakyLoad(t, user, answer) {
   const page = await browser.newPage();
   t.after(() => page.close());
-  let fetches = 0;
-  await page.route('**/*.wasm', (route) => {
-    fetches += 1;
-    return fetches === 1 ? route.abort('connectionreset') : route.continue();
+  const fetches = { count: 0 };
+  await page.route('**/*.wasm', async (route) => {
+    fetches.count += 1;
+    return (await answer(fetches.count)) === 'continue' ? route.continue() : route.abort('connectionreset');
   });
-  await page.goto(`${siteUrl}/?scenario=flaky-load&user=flaky-user&ws=${encodeURIComponent(server.wsUrl)}`);
+  await page.goto(`${siteUrl}/?scenario=flaky-load&user=${user}&ws=${encodeURIComponent(server.wsUrl)}`);
   await page.waitForSelector('[data-testid="flaky-state"]:text("reconnecting")', WAIT);
-  await page.waitForSelector('[data-testid="flaky-state"]:text("open")', WAIT);
   const earlyId = await page.textContent('[data-testid="early-id"]');
+  const errors = async () => (await page.evaluate(() => window.__errors)).map(({ code, id }) => [code, id ?? null]);
+  return { page, fetches, earlyId, errors };
+}
+
+test('a module load that fails (a network error) is tried again while mounted, and a message sent meanwhile arrives once', async (t) => {
+  const { page, fetches, earlyId, errors } = await openFlakyLoad(t, 'flaky-user', (n) => (n === 1 ? 'abort' : 'continue'));
+  await page.waitForSelector('[data-testid="flaky-state"]:text("open")', WAIT);
   await until('the message sent while loading', () => received.some((frame) => frame.type === 'chat' && frame.id === earlyId), 10_000);
-  assert.equal(fetches, 2, 'one failed fetch, one that loaded');
-  assert.deepEqual((await page.evaluate(() => window.__errors)).map((error) => error.code), ['load_failed']);
+  assert.equal(fetches.count, 2, 'one failed fetch, one that loaded');
+  assert.deepEqual(await errors(), [['load_failed', null]]);
   assert.equal(received.filter((frame) => frame.type === 'chat' && frame.id === earlyId).length, 1);
   assert.equal(everOpenedBy('flaky-user'), 1);
   const changes = await page.evaluate(() => window.__stateChanges);
@@ -239,50 +251,32 @@ test('a module load that fails (a network error) is tried again while mounted, a
 });
 
 test('an unmount while a failed load waits to be tried again stops trying, and what was held is reported closed', async (t) => {
-  const page = await browser.newPage();
-  t.after(() => page.close());
-  let fetches = 0;
-  await page.route('**/*.wasm', (route) => {
-    fetches += 1;
-    return route.abort('connectionreset');
-  });
-  await page.goto(`${siteUrl}/?scenario=flaky-load&user=flaky-unmount-user&ws=${encodeURIComponent(server.wsUrl)}`);
-  await page.waitForSelector('[data-testid="flaky-state"]:text("reconnecting")', WAIT);
-  const earlyId = await page.textContent('[data-testid="early-id"]');
+  const { page, fetches, earlyId, errors } = await openFlakyLoad(t, 'flaky-unmount-user', () => 'abort');
   await page.click('#toggle');
-  const errors = () => page.evaluate(() => window.__errors);
   await until('the held message reported', async () => (await errors()).length === 2, 5_000);
-  assert.deepEqual((await errors()).map(({ code, id }) => [code, id ?? null]), [['load_failed', null], ['closed', earlyId]]);
+  assert.deepEqual(await errors(), [['load_failed', null], ['closed', earlyId]]);
   await page.waitForTimeout(2500);
-  assert.equal(fetches, 1, 'no load is tried after the unmount');
+  assert.equal(fetches.count, 1, 'no load is tried after the unmount');
   assert.equal(everOpenedBy('flaky-unmount-user'), 0);
 });
 
 for (const outcome of ['loads', 'fails again']) {
   test(`an unmount while a load tried again is under way (it ${outcome}): what was held is reported closed, and nothing connects`, async (t) => {
-    const page = await browser.newPage();
-    t.after(() => page.close());
-    let fetches = 0;
     let letThrough;
     const held = new Promise((resolve) => { letThrough = resolve; });
-    await page.route('**/*.wasm', async (route) => {
-      fetches += 1;
-      if (fetches === 1) return route.abort('connectionreset');
-      await held;
-      return outcome === 'loads' ? route.continue() : route.abort('connectionreset');
-    });
     const user = `flaky-inflight-${outcome === 'loads' ? 'ok' : 'failed'}`;
-    await page.goto(`${siteUrl}/?scenario=flaky-load&user=${user}&ws=${encodeURIComponent(server.wsUrl)}`);
-    await page.waitForSelector('[data-testid="flaky-state"]:text("reconnecting")', WAIT);
-    const earlyId = await page.textContent('[data-testid="early-id"]');
-    await until('the second load under way', () => fetches === 2, 10_000);
+    const { page, fetches, earlyId, errors } = await openFlakyLoad(t, user, async (n) => {
+      if (n === 1) return 'abort';
+      await held;
+      return outcome === 'loads' ? 'continue' : 'abort';
+    });
+    await until('the second load under way', () => fetches.count === 2, 10_000);
     await page.click('#toggle');
     letThrough();
-    const errors = () => page.evaluate(() => window.__errors);
     await until('the held message reported', async () => (await errors()).length >= 2, 10_000);
     await page.waitForTimeout(1000);
-    assert.deepEqual((await errors()).map(({ code, id }) => [code, id ?? null]), [['load_failed', null], ['closed', earlyId]]);
-    assert.equal(fetches, 2, 'no load tried after the unmount');
+    assert.deepEqual(await errors(), [['load_failed', null], ['closed', earlyId]]);
+    assert.equal(fetches.count, 2, 'no load tried after the unmount');
     assert.equal(everOpenedBy(user), 0);
     assert.equal(received.filter((frame) => frame.id === earlyId).length, 0, 'the held message never went out');
   });
