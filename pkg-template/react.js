@@ -275,11 +275,12 @@ function createConnection(userId, latest) {
     for (const [key, value] of Object.entries(latest())) {
       if (!HOOK_ONLY.has(key)) options[key] = value;
     }
-    return { ...options, userId };
+    options.userId = userId;
+    return options;
   }
 
-  function clientOptions() {
-    const options = givenOptions();
+  /** `options` (given), with the live ones replaced by what reads them at each use. */
+  function withLiveOptions(options) {
     // Live options are looked up at each use: the newest value wins, a
     // rotated token included, and an absent one is absent at that use.
     const live = (key) => (argument) => {
@@ -349,8 +350,9 @@ function createConnection(userId, latest) {
       // The options as given, checked by the module first: a live option
       // of a type the client refuses is `invalid_options` at once, as
       // without the hook, not a provider failing at every attempt.
-      new Client({ ...givenOptions(), persist: false, shareAcrossTabs: false }).free();
-      return createClient(clientOptions());
+      const given = givenOptions();
+      new Client({ ...given, persist: false, shareAcrossTabs: false }).free();
+      return createClient(withLiveOptions(given));
     }).then(
       (created) => {
         loading = false;

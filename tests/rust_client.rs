@@ -519,23 +519,23 @@ fn send_json_refuses_anything_but_an_object() {
     assert!(client.send_json(&object).is_ok(), "an object is sent");
 }
 
-/// A provider of `format!("{prefix}-{attempt}")`, failing with `why` on the
-/// attempts in `failing`; records every attempt it is asked for.
+/// A provider of `text(attempt)`, failing on the attempts in `failing`;
+/// records every attempt it is asked for.
 fn numbered(
-    prefix: &'static str,
+    text: impl Fn(u32) -> String + 'static,
     failing: &'static [u32],
     asked: &Rc<RefCell<Vec<u32>>>,
 ) -> TextProvider {
     let asked = Rc::clone(asked);
     Rc::new(move |attempt| {
         asked.borrow_mut().push(attempt);
-        let failed = failing.contains(&attempt);
+        let produced = match failing.contains(&attempt) {
+            true => Err("no session yet".to_owned()),
+            false => Ok(Some(text(attempt))),
+        };
         Box::pin(async move {
             TimeoutFuture::new(10).await;
-            match failed {
-                true => Err("no session yet".to_owned()),
-                false => Ok(Some(format!("{prefix}-{attempt}"))),
-            }
+            produced
         })
     })
 }
@@ -553,7 +553,7 @@ async fn a_token_provider_is_asked_before_each_attempt_and_a_failure_is_endpoint
     let user = unique_user("rust-token");
     let asked = recorder::<u32>();
     let client = Client::new(Options {
-        token: PerAttempt::Provider(numbered("token", &[1], &asked)),
+        token: PerAttempt::Provider(numbered(|n| format!("token-{n}"), &[1], &asked)),
         reconnect: quick_reconnect(),
         ..options(&user)
     })
@@ -608,20 +608,15 @@ async fn a_token_provider_is_asked_before_each_attempt_and_a_failure_is_endpoint
 async fn a_hello_provider_gives_the_generic_mode_a_first_frame_per_attempt() {
     let user = unique_user("rust-hello");
     let asked = recorder::<u32>();
-    let hello: TextProvider = {
-        let asked = Rc::clone(&asked);
-        let user = user.clone();
-        Rc::new(move |attempt| {
-            asked.borrow_mut().push(attempt);
+    // The reference server takes an `init` as the first frame.
+    let hello = numbered(
+        {
             let user = user.clone();
-            // The reference server takes an `init` as the first frame.
-            Box::pin(async move {
-                Ok(Some(format!(
-                    r#"{{"type":"init","userId":"{user}","token":"hello-{attempt}"}}"#
-                )))
-            })
-        })
-    };
+            move |n| format!(r#"{{"type":"init","userId":"{user}","token":"hello-{n}"}}"#)
+        },
+        &[],
+        &asked,
+    );
     let client = Client::new(Options {
         url: ws_url().into(),
         mode: Mode::Generic,
@@ -662,7 +657,7 @@ async fn a_hello_provider_gives_the_generic_mode_a_first_frame_per_attempt() {
     assert_eq!(*asked.borrow(), [0, 1]);
 
     let refused = Client::new(Options {
-        hello: PerAttempt::Provider(numbered("hello", &[], &asked)),
+        hello: PerAttempt::Provider(numbered(|n| format!("hello-{n}"), &[], &asked)),
         ..options(&unique_user("rust-hello-wsnotify"))
     });
     assert_eq!(

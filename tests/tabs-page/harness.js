@@ -153,6 +153,12 @@ window.outboxBound = async (options) => {
   return { results, freed, notObjects, badArguments, badSends };
 };
 
+/** What `once(options)` gives for a shared client, then for one of its own. */
+const sharedAndAlone = async (options, once) => ({
+  shared: await once(options),
+  alone: await once({ ...options, shareAcrossTabs: undefined }),
+});
+
 /**
  * A client never connected, a chat sent, then close(): what the
  * application is told (errors, statuses, states) and what the client reads
@@ -171,7 +177,7 @@ window.closedFromIdle = async (options) => {
     client.free();
     return { told, after };
   };
-  return { shared: await once(options), alone: await once({ ...options, shareAcrossTabs: undefined }) };
+  return sharedAndAlone(options, once);
 };
 
 /**
@@ -200,7 +206,7 @@ window.closedWhileHeld = async (options) => {
     client.free();
     return told;
   };
-  return { shared: await once(options), alone: await once({ ...options, shareAcrossTabs: undefined }) };
+  return sharedAndAlone(options, once);
 };
 
 /**
